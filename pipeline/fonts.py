@@ -1,0 +1,204 @@
+"""Resolve font roles to font files and check that they can set Korean text.
+
+A role (body, heading, code, emoji) names a family. The family is looked up first among the
+``.otf/.ttf/.ttc`` files a user dropped into ``fonts/``, then through fontconfig. A ``.ttc``
+collection holds several faces (Noto CJK: JP, KR, SC, TC...), so a font is a file *and* a face
+index; the EPUB writer needs both to subset the right face.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.ttCollection import TTCollection
+
+from pipeline.config import FontRoles
+from pipeline.errors import ContentError
+
+log = logging.getLogger(__name__)
+
+FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
+HANGUL_SAMPLE = "가한글"  # U+AC00, U+D55C, U+AE00: any Korean font has these
+EMOJI_SAMPLE = "🎉😊"
+INSTALL_HINT = (
+    "install it (Debian: apt-get install fonts-noto-cjk fonts-noto-color-emoji), "
+    "or put its .otf/.ttf/.ttc file into fonts/"
+)
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One face of a font file: what a role resolves to."""
+
+    family: str
+    path: Path
+    index: int  # face index inside a .ttc collection, 0 otherwise
+    bold: bool = False
+
+
+def project_font_files(fonts_dir: Path) -> tuple[Path, ...]:
+    """The font files a user dropped into ``fonts/``, in a stable order."""
+    if not fonts_dir.is_dir():
+        return ()
+    return tuple(
+        sorted(p for p in fonts_dir.iterdir() if p.suffix.lower() in FONT_SUFFIXES and p.is_file())
+    )
+
+
+def find_face(family: str, fonts_dir: Path, *, bold: bool = False) -> FontFace | None:
+    """The face of ``family`` (regular or bold), from ``fonts/`` first, then fontconfig."""
+    for path in project_font_files(fonts_dir):
+        face = _find_in_file(path, path.stat().st_mtime_ns, family.casefold(), bold)
+        if face is not None:
+            return face
+    return _fc_match(family, bold)
+
+
+def resolve_fonts(roles: FontRoles, fonts_dir: Path) -> dict[str, FontFace]:
+    """Each role's regular face; ContentError when a font is missing or cannot set Hangul."""
+    faces: dict[str, FontFace] = {}
+    for role, family in vars(roles).items():
+        face = find_face(family, fonts_dir)
+        if face is None:
+            raise ContentError(
+                "invoke.yaml", None, f'font "{family}" ({role} font) is not installed', INSTALL_HINT
+            )
+        sample = EMOJI_SAMPLE if role == "emoji" else HANGUL_SAMPLE
+        missing = [c for c in sample if ord(c) not in _codepoints(face.path, face.index)]
+        if missing:
+            what = "emoji" if role == "emoji" else "Hangul"
+            raise ContentError(
+                "invoke.yaml",
+                None,
+                f'font "{family}" ({role} font, {face.path.name}) has no {what} '
+                f"({''.join(missing)})",
+                "choose a font with Korean glyphs, e.g. Noto Serif CJK KR (Debian fonts-noto-cjk)"
+                if role != "emoji"
+                else "use Noto Color Emoji (Debian fonts-noto-color-emoji)",
+            )
+        faces[role] = face
+    return faces
+
+
+def check_harfbuzz_subset() -> bool:
+    """Warn when libharfbuzz-subset is missing: WeasyPrint then subsets fonts 15x slower."""
+    if _has_harfbuzz_subset():
+        return True
+    log.warning(
+        "libharfbuzz-subset not found: PDF font subsetting falls back to fontTools, about 15x "
+        "slower (26 s instead of 1.6 s for the sample); install it: apt-get install "
+        "libharfbuzz-subset0"
+    )
+    return False
+
+
+@lru_cache(maxsize=1)
+def _has_harfbuzz_subset() -> bool:
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+@lru_cache(maxsize=64)
+def _find_in_file(path: Path, mtime_ns: int, family: str, bold: bool) -> FontFace | None:
+    """The face of a project font file whose family matches; prefer a face named ``... KR``."""
+    fonts = TTCollection(path, lazy=True).fonts if path.suffix.lower() == ".ttc" else [None]
+    matches: list[tuple[int, str, bool]] = []
+    for index, font in enumerate(fonts):
+        font = font if font is not None else TTFont(path, lazy=True)
+        name = font["name"]
+        families = {
+            str(record.toUnicode()).casefold()
+            for record in name.names
+            if record.nameID in (1, 16) and _decodable(record)
+        }
+        if family not in families:
+            continue
+        style = (name.getDebugName(17) or name.getDebugName(2) or "").casefold()
+        matches.append((index, name.getDebugName(1) or family, "bold" in style))
+    if not matches:
+        return None
+    # The wanted weight first, then a Korean face of a CJK collection.
+    matches.sort(key=lambda m: (m[2] != bold, not m[1].upper().endswith("KR"), m[0]))
+    index, found, is_bold = matches[0]
+    return FontFace(found, path, index, is_bold)
+
+
+def _decodable(record: object) -> bool:
+    try:
+        record.toUnicode()  # type: ignore[attr-defined]
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _fc_match(family: str, bold: bool) -> FontFace | None:
+    """Ask fontconfig; fc-match always answers, so check it answered with the family asked for."""
+    if shutil.which("fc-match") is None:
+        raise ContentError(
+            "invoke.yaml", None, "fontconfig (fc-match) is not installed",
+            "apt-get install fontconfig",
+        )
+    pattern = f"{family}:bold" if bold else family
+    result = subprocess.run(
+        ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}", pattern],
+        capture_output=True, text=True, check=True,
+    )
+    file, index, families, weight = (result.stdout.split("\t") + ["", "", "", ""])[:4]
+    if family.casefold() not in {f.strip().casefold() for f in families.split(",")}:
+        return None
+    heavy = float(weight.strip() or 0) >= 200  # fontconfig: 80 regular, 200 bold
+    return FontFace(family, Path(file), int(index or 0), heavy)
+
+
+@lru_cache(maxsize=16)
+def _codepoints(path: Path, index: int) -> frozenset[int]:
+    """The characters a face covers: fontconfig's charset when it knows the file, else the cmap."""
+    if shutil.which("fc-query") is not None:
+        result = subprocess.run(
+            ["fc-query", "-i", str(index), "-f", "%{charset}", str(path)],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            return frozenset(_parse_charset(result.stdout))
+    font = TTFont(path, fontNumber=index, lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def _parse_charset(text: str) -> set[int]:
+    """Parse fontconfig's ``20-7e a0 ac00-d7a3`` charset notation."""
+    points: set[int] = set()
+    for part in text.split():
+        first, _, last = part.partition("-")
+        points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return points
+
+
+# --- EPUB: font subsets (added by the EPUB stage; pipeline/epub.py is its only user) ---------
+
+
+def subset_font(path: Path, face_index: int, text: str) -> bytes:
+    """The face ``face_index`` of ``path`` cut to the glyphs of ``text`` (hb-subset, ~15 ms)."""
+    import uharfbuzz as hb  # imported here: only the EPUB writer subsets
+
+    face = hb.Face(hb.Blob.from_file_path(str(path)), face_index)
+    plan = hb.SubsetInput()
+    plan.sets(hb.SubsetInputSets.UNICODE).update(ord(char) for char in set(text))
+    # Keep the copyright, licence and licence URL names: the OFL wants them with the font.
+    plan.sets(hb.SubsetInputSets.NAME_ID).update((0, 1, 2, 3, 4, 5, 6, 13, 14))
+    subset = hb.subset(face, plan)
+    if subset is None:
+        raise ContentError(path, None, f"could not subset font face {face_index}",
+                           "use another font file (an .otf, .ttf or .ttc with outlines)")
+    return bytes(subset.blob.data)
+
+
+def font_media_type(data: bytes) -> str:
+    """``font/otf`` for CFF outlines, ``font/ttf`` for TrueType ones (EPUB core media types)."""
+    return "font/otf" if data[:4] == b"OTTO" else "font/ttf"

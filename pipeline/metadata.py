@@ -1,0 +1,86 @@
+"""Front matter -> Metadata: title, subtitle, dates, venue, authors, tags, description, cover."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ContentError
+from pipeline.model import Metadata
+from pipeline.notes import Notes
+
+TEMPLATE_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def read_metadata(notes: Notes, h1_title: str, fallback: str) -> Metadata:
+    """Title: front matter, else the title heading, else the file name; the rest from front matter."""
+    data = notes.front_matter
+    h1 = "" if TEMPLATE_EXPRESSION.search(h1_title) else h1_title
+    title = text(data.get("title")) or h1 or fallback
+    subtitle = text(data.get("subtitle"))
+    if not subtitle and h1 and h1 != title:
+        subtitle = h1
+    lang = text(data.get("lang") or data.get("language")) or "ko"
+    if not LANG_TAG.match(lang):
+        raise ContentError(notes.path, 1, f'front matter lang "{lang}" is not a language tag',
+                           'use a BCP 47 tag such as "ko" or "en"')
+    cover = text(data.get("cover"))
+    return Metadata(
+        title=title,
+        subtitle=subtitle,
+        dates=read_dates(notes.path, data),
+        venue=text(data.get("venue") or data.get("location") or data.get("place")),
+        authors=strings(data.get("authors") or data.get("author")),
+        tags=strings(data.get("tags") or data.get("keywords")),
+        description=text(data.get("description") or data.get("summary")),
+        lang=lang,
+        cover=(notes.path.parent / cover) if cover else None,
+    )
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(text(v) for v in value)
+    return " ".join(str(value).split())
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [part for part in re.split(r"\s*,\s*", value)]
+    if isinstance(value, dict):
+        value = [value.get("name", "")]
+    if not isinstance(value, list):
+        value = [value]
+    items = [text(v.get("name") if isinstance(v, dict) else v) for v in value]
+    return tuple(dict.fromkeys(item for item in items if item))
+
+
+def read_dates(path: Path, data: dict[str, Any]) -> tuple[dt.date, ...]:
+    """`date`, `dates: [..]`, or `start`/`end` (`date_end`): YAML dates or ISO strings."""
+    values: list[Any] = []
+    if isinstance(data.get("dates"), list):
+        values = list(data["dates"])
+    else:
+        values = [data.get("date") or data.get("start"), data.get("end") or data.get("date_end")]
+    dates = []
+    for value in values:
+        if value in (None, ""):
+            continue
+        if isinstance(value, dt.datetime):
+            dates.append(value.date())
+        elif isinstance(value, dt.date):
+            dates.append(value)
+        else:
+            match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(value))
+            if not match:
+                raise ContentError(path, 1, f'front matter date "{value}" is not a date',
+                                   "write dates as YYYY-MM-DD")
+            dates.append(dt.date(*(int(g) for g in match.groups())))
+    return tuple(sorted(set(dates)))

@@ -1,0 +1,165 @@
+"""Read a notes file as people write it: any encoding, any line ending, blog-engine front matter.
+
+The result keeps the Markdown's line numbers: front matter and removed blog-engine
+leftovers are replaced by blank lines, so line N of ``Notes.text`` is line N of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import ContentError
+
+log = logging.getLogger(__name__)
+
+FENCE_HINT = "fix the front matter syntax, or remove the block if it is not front matter"
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A notes file's Markdown (front matter blanked out) and its front matter."""
+
+    path: Path
+    text: str
+    front_matter: dict[str, Any] = field(default_factory=dict)
+
+
+def read_notes(path: Path) -> Notes:
+    """Read, decode and clean one notes file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise ContentError(path, None, "notes file not found", "check the --notes path") from err
+    except IsADirectoryError as err:
+        raise ContentError(path, None, "is a folder without an index.md",
+                           "give a notes file, or add index.md to the folder") from err
+    except OSError as err:
+        raise ContentError(path, None, f"cannot read the notes: {err.strerror}") from err
+    text = decode(path, data)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    front_matter, text = split_front_matter(path, text)
+    return Notes(path=path, text=strip_blog_leftovers(text), front_matter=front_matter)
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 (with or without BOM); CP949/EUC-KR with a warning; anything else is an error."""
+    if b"\x00" in data[:8192]:
+        raise ContentError(path, None, "is a binary file, not Markdown notes",
+                           "give the .md file you wrote your notes in")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp949")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, utf8_error.start) + 1
+            raise ContentError(
+                path, line,
+                f"cannot decode the notes: byte 0x{data[utf8_error.start]:02x} at offset "
+                f"{utf8_error.start} is neither UTF-8 nor CP949/EUC-KR",
+                "save the file as UTF-8",
+            ) from utf8_error
+        log.warning("%s: not UTF-8; decoded as CP949/EUC-KR (save it as UTF-8 to silence this)",
+                    path)
+        return text
+
+
+YAML_FENCE = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
+TOML_FENCE = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(\n|\Z)", re.S)
+# Hexo writes front matter without the opening fence: `key: value` lines, then a lone `---`.
+HEXO_BLOCK = re.compile(r"\A([A-Za-z_][\w-]*:.*?\n)---[ \t]*(\n|\Z)", re.S)
+
+
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    """Parse YAML (---), TOML (+++) or Hexo front matter; blank its lines in the text."""
+    for fence, parse in ((YAML_FENCE, parse_yaml), (TOML_FENCE, parse_toml)):
+        match = fence.match(text)
+        if match:
+            data = parse(path, match.group(1) or "", first_line=2)
+            return data, blank_lines(text, match.end())
+    match = HEXO_BLOCK.match(text)
+    if match and looks_like_hexo(match.group(1)):
+        data = parse_yaml(path, match.group(1), first_line=1)
+        return data, blank_lines(text, match.end())
+    return {}, text
+
+
+def looks_like_hexo(block: str) -> bool:
+    """Only a block whose every line is a YAML key, list item or indented value is front matter."""
+    lines = [line for line in block.splitlines() if line.strip()]
+    shapes = (r"[A-Za-z_][\w-]*\s*:(\s.*)?", r"\s*-\s.*", r"\s+\S.*")
+    return bool(lines) and all(any(re.fullmatch(s, line) for s in shapes) for line in lines)
+
+
+def parse_yaml(path: Path, source: str, first_line: int) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(source)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = first_line + (mark.line if mark else 0)
+        raise ContentError(path, line, f"broken YAML front matter: {err.problem}",
+                           FENCE_HINT) from err
+    except yaml.YAMLError as err:
+        raise ContentError(path, first_line, f"broken YAML front matter: {err}",
+                           FENCE_HINT) from err
+    return front_matter_mapping(path, data, first_line)
+
+
+def parse_toml(path: Path, source: str, first_line: int) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as err:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(err))
+        line = first_line + int(found.group(1)) - 1 if found else first_line
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+        raise ContentError(path, line, f"broken TOML front matter: {message}",
+                           FENCE_HINT) from err
+    return data
+
+
+def front_matter_mapping(path: Path, data: Any, first_line: int) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError(path, first_line, "front matter is not a list of `key: value` lines",
+                           FENCE_HINT)
+    return {str(key): value for key, value in data.items()}
+
+
+def blank_lines(text: str, end: int) -> str:
+    """Replace text[:end] with as many newlines, so that line numbers stay true."""
+    return "\n" * text.count("\n", 0, end) + text[end:]
+
+
+LIQUID_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+HUGO_SHORTCODE = re.compile(r"\{\{[<%]\s*(img|figure|image)\b(.*?)[>%]\}\}", re.S)
+SHORTCODE_ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
+
+
+def strip_blog_leftovers(text: str) -> str:
+    """Liquid site URLs go; Hugo image shortcodes become Markdown images (same line count)."""
+    text = LIQUID_URL.sub("", text)
+    return HUGO_SHORTCODE.sub(shortcode_to_image, text)
+
+
+def shortcode_to_image(match: re.Match[str]) -> str:
+    attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+             for m in SHORTCODE_ATTR.finditer(match.group(2))}
+    src = attrs.get("src", "")
+    caption = attrs.get("caption") or attrs.get("title") or attrs.get("alt") or ""
+    alt = attrs.get("alt") or caption
+    title = f' "{caption}"' if caption and caption != alt else ""
+    image = f"![{escape_brackets(alt)}](<{src}>{title})" if src else ""
+    return image + "\n" * match.group(0).count("\n")
+
+
+def escape_brackets(text: str) -> str:
+    return text.replace("[", r"\[").replace("]", r"\]")

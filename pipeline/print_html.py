@@ -1,0 +1,276 @@
+"""Adapt the rendered print HTML for WeasyPrint: footnotes, links, code, lists, Korean breaks.
+
+The model holds format-neutral HTML; the print template wraps it into one document. This
+stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
+
+- markdown-it footnotes become ``<span class="footnote">`` (``float: footnote`` in the CSS);
+- external links get their URL as a footnote, so a printed page still says where it points;
+- ``<ol start>`` becomes ``counter-reset: list-item`` (WeasyPrint ignores ``start``);
+- code blocks are highlighted with Pygments;
+- U+2060 WORD JOINER goes between the characters of Hangul words, because WeasyPrint ignores
+  ``word-break: keep-all`` and would otherwise break lines inside words (``데이|터를``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from copy import deepcopy
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from lxml.html import HtmlElement
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from pipeline.model import Report
+
+log = logging.getLogger(__name__)
+
+WORD_JOINER = "\u2060"
+# Hangul syllables and jamo, plus Hanja: Korean words made of them must not break inside.
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
+                    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+WORD = re.compile("[^\\s\u200b]+")
+# Prose containers of the template; footnotes and links are adapted inside each one.
+SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
+BLOCKS = frozenset(
+    "address article aside blockquote body br caption dd details div dl dt figcaption figure "
+    "footer h1 h2 h3 h4 h5 h6 header hr img li nav ol p pre section summary table tbody td tfoot "
+    "th thead tr ul".split()
+)
+VERBATIM = frozenset("pre code kbd samp script style head svg math".split())
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def adapt_document(html: str, report: Report) -> str:
+    """The print document with footnotes, links, lists and code adapted, and Hangul joined."""
+    root = lxml.html.document_fromstring(html)
+    ids = {str(i) for i in root.xpath("//@id")}
+    for element in root.xpath("//a[@rel] | //link[@rel]"):
+        _drop_attachment(element)
+    for scope in _scopes(root):
+        _drop_blank_lines(scope)
+        _make_footnotes(scope)
+        _link_footnotes(scope)
+        _fix_internal_links(scope, ids, report.aliases)
+        _number_lists(scope)
+        _highlight_code(scope)
+    body = root.find("body")
+    if body is not None:
+        join_hangul_words(body)
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _scopes(root: HtmlElement) -> Iterator[HtmlElement]:
+    condition = " or ".join(f"contains(concat(' ', @class, ' '), ' {c} ')" for c in SCOPES)
+    yield from root.xpath(f"//*[{condition}]")
+
+
+def _drop_attachment(element: HtmlElement) -> None:
+    """``rel=attachment`` makes WeasyPrint embed the target file in the PDF: never do that."""
+    rels = element.get("rel", "").lower().split()
+    if "attachment" not in rels:
+        return
+    log.warning("dropped an attachment link to %s", element.get("href", ""))
+    if element.tag == "link":
+        element.drop_tree()
+    else:
+        element.attrib.pop("rel")
+        if urlsplit(element.get("href", "")).scheme not in LINK_SCHEMES:
+            element.drop_tag()
+
+
+def _drop_blank_lines(scope: HtmlElement) -> None:
+    """A ``<br>`` alone in a paragraph (blog spacing) would print as an empty paragraph."""
+    for br in list(scope.iter("br")):
+        parent = br.getparent()
+        if parent is None:
+            continue
+        alone = parent.tag == "p" and not parent.text_content().strip() and len(parent) == 1
+        if alone:
+            parent.drop_tree()
+        elif parent is scope or parent.tag in BLOCKS - {"br", "p", "td", "th", "li", "dd", "dt"}:
+            br.drop_tree()
+
+
+def _make_footnotes(scope: HtmlElement) -> None:
+    """markdown-it's footnote list -> an inline ``span.footnote`` at each reference."""
+    notes = {li.get("id"): li for li in scope.xpath(".//section[@class='footnotes']//li[@id]")}
+    for sup in scope.xpath(".//sup[contains(@class, 'footnote-ref')]"):
+        link = sup.find("a")
+        target = (link.get("href", "") if link is not None else "").lstrip("#")
+        note = notes.get(target)
+        if note is None:
+            continue
+        span = _inline_copy(note)
+        span.set("class", "footnote")
+        span.tail = sup.tail
+        sup.getparent().replace(sup, span)
+    for element in scope.xpath(".//section[@class='footnotes'] | .//hr[@class='footnotes-sep']"):
+        element.drop_tree()
+
+
+def _inline_copy(note: HtmlElement) -> HtmlElement:
+    """A footnote's content as a span: paragraphs become runs, the back-reference goes."""
+    span = lxml.html.Element("span")
+    span.text = note.text
+    for child in note:
+        span.append(deepcopy(child))
+    for backref in span.xpath(".//a[contains(@class, 'footnote-backref')]"):
+        backref.drop_tree()
+    for index, paragraph in enumerate(span.xpath(".//p")):
+        if index:
+            paragraph.text = " " + (paragraph.text or "")
+        paragraph.drop_tag()
+    return span
+
+
+def _link_footnotes(scope: HtmlElement) -> None:
+    """An external link whose text is not its URL gets the URL as a footnote (once per scope).
+
+    Print cannot click: a footnote puts the address on the same page as the link text without
+    breaking the sentence, and keeps long URLs out of the justified text.
+    """
+    seen: set[str] = set()
+    for link in scope.xpath(".//a[@href]"):
+        href = link.get("href", "")
+        if urlsplit(href).scheme not in ("http", "https") or href in seen:
+            continue
+        if link.xpath("ancestor::*[contains(@class, 'footnote') or contains(@class, 'remote-image')]"):
+            continue
+        if _bare(link.text_content()) == _bare(href):
+            link.set("class", (link.get("class", "") + " url").strip())
+            continue
+        seen.add(href)
+        note = lxml.html.Element("span", {"class": "footnote url-note"})
+        address = lxml.html.Element("a", {"href": href, "class": "url"})
+        address.text = unquote(href)
+        note.append(address)
+        note.tail, link.tail = link.tail, None
+        link.addnext(note)
+
+
+def _bare(url: str) -> str:
+    return re.sub(r"^[a-z]+://(www\.)?|/$", "", unquote(url.strip()).lower())
+
+
+def _fix_internal_links(scope: HtmlElement, ids: set[str], aliases: dict[str, str]) -> None:
+    """Hand-written anchors -> model ids; a link to nothing keeps its text and loses the link."""
+    for link in scope.xpath(".//a[starts-with(@href, '#')]"):
+        anchor = unquote(link.get("href", "")[1:])
+        anchor = aliases.get(anchor, anchor)
+        if anchor in ids:
+            link.set("href", f"#{anchor}")
+        else:
+            link.drop_tag()
+
+
+def _number_lists(scope: HtmlElement) -> None:
+    """WeasyPrint 70 ignores ``<ol start>``; the list-item counter does the same job."""
+    for ol in scope.xpath(".//ol[@start]"):
+        try:
+            start = int(ol.get("start", "1"))
+        except ValueError:
+            continue
+        if start != 1:
+            ol.set("style", f"counter-reset: list-item {start - 1}")
+
+
+def _highlight_code(scope: HtmlElement) -> None:
+    """``<pre><code class="language-x">`` -> Pygments spans (left alone if already highlighted)."""
+    formatter = HtmlFormatter(cssclass="highlight")
+    for code in scope.xpath(".//pre/code[starts-with(@class, 'language-')]"):
+        pre = code.getparent()
+        if pre.xpath("ancestor::div[contains(@class, 'highlight')]"):
+            continue
+        language = code.get("class", "").split()[0].removeprefix("language-")
+        try:
+            lexer = get_lexer_by_name(language, stripnl=False)
+        except ClassNotFound:
+            continue
+        block = lxml.html.fragment_fromstring(highlight(code.text_content(), lexer, formatter))
+        block.set("data-language", language)
+        block.tail = pre.tail
+        pre.getparent().replace(pre, block)
+
+
+@dataclass
+class _Run:
+    """A piece of text in document order: an element's ``text`` or ``tail``."""
+
+    element: HtmlElement
+    attribute: str
+    writable: bool
+
+
+def join_hangul_words(root: HtmlElement) -> None:
+    """Put U+2060 between the characters of every Hangul word in ``root``'s text.
+
+    Words may span elements (``<strong>API</strong>를``), so text is gathered per block in
+    document order; code and preformatted text are read but never changed.
+    """
+    for runs in _blocks(root):
+        texts = [getattr(run.element, run.attribute) or "" for run in runs]
+        joined = "".join(texts)
+        marks: set[int] = set()  # insert a joiner before these offsets
+        for word in WORD.finditer(joined):
+            if HANGUL.search(word.group()):
+                marks.update(range(word.start() + 1, word.end()))
+        if not marks:
+            continue
+        start = 0
+        pending = False  # a joiner owed to the start of this run by a read-only previous run
+        for index, (run, text) in enumerate(zip(runs, texts, strict=True)):
+            end = start + len(text)
+            cuts = [p - start for p in range(start + 1, end) if p in marks]
+            new = _insert(text, cuts) if run.writable else text
+            boundary = end in marks and index + 1 < len(runs)
+            if boundary and run.writable:
+                new += WORD_JOINER
+            if pending and run.writable:
+                new = WORD_JOINER + new
+            pending = boundary and not run.writable
+            if new != text:
+                setattr(run.element, run.attribute, new)
+            start = end
+
+
+def _insert(text: str, cuts: list[int]) -> str:
+    if not cuts:
+        return text
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return WORD_JOINER.join(pieces)
+
+
+def _blocks(root: HtmlElement) -> Iterator[list[_Run]]:
+    """Runs of text between block boundaries (a footnote is a block: its own flow)."""
+    runs: list[_Run] = []
+
+    def flush() -> Iterator[list[_Run]]:
+        if runs:
+            yield list(runs)
+            runs.clear()
+
+    def visit(element: HtmlElement, verbatim: bool) -> Iterator[list[_Run]]:
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            return
+        block = element.tag in BLOCKS or "footnote" in element.get("class", "").split()
+        if block:
+            yield from flush()
+        inner = verbatim or element.tag in VERBATIM
+        if element.text:
+            runs.append(_Run(element, "text", not inner))
+        for child in element:
+            yield from visit(child, inner)
+            if child.tail:
+                runs.append(_Run(child, "tail", not verbatim))
+        if block:
+            yield from flush()
+
+    yield from visit(root, False)
+    yield from flush()

@@ -1,0 +1,126 @@
+"""What a heading's text says: a day marker, a time-slot group, a non-talk section, a speaker.
+
+Pure functions on strings, so that each rule is easy to test and to document in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+ORDINALS = {"첫": 1, "첫째": 1, "둘째": 2, "두째": 2, "셋째": 3, "세째": 3, "넷째": 4, "네째": 4,
+            "다섯째": 5}
+
+
+@dataclass(frozen=True)
+class DayMarker:
+    """A heading that opens a conference day: its number (when it says one) and its date."""
+
+    number: int | None
+    date: dt.date | None
+
+
+DAY_NUMBER = [
+    re.compile(r"^day\s*[-.#]?\s*(\d{1,2})(?!\d)", re.I),
+    re.compile(r"^(\d{1,2})\s*일\s*차"),
+    re.compile(r"^(첫째|첫|둘째|두째|셋째|세째|넷째|네째|다섯째)\s*날"),
+    re.compile(r"^(?:제\s*)?(\d{1,2})\s*일\s*째"),
+]
+ISO_DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*일?")
+KOREAN_DATE = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
+
+
+def strip_decoration(text: str) -> str:
+    """Drop leading emoji, symbols and punctuation: `📅 DAY 1` reads as `DAY 1`."""
+    index = 0
+    while index < len(text) and unicodedata.category(text[index])[0] in "SPZC":
+        index += 1
+    return text[index:].strip()
+
+
+def day_marker(text: str, year: int | None = None) -> DayMarker | None:
+    """`DAY 1`, `Day 2 - 2015-09-14`, `1일차`, `첫째 날`, `2023-02-27`, `2월 27일 (월)`..."""
+    head = strip_decoration(text)
+    date = find_date(head, year)
+    for pattern in DAY_NUMBER:
+        match = pattern.match(head)
+        if match:
+            value = match.group(1)
+            number = ORDINALS[value] if value in ORDINALS else int(value)
+            return DayMarker(number, date)
+    if date and (ISO_DATE.match(head) or KOREAN_DATE.match(head)):
+        return DayMarker(None, date)
+    return None
+
+
+def find_date(text: str, year: int | None) -> dt.date | None:
+    match = ISO_DATE.search(text)
+    try:
+        if match:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        match = KOREAN_DATE.search(text)
+        if match and year:
+            return dt.date(year, int(match.group(1)), int(match.group(2)))
+    except ValueError:
+        return None
+    return None
+
+
+# Headings whose subheadings are the talks: time slots, times of day, tracks, timetables.
+GROUP = re.compile(
+    r"^(\d{1,2}:\d{2}\b|(오전|오후|저녁|아침|점심\s*이후)(\s|$|[(:\-])|(morning|afternoon|evening)\b"
+    r"|(트랙|track|세션|session)\s*[A-Z0-9]\b)"
+    r"|시간표|타임\s*테이블|timetable|schedule",
+    re.I,
+)
+
+# Short headings that name a part of the notes, not a talk (소개, 후기, 점심...).
+SECTION_WORDS = (
+    "후기", "느낌", "소감", "총평", "감상", "점심", "휴식", "쉬는", "참가", "신청", "찾아가는",
+    "오시는", "이벤트", "부스", "경품", "굿즈", "마무리", "마치며", "맺음말", "끝으로", "들어가며",
+    "시작하며", "참고", "목차", "행사", "개요", "소개", "인트로", "스폰서", "intro", "introduction",
+    "references", "reference", "related", "previous", "next", "outro", "summary", "epilogue",
+)
+
+
+def is_group(text: str) -> bool:
+    return bool(GROUP.search(strip_decoration(text)))
+
+
+def is_section(text: str) -> bool:
+    """A non-talk section: at most three words, one of which starts with a section word."""
+    words = re.findall(r"[\w&]+", strip_decoration(text).lower())
+    return 0 < len(words) <= 3 and any(
+        word.startswith(section) for word in words for section in SECTION_WORDS
+    )
+
+
+NAME = r"(?:[가-힣]{2,4}|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2})"
+SPEAKER_IN_PARENS = re.compile(
+    rf"^(?P<title>.+?)\s*[(（](?P<speaker>[가-힣]{{2,4}}(?:\s*님)?|{NAME}(?:\s*님)?\s*[|/,·@]\s*[^()（）]+)[)）]\s*$"
+)
+SPEAKER_AFTER_DASH = re.compile(rf"^(?P<title>.+?)\s+[-–—]\s+(?P<speaker>[가-힣]{{2,4}}(?:\s*님)?)$")
+
+
+def split_speaker(heading: str) -> tuple[str, str | None]:
+    """`Title (이름 | 회사)` and `Title - 발표자` give (title, speaker); otherwise (heading, None)."""
+    for pattern in (SPEAKER_IN_PARENS, SPEAKER_AFTER_DASH):
+        match = pattern.match(heading.strip())
+        if match:
+            speaker = re.sub(r"\s*[|/,·@]\s*", " · ", match.group("speaker").strip())
+            return match.group("title").strip(), speaker
+    return heading, None
+
+
+def looks_like_speaker_line(text: str) -> bool:
+    """A bold line under a talk heading that names people, not a sentence."""
+    return 0 < len(text) <= 60 and not re.search(r"[.!?。]\s*$|다\.?$|요\.?$", text)
+
+
+def slugify(text: str) -> str:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    text = text.strip().lower()
+    text = "".join(ch for ch in text if ch in " -_" or unicodedata.category(ch)[0] in "LNM")
+    return text.replace(" ", "-")

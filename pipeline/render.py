@@ -1,0 +1,33 @@
+"""Report -> HTML through Jinja2 templates in styles/: the one template Environment."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.model import Report
+
+STYLES_DIR = PROJECT_ROOT / "styles"
+
+
+@cache
+def environment(styles_dir: Path = STYLES_DIR) -> Environment:
+    """The template environment: autoescaped, and a template typo fails the build."""
+    return Environment(
+        loader=FileSystemLoader(styles_dir),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_preview(report: Report, settings: Settings) -> str:
+    """A single-file HTML page of the report (styles inlined): the quick end-to-end preview."""
+    css = (settings.styles_dir / "preview.css").read_text(encoding="utf-8")
+    template = environment(settings.styles_dir).get_template("preview.html.j2")
+    return template.render(report=report, settings=settings, css=css)

@@ -1,0 +1,162 @@
+"""Raw HTML in the notes made safe: an allowlist (nh3, i.e. ammonia), embeds turned into links,
+images and in-document links resolved, blog spacers dropped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlparse
+
+import lxml.html
+import nh3
+from lxml.html import HtmlElement
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "section", "small",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "u", "ul",
+}
+ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+    "input": {"type", "checked", "disabled"},
+}
+EMBED_TAGS = {"iframe", "script", "embed", "object", "video", "audio", "source"}
+EMBED_SITES = {
+    "youtube.com": "YouTube 영상", "youtu.be": "YouTube 영상", "slideshare.net": "SlideShare 슬라이드",
+    "speakerdeck.com": "Speaker Deck 슬라이드", "docs.google.com": "Google 문서",
+    "drive.google.com": "Google Drive 문서", "vimeo.com": "Vimeo 영상",
+    "gist.github.com": "GitHub Gist", "codepen.io": "CodePen",
+}
+SPACER = re.compile(r"^\s*(<br\s*/?>\s*|&nbsp;\s*)*$", re.I)
+
+
+class EmbedFinder(HTMLParser):
+    """Collects what `<iframe>`/`<script>`/`<embed>`... point to."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        url = values.get("src") or values.get("data") or ""
+        if tag in EMBED_TAGS and url:
+            self.urls.append((embed_url(url), values.get("title", "")))
+
+
+def embed_url(url: str) -> str:
+    """An embed's address as a reader would open it (https, YouTube watch pages)."""
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    parsed = urlparse(url)
+    if parsed.hostname and parsed.hostname.endswith("youtube.com") and "/embed/" in parsed.path:
+        video = parsed.path.split("/embed/", 1)[1].split("/")[0]
+        start = parse_qs(parsed.query).get("start", [""])[0]
+        return f"https://www.youtube.com/watch?v={video}" + (f"&t={start}" if start else "")
+    return url
+
+
+def embed_links(html: str, block: bool) -> str:
+    """Links to what the raw HTML embeds, so that the reader still finds the slides."""
+    finder = EmbedFinder()
+    finder.feed(html)
+    links = []
+    for url, title in finder.urls:
+        if not url.startswith(("http://", "https://")):
+            continue
+        host = urlparse(url).hostname or ""
+        site = next((label for domain, label in EMBED_SITES.items() if host.endswith(domain)),
+                    "삽입된 콘텐츠")
+        label = f"{site}: {title}" if title else site
+        links.append(f'<a class="embed" href="{escape(url)}">{escape(label)}</a>')
+    if not links:
+        return ""
+    return "".join(f'<p class="embed">{link}</p>' for link in links) if block else " ".join(links)
+
+
+def is_spacer(html: str) -> bool:
+    """`<br>`, `<br /><br />` or `&nbsp;` alone: layout scaffolding from blog editors."""
+    return bool(SPACER.match(html))
+
+
+def clean(html: str) -> str:
+    """The allowlist: no script, style, event handlers, javascript: URLs, object/embed/form."""
+    return nh3.clean(
+        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel=None, clean_content_tags={"script", "style", "template", "noscript"},
+        strip_comments=True,
+    )
+
+
+ImageRewriter = Callable[[HtmlElement], None]
+LinkResolver = Callable[[str], str | None]
+
+
+def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver) -> str:
+    """Resolve images and in-document links; turn lone images into figures; drop spacers."""
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for link in list(root.iter("a")):
+        href = link.get("href")
+        if href is None or not href.strip():
+            unwrap(link)
+        elif href.startswith("#"):
+            target = resolve_anchor(href[1:])
+            if target is None:
+                unwrap(link)
+            else:
+                link.set("href", "#" + target)
+    for paragraph in list(root.iter("p")):
+        make_figure(paragraph)
+    for image in list(root.iter("img")):
+        rewrite_image(image)
+    for paragraph in list(root.iter("p")):
+        drop_trailing_breaks(paragraph)
+        if not (paragraph.text or "").strip() and len(paragraph) == 0:
+            paragraph.drop_tree()
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if len(root) \
+        else escape(root.text or "")
+
+
+def unwrap(element: HtmlElement) -> None:
+    element.drop_tag()
+
+
+def make_figure(paragraph: HtmlElement) -> None:
+    """A paragraph holding only an image becomes a figure captioned by its alt text or title."""
+    children = list(paragraph)
+    if len(children) != 1 or children[0].tag != "img" or (paragraph.text or "").strip() \
+            or (children[0].tail or "").strip():
+        return
+    image = children[0]
+    caption = image.get("title") or image.get("alt") or ""
+    paragraph.tag = "figure"
+    paragraph.text = None
+    image.tail = None
+    if caption:
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = caption
+        paragraph.append(figcaption)
+
+
+def drop_trailing_breaks(paragraph: HtmlElement) -> None:
+    while len(paragraph) and paragraph[-1].tag == "br" and not (paragraph[-1].tail or "").strip():
+        last = paragraph[-1]
+        paragraph.remove(last)
+    # a paragraph that opens with a break is a blog spacer too
+    while len(paragraph) and paragraph[0].tag == "br" and not (paragraph.text or "").strip():
+        first = paragraph[0]
+        paragraph.text = (paragraph.text or "") + (first.tail or "").lstrip("\n")
+        paragraph.remove(first)
