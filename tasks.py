@@ -78,3 +78,15 @@ def build(c: Context, notes: str = "content/", out: str = "dist/") -> None:
 def test(c: Context) -> None:
     """Run the whole test suite."""
     c.run(f"{sys.executable} -m pytest", pty=False)
+
+
+@task
+def goldens(c: Context) -> None:
+    """Regenerate the outline goldens in tests/golden/ (after a deliberate change)."""
+    from tests.test_parse import GOLDEN, OUTLINE_FIXTURES
+
+    for name in ["deview-2023.md", *OUTLINE_FIXTURES]:
+        path = Path("content") / name if name == "deview-2023.md" else Path("tests/data") / name
+        golden = GOLDEN / (Path(name).stem + ".txt")
+        golden.write_text(describe_report(read_report(path.resolve())), encoding="utf-8")
+        print(f"wrote {golden}")

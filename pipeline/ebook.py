@@ -30,10 +30,12 @@ log = logging.getLogger(__name__)
 RESERVED_NAMES = {"cover", "title", "nav", "toc"}
 ASCII_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 DOCTYPE = "<!DOCTYPE html>"
-# Which embedded face sets an element's text: mirrors styles/ebook.css and styles/ebook-fonts.css.j2.
+# Which embedded face sets an element's text: keep in step with styles/ebook.css and
+# styles/ebook-fonts.css.j2 (a character missing from a subset falls back to another font).
 CODE_TAGS = {"code", "kbd", "pre", "samp"}
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-BOLD_TAGS = {"b", "strong", "th", "dt"}
+BOLD_TAGS = {"b", "strong", "th", "dt", "em", "i", "cite", "dfn", "var"}
+BOLD_CLASSES = {"footnote-number", "callout-title", "toc-chapter"}
 # Text a reading system draws by itself: list markers and the like.
 GENERATED_TEXT = "0123456789. •◦▪\u00a0"
 
@@ -134,7 +136,7 @@ def chapter_files(chapters: tuple[Chapter, ...]) -> list[str]:
 
 
 def image_hrefs(images: tuple[Image, ...]) -> tuple[dict[str, Image], dict[str, str]]:
-    """Where each local image file lives in the book (``images/image-N.ext``), and each src's href."""
+    """Each local image file's place in the book (``images/image-N.ext``), and each src's."""
     hrefs: dict[str, Image] = {}
     by_path: dict[Path, str] = {}
     by_src: dict[str, str] = {}
@@ -238,11 +240,13 @@ def collect_text(trees: Iterable[etree._Element]) -> dict[str, str]:
 
 
 def face_key(element: etree._Element) -> str:
-    names = [etree.QName(node).localname for node in (element, *element.iterancestors())]
-    if any(name in CODE_TAGS for name in names):
+    nodes = (element, *element.iterancestors())
+    names = {etree.QName(node).localname for node in nodes}
+    if names & CODE_TAGS:
         return "code"
-    if any(name in HEADING_TAGS for name in names):
+    if names & HEADING_TAGS:
         return "heading"
-    if any(name in BOLD_TAGS for name in names):
+    classes = {name for node in nodes for name in (node.get("class") or "").split()}
+    if names & BOLD_TAGS or classes & BOLD_CLASSES:
         return "body-bold"
     return "body"

@@ -64,6 +64,7 @@ class Chapter:
     kind: Literal["day", "section"] = "day"
     number: int | None = None  # DAY n
     date: dt.date | None = None
+    subtitle: str = ""  # what a day heading says besides `DAY n` and its date
     intro_html: str = ""
     talks: tuple[Talk, ...] = ()
 

@@ -154,8 +154,8 @@ def shortcode_to_image(match: re.Match[str]) -> str:
     attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
              for m in SHORTCODE_ATTR.finditer(match.group(2))}
     src = attrs.get("src", "")
-    caption = attrs.get("caption") or attrs.get("title") or attrs.get("alt") or ""
-    alt = attrs.get("alt") or caption
+    alt = attrs.get("alt") or attrs.get("title") or attrs.get("caption") or ""
+    caption = attrs.get("caption") or attrs.get("title") or ""
     title = f' "{caption}"' if caption and caption != alt else ""
     image = f"![{escape_brackets(alt)}](<{src}>{title})" if src else ""
     return image + "\n" * match.group(0).count("\n")

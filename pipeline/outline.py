@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.model import Report
+from pipeline.model import Report, Source
 
 
 def describe_report(report: Report) -> str:
@@ -28,11 +28,16 @@ def describe_report(report: Report) -> str:
     remote = sum(1 for image in report.images if image.is_remote)
     if report.images:
         lines.append(f"images: {len(report.images) - remote} local, {remote} remote")
+    def place(source: Source) -> str:
+        if source.path == report.source.path:
+            return f"line {source.line}"
+        return f"{source.path.name}:{source.line}"
+
     for chapter in report.chapters:
         kind = "day" if chapter.kind == "day" else "chapter"
         date = f" ({chapter.date.isoformat()})" if chapter.date else ""
         title = f" {chapter.title}" if chapter.label != chapter.title else ""
-        lines.append(f"{kind} {chapter.label}{title}{date} #{chapter.id}  [line {chapter.source.line}]")
+        lines.append(f"{kind} {chapter.label}{title}{date} #{chapter.id}  [{place(chapter.source)}]")
         for talk in chapter.talks:
             marker = "talk" if talk.kind == "talk" else "section"
             details = []
@@ -43,7 +48,7 @@ def describe_report(report: Report) -> str:
             if talk.abstract_html:
                 details.append("abstract")
             extra = f" ({'; '.join(details)})" if details else ""
-            lines.append(f"  {marker} {talk.title}{extra} #{talk.id}  [line {talk.source.line}]")
+            lines.append(f"  {marker} {talk.title}{extra} #{talk.id}  [{place(talk.source)}]")
     return "\n".join(lines) + "\n"
 
 

@@ -401,7 +401,9 @@ class ReportBuilder:
             node.content + [b for child in node.children for b in self.subtree(child)]
         return Chapter(
             id=draft.id, title=node.title, source=node.heading.source, kind=kind, number=number,
-            date=marker.date if marker else None, intro_html=self.render(content),
+            date=marker.date if marker else None,
+            subtitle=recognise.day_subtitle(node.title) if marker else "",
+            intro_html=self.render(content),
             talks=tuple(self.talk(entry) for entry in draft.entries),
         )
 
@@ -440,7 +442,7 @@ class ReportBuilder:
                inner_blockquote: bool = False) -> str:
         if not blocks:
             return ""
-        parts = []
+        runs: list[tuple[Footnotes, list[Token]]] = []
         for block in blocks:
             self.check_references(block)
             tokens = block.tokens
@@ -448,7 +450,10 @@ class ReportBuilder:
                 tokens = tokens[1:-1]
             if block.heading_level is not None:
                 tokens = self.body_heading(block, talk_level)
-            parts.append(render_tokens(tokens, block.footnotes))
+            if not runs or runs[-1][0] is not block.footnotes:
+                runs.append((block.footnotes, []))
+            runs[-1][1].extend(tokens)
+        parts = [render_tokens(tokens, footnotes) for footnotes, tokens in runs]
         raw = "".join(parts)
         return sanitize.finish_fragment(sanitize.clean(raw), self.rewrite_image,
                                         self.resolve_anchor)

@@ -50,9 +50,22 @@ def day_marker(text: str, year: int | None = None) -> DayMarker | None:
             value = match.group(1)
             number = ORDINALS[value] if value in ORDINALS else int(value)
             return DayMarker(number, date)
-    if date and (ISO_DATE.match(head) or KOREAN_DATE.match(head)):
+    if ISO_DATE.match(head) or KOREAN_DATE.match(head):
         return DayMarker(None, date)
     return None
+
+
+def day_subtitle(text: str) -> str:
+    """What a day heading says besides its marker and date: `Day 2: 둘째 날` -> `둘째 날`."""
+    head = strip_decoration(text)
+    for pattern in (*DAY_NUMBER, ISO_DATE, KOREAN_DATE):
+        match = pattern.match(head)
+        if match:
+            head = head[match.end():]
+            break
+    head = ISO_DATE.sub("", head)
+    head = re.sub(r"^\s*\((월|화|수|목|금|토|일)\)", "", head)
+    return head.strip(" \t-–—:·|,()")
 
 
 def find_date(text: str, year: int | None) -> dt.date | None:
@@ -78,7 +91,7 @@ GROUP = re.compile(
 
 # Short headings that name a part of the notes, not a talk (소개, 후기, 점심...).
 SECTION_WORDS = (
-    "후기", "느낌", "소감", "총평", "감상", "점심", "휴식", "쉬는", "참가", "신청", "찾아가는",
+    "후기", "느낌", "느낀", "소감", "총평", "감상", "점심", "휴식", "쉬는", "참가", "신청", "찾아가는",
     "오시는", "이벤트", "부스", "경품", "굿즈", "마무리", "마치며", "맺음말", "끝으로", "들어가며",
     "시작하며", "참고", "목차", "행사", "개요", "소개", "인트로", "스폰서", "intro", "introduction",
     "references", "reference", "related", "previous", "next", "outro", "summary", "epilogue",

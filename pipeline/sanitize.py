@@ -108,11 +108,12 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    own_ids = {element.get("id") for element in root.iter() if element.get("id")}
     for link in list(root.iter("a")):
         href = link.get("href")
         if href is None or not href.strip():
             unwrap(link)
-        elif href.startswith("#"):
+        elif href.startswith("#") and href[1:] not in own_ids:
             target = resolve_anchor(href[1:])
             if target is None:
                 unwrap(link)

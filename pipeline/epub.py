@@ -1,0 +1,326 @@
+"""Report -> EPUB 3: ebooklib packages the documents of ``pipeline.ebook``, then the zip is rewritten.
+
+ebooklib 0.20 writes the OPF and the container; everything it would get wrong is kept away from
+it (see ../shared/KOREAN.md): content documents, nav and NCX are our own bytes in plain
+``EpubItem``s (an ``EpubHtml`` would be re-parsed and pretty-printed), creators get their own ids,
+and the zip is rewritten with ``mimetype`` first and stored, fixed entry times and order, so the
+same input and ``SOURCE_DATE_EPOCH`` give the same bytes (as Sphinx's EPUB builder does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from pipeline.config import Settings
+from pipeline.cover import CoverFonts, CoverText, draw_cover
+from pipeline.ebook import Ebook, korean_dates, render_ebook
+from pipeline.errors import ContentError
+from pipeline.fonts import INSTALL_HINT, FontFace, find_face, font_media_type, subset_font
+from pipeline.model import Report
+from pipeline.output import write_atomically
+from pipeline.render import environment
+from pipeline.xhtml import XML_NS
+
+log = logging.getLogger(__name__)
+
+XHTML = "application/xhtml+xml"
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+OPF_PATH = "EPUB/content.opf"
+# (face key, role, bold, CSS family, weight): a face is embedded only if the book uses it.
+FACES = (
+    ("body", "body", False, "Report Serif", "normal"),
+    ("body-bold", "body", True, "Report Serif", "bold"),
+    ("heading", "heading", True, "Report Sans", "bold"),
+    ("code", "code", False, "Report Mono", "normal"),
+)
+
+
+@dataclass(frozen=True)
+class EmbeddedFont:
+    family: str
+    weight: str
+    href: str
+    media_type: str
+    data: bytes
+
+    @property
+    def format(self) -> str:
+        return "opentype" if self.media_type == "font/otf" else "truetype"
+
+
+def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
+    """Write ``out_dir/<report.name>.epub`` atomically and return its path."""
+    cover_href, cover_data = make_cover(report, settings)
+    ebook = render_ebook(report, settings, cover_href)
+    fonts = embed_fonts(ebook.text, settings)
+    book = build_book(report, settings, ebook, fonts, cover_href, cover_data)
+    modified = build_time(report)
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"raise_exceptions": True, "mtime": modified,
+                                "epub3_landmark": False, "epub3_pages": False})
+    packed = rewrite_zip(raw.getvalue(), modified, report.meta.lang or "ko")
+    target = write_atomically(out_dir / f"{report.name}.epub", lambda path: path.write_bytes(packed))
+    log.info("wrote %s (%d bytes)", target, target.stat().st_size)
+    return target
+
+
+def book_identifier(name: str) -> str:
+    """The book's stable identity: a name-based (version 5) UUID of the report's name."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'conference-report:{name}')}"
+
+
+def build_time(report: Report) -> dt.datetime:
+    """``SOURCE_DATE_EPOCH``, else the last date the notes name; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return max(dt.datetime.fromtimestamp(int(epoch), dt.UTC), ZIP_EPOCH)
+        except ValueError as err:
+            raise ContentError("SOURCE_DATE_EPOCH", None, f'"{epoch}" is not a Unix time',
+                               "set it to whole seconds, e.g. $(git log -1 --format=%ct)") from err
+    dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
+    if dates:
+        return dt.datetime.combine(max(dates), dt.time(), dt.UTC)
+    return ZIP_EPOCH
+
+
+def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
+    """The front matter's cover image, or a generated one: (href in the book, bytes)."""
+    cover = report.meta.cover
+    if cover is not None:
+        path = cover if cover.is_absolute() else report.content_root / cover
+        suffix = path.suffix.lower().replace(".jpeg", ".jpg")
+        if suffix not in (".png", ".jpg"):
+            raise ContentError(report.source.path, report.source.line,
+                               f'cover "{cover}" is not a PNG or JPEG image',
+                               "convert it to .png or .jpg")
+        try:
+            return f"images/cover{suffix}", path.read_bytes()
+        except OSError as err:
+            raise ContentError(report.source.path, report.source.line,
+                               f'cover "{cover}" cannot be read: {err.strerror}',
+                               "put the image next to the notes, or fix the path") from err
+    authors = report.meta.authors or ((settings.author,) if settings.author else ())
+    text = CoverText(report.meta.title, report.meta.subtitle, korean_dates(report.meta.dates),
+                     " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part))
+    emoji = find_face(settings.fonts.emoji, settings.fonts_dir)
+    fonts = CoverFonts(face(settings, "heading", bold=True), face(settings, "heading"), emoji)
+    return "images/cover.png", draw_cover(text, fonts, settings.accent)
+
+
+def face(settings: Settings, role: str, *, bold: bool = False) -> FontFace:
+    family = getattr(settings.fonts, role)
+    found = find_face(family, settings.fonts_dir, bold=bold)
+    if found is None:
+        raise ContentError("invoke.yaml", None, f'font "{family}" ({role} font) is not installed',
+                           INSTALL_HINT)
+    return found
+
+
+def embed_fonts(text: dict[str, str], settings: Settings) -> list[EmbeddedFont]:
+    """Subsets of each face to exactly the characters it sets in this book."""
+    fonts: list[EmbeddedFont] = []
+    regular = {role: face(settings, role) for role in ("body", "code")}
+    for key, role, bold, family, weight in FACES:
+        chars = text[key]
+        if not chars.strip():
+            continue
+        found = face(settings, role, bold=bold)
+        if key == "body-bold" and (found.path, found.index) == (
+                regular["body"].path, regular["body"].index):
+            continue  # no bold face: the reading system emboldens the regular one
+        data = subset_font(found.path, found.index, chars)
+        media_type = font_media_type(data)
+        suffix = ".otf" if media_type == "font/otf" else ".ttf"
+        fonts.append(EmbeddedFont(family, weight, f"fonts/{key}{suffix}", media_type, data))
+    return fonts
+
+
+def build_book(report: Report, settings: Settings, ebook: Ebook, fonts: list[EmbeddedFont],
+               cover_href: str, cover_data: bytes) -> epub.EpubBook:
+    """The ebooklib book: metadata, manifest in a fixed order, spine = reading order."""
+    book = epub.EpubBook()
+    book.metadata = {}  # drop ebooklib's defaults (random identifier, generator)
+    write_metadata(book, report, settings, ebook)
+    book.set_cover(cover_href, cover_data, create_page=False)
+    spine = []
+    for document in ebook.documents:
+        item = epub.EpubItem(uid=document.file_name.removesuffix(".xhtml"),
+                             file_name=document.file_name, media_type=XHTML,
+                             content=document.content)
+        item.properties = ["nav"] if document.kind == "nav" else []
+        book.add_item(item)
+        spine.append(item)
+    book.spine = spine
+    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx",
+                                media_type="application/x-dtbncx+xml",
+                                content=render_ncx(report, ebook)))
+    for name, css in stylesheets(settings, ebook, fonts):
+        book.add_item(epub.EpubItem(uid=name.replace("/", "-").replace(".", "-"),
+                                    file_name=name, media_type="text/css", content=css))
+    for font in fonts:
+        book.add_item(epub.EpubItem(uid=font.href.replace("/", "-").replace(".", "-"),
+                                    file_name=font.href, media_type=font.media_type,
+                                    content=font.data))
+    for href, image in sorted(ebook.images.items()):
+        assert image.path is not None
+        media_type = IMAGE_TYPES.get(Path(href).suffix)
+        if media_type is None:
+            raise ContentError(image.source.path, image.source.line,
+                               f'image "{image.src}" is not PNG, JPEG, GIF, SVG or WebP',
+                               "convert it to .png or .jpg")
+        try:
+            data = image.path.read_bytes()
+        except OSError as err:
+            raise ContentError(image.source.path, image.source.line,
+                               f'image "{image.src}" cannot be read: {err.strerror}',
+                               "put the file next to the notes, or fix the path") from err
+        book.add_item(epub.EpubItem(uid=Path(href).stem, file_name=href, media_type=media_type,
+                                    content=data))
+    book.guide = [{"type": kind if kind != "bodymatter" else "text", "href": href,
+                   "title": label} for kind, href, label in ebook.landmarks]
+    return book
+
+
+def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, ebook: Ebook) -> None:
+    meta = report.meta
+    lang = meta.lang or "ko"
+    book.IDENTIFIER_ID = "book-id"
+    book.set_identifier(book_identifier(report.name))
+    book.title = meta.title
+    book.add_metadata("DC", "title", meta.title, {"id": "main-title"})
+    book.add_metadata(None, "meta", "main", {"refines": "#main-title", "property": "title-type"})
+    if meta.subtitle:
+        book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle",
+                          {"refines": "#subtitle", "property": "title-type"})
+    book.set_language(lang)
+    authors = meta.authors or ((settings.author,) if settings.author else ())
+    for number, author in enumerate(authors, start=1):
+        book.add_author(author, role="aut", uid=f"creator-{number}")
+    book.add_metadata("DC", "date", build_time(report).date().isoformat())
+    if meta.description:
+        book.add_metadata("DC", "description", meta.description)
+    for tag in meta.tags:
+        book.add_metadata("DC", "subject", tag)
+    for prop, value in accessibility(report, ebook):
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
+def accessibility(report: Report, ebook: Ebook) -> list[tuple[str, str]]:
+    """Schema.org accessibility metadata that is true of this book (EPUB Accessibility 1.1)."""
+    every_alt = all(image.alt.strip() for image in ebook.images.values())
+    remote = any(image.is_remote for image in report.images)
+    # The cover is an image: the book always has visual content besides its text.
+    items = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
+    if every_alt:
+        items.append(("schema:accessModeSufficient", "textual"))
+    items.append(("schema:accessModeSufficient", "textual,visual"))
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if every_alt:
+        features.append("alternativeText")
+    items += [("schema:accessibilityFeature", feature) for feature in features]
+    items.append(("schema:accessibilityHazard", "none"))
+    summary = ("장(날짜)과 발표마다 제목이 달린 구조와 차례가 있고, 읽는 순서가 정해져 있습니다. "
+               "글꼴 크기와 줄 간격은 읽기 프로그램의 설정을 따릅니다. ")
+    summary += ("모든 그림에 대체 텍스트가 있습니다." if every_alt
+                else "대체 텍스트가 없는 그림이 있습니다.")
+    if remote:
+        summary += " 원격 이미지는 책에 넣지 않고 링크로 남겼습니다."
+    items.append(("schema:accessibilitySummary", summary))
+    items.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"))
+    return items
+
+
+def render_ncx(report: Report, ebook: Ebook) -> bytes:
+    """The EPUB 2 table of contents, with its real depth and play order."""
+    order = 0
+    toc = []
+    for number, entry in enumerate(ebook.toc, start=1):
+        order += 1
+        children = []
+        for child_number, child in enumerate(entry.children, start=1):
+            children.append({"nav_id": f"nav-{number}-{child_number}", "order": order + child_number,
+                             "label": child.label, "href": child.href})
+        toc.append({"nav_id": f"nav-{number}", "order": order, "label": entry.label,
+                    "href": entry.href, "children": children})
+        order += len(children)
+    depth = 2 if any(entry.children for entry in ebook.toc) else 1
+    text = environment().get_template("ebook-toc.ncx.j2").render(
+        lang=report.meta.lang or "ko", identifier=book_identifier(report.name),
+        depth=depth, title=report.meta.title, toc=toc)
+    return text.encode("utf-8")
+
+
+def stylesheets(settings: Settings, ebook: Ebook,
+                fonts: list[EmbeddedFont]) -> list[tuple[str, bytes]]:
+    """fonts.css (generated: the subsets), ebook.css (styles/), code.css (Pygments classes)."""
+    roles = settings.fonts
+    stacks = {"body": ["Report Serif", roles.body, roles.emoji],
+              "heading": ["Report Sans", roles.heading, roles.emoji],
+              "code": ["Report Mono", roles.code, roles.emoji]}
+    fonts_css = environment(settings.styles_dir).get_template("ebook-fonts.css.j2").render(
+        faces=fonts, stacks=stacks)
+    sheets = [("styles/fonts.css", fonts_css.encode("utf-8")),
+              ("styles/ebook.css", (settings.styles_dir / "ebook.css").read_bytes())]
+    if ebook.has_code:
+        sheets.append(("styles/code.css", code_css().encode("utf-8")))
+    return sheets
+
+
+def code_css() -> str:
+    """Pygments' default style (WCAG AA contrast), without bold and italic: Hangul in comments
+    must not be slanted, and the mono face is embedded in one weight."""
+    from pygments.formatters import HtmlFormatter
+
+    rules = HtmlFormatter(style="default").get_style_defs(".highlight").splitlines()
+    kept = []
+    for rule in rules:
+        if not rule.startswith(".highlight"):
+            continue
+        for declaration in ("font-weight: bold", "font-style: italic"):
+            rule = rule.replace(f"{declaration}; ", "").replace(declaration, "")
+        kept.append(rule)
+    return "\n".join(kept) + "\n"
+
+
+def rewrite_zip(data: bytes, modified: dt.datetime, lang: str) -> bytes:
+    """``mimetype`` first and stored, fixed times and order, the OPF's ``<package>`` with xml:lang."""
+    stamp = modified.astimezone(dt.UTC).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        ordered = ["mimetype", *(name for name in names if name != "mimetype")]
+        for name in ordered:
+            content = source.read(name)
+            if name == OPF_PATH:
+                content = finish_opf(content, lang)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, content)
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, content, compresslevel=9)
+    return out.getvalue()
+
+
+def finish_opf(content: bytes, lang: str) -> bytes:
+    """What ebooklib cannot say: the package's language (Ace checks ``xml:lang``)."""
+    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    root.set(f"{{{XML_NS}}}lang", lang)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
