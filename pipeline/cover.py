@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 import uharfbuzz as hb
+from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.fonts import FontFace
 
@@ -121,7 +120,7 @@ def paste_emoji(image: Image.Image, run: str, face: FontFace, xy: tuple[int, int
                 size: int) -> int:
     """Draw an emoji run at ``size`` pixels; return its width."""
     font = load_font(face.path, face.index, EMOJI_PIXELS)
-    left, top, right, bottom = font.getbbox(run, embedded_color=True)
+    left, top, right, bottom = (round(value) for value in font.getbbox(run))
     if right <= left or bottom <= top:
         return 0
     glyphs = Image.new("RGBA", (right, bottom), (0, 0, 0, 0))

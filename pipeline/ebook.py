@@ -217,7 +217,7 @@ def model_html(report: Report) -> Iterator[str]:
 
 
 def serialize(tree: etree._Element) -> bytes:
-    body = etree.tostring(tree, encoding="utf-8", xml_declaration=False)
+    body: bytes = etree.tostring(tree, encoding="utf-8", xml_declaration=False)
     return f'<?xml version="1.0" encoding="utf-8"?>\n{DOCTYPE}\n'.encode() + body + b"\n"
 
 

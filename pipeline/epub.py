@@ -1,4 +1,4 @@
-"""Report -> EPUB 3: ebooklib packages the documents of ``pipeline.ebook``, then the zip is rewritten.
+"""Report -> EPUB 3: ebooklib packages the documents of ``pipeline.ebook``; the zip is rewritten.
 
 ebooklib 0.20 writes the OPF and the container; everything it would get wrong is kept away from
 it (see ../shared/KOREAN.md): content documents, nav and NCX are our own bytes in plain
@@ -71,7 +71,11 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
     epub.write_epub(raw, book, {"raise_exceptions": True, "mtime": modified,
                                 "epub3_landmark": False, "epub3_pages": False})
     packed = rewrite_zip(raw.getvalue(), modified, report.meta.lang or "ko")
-    target = write_atomically(out_dir / f"{report.name}.epub", lambda path: path.write_bytes(packed))
+
+    def write(path: Path) -> None:
+        path.write_bytes(packed)
+
+    target = write_atomically(out_dir / f"{report.name}.epub", write)
     log.info("wrote %s (%d bytes)", target, target.stat().st_size)
     return target
 
@@ -252,8 +256,9 @@ def render_ncx(report: Report, ebook: Ebook) -> bytes:
         order += 1
         children = []
         for child_number, child in enumerate(entry.children, start=1):
-            children.append({"nav_id": f"nav-{number}-{child_number}", "order": order + child_number,
-                             "label": child.label, "href": child.href})
+            children.append({"nav_id": f"nav-{number}-{child_number}",
+                             "order": order + child_number, "label": child.label,
+                             "href": child.href})
         toc.append({"nav_id": f"nav-{number}", "order": order, "label": entry.label,
                     "href": entry.href, "children": children})
         order += len(children)
@@ -297,7 +302,7 @@ def code_css() -> str:
 
 
 def rewrite_zip(data: bytes, modified: dt.datetime, lang: str) -> bytes:
-    """``mimetype`` first and stored, fixed times and order, the OPF's ``<package>`` with xml:lang."""
+    """``mimetype`` first and stored, fixed times and order; the OPF's package gets xml:lang."""
     stamp = modified.astimezone(dt.UTC).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
@@ -323,4 +328,5 @@ def finish_opf(content: bytes, lang: str) -> bytes:
     """What ebooklib cannot say: the package's language (Ace checks ``xml:lang``)."""
     root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
     root.set(f"{{{XML_NS}}}lang", lang)
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+    text: bytes = etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+    return text

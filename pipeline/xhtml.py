@@ -1,4 +1,4 @@
-"""Model HTML fragments -> EPUB XHTML fragments: footnote pop-ups, highlighted code, embedded images.
+"""Model HTML fragments -> EPUB XHTML fragments: footnote pop-ups, highlighted code, images.
 
 The model holds format-neutral HTML (see ``pipeline.model``). An EPUB content document must be
 well-formed XML in the XHTML namespace, so a fragment is parsed with lxml's HTML parser, adapted,
@@ -45,11 +45,11 @@ def to_xhtml(html: str, images: Mapping[str, str]) -> str:
     adapt_code(root)
     adapt_images(root, images)
     adapt_attributes(root)
-    wrapper = etree.Element(f"{{{XHTML_NS}}}div", nsmap=NSMAP)  # type: ignore[dict-item]
+    wrapper = etree.Element(f"{{{XHTML_NS}}}div", nsmap=NSMAP)
     wrapper.text = root.text
     for child in root:
         copy_element(child, wrapper)
-    text = etree.tostring(wrapper, encoding="unicode")
+    text: str = etree.tostring(wrapper, encoding="unicode")
     if text.endswith("/>"):  # a fragment that was only whitespace
         return ""
     # The wrapper only declares the namespaces; the chapter's <html> declares them again.
@@ -58,7 +58,7 @@ def to_xhtml(html: str, images: Mapping[str, str]) -> str:
 
 
 def adapt_footnotes(root: HtmlElement) -> None:
-    """Noterefs link to ``aside epub:type="footnote"``; the aside starts with its number, linked back."""
+    """Noterefs point to footnote asides that start with their number, linked back."""
     for link in root.xpath('.//sup[contains(@class, "footnote-ref")]/a'):
         link.set(EPUB_TYPE, "noteref")
         link.set("role", "doc-noteref")
