@@ -174,7 +174,7 @@ def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
     except ClassNotFound:
         lexer = None
     css = f' class="language-{escape(language)}"' if language else ""
-    code = (highlight(token.content, lexer, HtmlFormatter(nowrap=True)) if lexer
+    code = (str(highlight(token.content, lexer, HtmlFormatter(nowrap=True))) if lexer
             else escape(token.content))
     return f'<div class="highlight"><pre><code{css}>{code}</code></pre></div>\n'
 

@@ -28,7 +28,12 @@ class Source:
 
 @dataclass(frozen=True)
 class Image:
-    """An image the notes refer to. Local images have a ``path`` inside the content folder."""
+    """An image the notes refer to; ``src`` is what the report's HTML says in ``<img src>``.
+
+    ``path`` is the file to embed: a local image inside the content folder (``src`` is then
+    relative to the content root), or a fetched remote image's cached copy (``src`` is its
+    URL). Without a path the image is remote and shown as a captioned link.
+    """
 
     src: str
     alt: str

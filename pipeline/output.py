@@ -35,4 +35,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_text_atomically(target: Path, text: str) -> Path:
-    return write_atomically(target, lambda path: path.write_text(text, encoding="utf-8"))
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    return write_atomically(target, write)

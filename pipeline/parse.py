@@ -27,6 +27,7 @@ from markdown_it.token import Token
 
 from pipeline import recognise, sanitize
 from pipeline.errors import ContentError
+from pipeline.fetch import FetchError, FetchPolicy, fetch_image
 from pipeline.markdown import Footnotes, inline_text, parse_tokens, render_tokens
 from pipeline.metadata import read_metadata
 from pipeline.model import Chapter, Image, Report, Source, Talk
@@ -99,17 +100,21 @@ def discover_reports(notes: Path) -> list[Path]:
     return found
 
 
-def read_report(path: Path) -> Report:
+def read_report(path: Path, fetch: FetchPolicy = FetchPolicy()) -> Report:
     """Read a notes file or a report folder into a Report."""
     if path.is_dir():
         index = read_notes(path / "index.md")
         parts = [read_notes(p) for p in sorted(path.glob("*.md")) if p.name != "index.md"]
-        return parse_report(path.name, index, parts, content_root=path)
-    return parse_report(path.stem, read_notes(path), [], content_root=path.parent)
+        return parse_report(path.name, index, parts, content_root=path, fetch=fetch)
+    return parse_report(path.stem, read_notes(path), [], content_root=path.parent, fetch=fetch)
 
 
-def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: Path) -> Report:
+def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: Path,
+                 fetch: FetchPolicy = FetchPolicy()) -> Report:
     """Turn the notes (and, for a folder, its chapter files) into the report model."""
+    if not notes.text.strip() and not parts:
+        raise ContentError(notes.path, None, "the notes are empty",
+                           "write a title (# ...) and your notes, then build again")
     blocks = read_blocks(notes, "")
     root = build_tree(blocks)
     title_node = find_title_node(root)
@@ -125,11 +130,17 @@ def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: 
                         chapter_level=None, files_are_chapters=True)
     else:
         layout = Layout(root=root, year=year, chapter_level=chapter_level(root, year))
-    builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates)
+    builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates,
+                            fetch=fetch)
     drafts = layout.chapters()
     builder.assign_ids(drafts, title_node)
     chapters = tuple(builder.chapter(draft) for draft in drafts)
     intro = builder.render(root.content)
+    linked = sum(1 for image in builder.images.values() if image.is_remote)
+    if linked:
+        plural = "s" if linked > 1 else ""
+        log.warning("%s: %d remote image%s shown as captioned link%s (use --fetch-images to "
+                    "embed them)", notes.path, linked, plural, plural)
     return Report(
         name=name, meta=meta, source=Source(notes.path, 1), intro_html=intro, chapters=chapters,
         images=tuple(builder.images.values()), aliases=dict(builder.aliases),
@@ -281,8 +292,10 @@ class Layout:
         if self.files_are_chapters:
             return [self.chapter(node) for node in self.root.children]
         if self.chapter_level is None:
-            if not self.root.children:
-                return []
+            if not self.root.children:  # no headings at all: the text is the one chapter
+                implicit = Node(None, 0, self.root.content)
+                self.root.content = []
+                return [Draft(implicit, "implicit")] if implicit.content else []
             implicit = Node(None, 0, [], self.root.children)
             return [Draft(implicit, "implicit", self.entries(self.root.children))]
         return list(self.walk(self.root.children))
@@ -316,8 +329,10 @@ class Layout:
 class ReportBuilder:
     """Gives ids, resolves links and images, and renders each part's HTML."""
 
-    def __init__(self, content_root: Path, meta_dates: tuple[dt.date, ...]) -> None:
+    def __init__(self, content_root: Path, meta_dates: tuple[dt.date, ...],
+                 fetch: FetchPolicy) -> None:
         self.content_root = content_root
+        self.fetch = fetch
         self.meta_dates = meta_dates
         self.year = meta_dates[0].year if meta_dates else None
         self.ids: set[str] = set()
@@ -388,10 +403,12 @@ class ReportBuilder:
         if draft.kind == "implicit":
             date = self.meta_dates[0] if len(self.meta_dates) == 1 else None
             title = date_label(date) if date else "세션"
-            source = node.children[0].heading.source if node.children and node.children[0].heading \
-                else Source(Path("."), 1)
+            first = node.children[0].heading if node.children else \
+                (node.content[0] if node.content else None)
+            source = first.source if first else Source(Path("."), 1)
             return Chapter(id=draft.id, title=title, source=source, kind="day", number=None,
-                           date=date, talks=tuple(self.talk(e) for e in draft.entries))
+                           date=date, intro_html=self.render(node.content),
+                           talks=tuple(self.talk(e) for e in draft.entries))
         assert node.heading is not None
         kind: Literal["day", "section"] = "day" if draft.kind == "day" else "section"
         number = None
@@ -502,7 +519,8 @@ class ReportBuilder:
             return
         parsed = urlparse(src)
         if parsed.scheme in ("http", "https") or src.startswith("//"):
-            self.images[src] = Image(src=src, alt=alt, source=source)
+            self.images[src] = Image(src=src, alt=alt, source=source,
+                                     path=self.fetched(src, source))
             return
         if parsed.scheme:
             log.warning('%s: image "%s" left out: only local files and http(s) images are '
@@ -521,6 +539,17 @@ class ReportBuilder:
                                "put the file next to the notes, or fix the path")
         self.images[src] = Image(src=path.relative_to(self.content_root).as_posix(), alt=alt,
                                  source=source, path=path)
+
+    def fetched(self, src: str, source: Source) -> Path | None:
+        """The cached copy of a remote image when fetching is on; None shows it as a link."""
+        if not self.fetch.enabled:
+            return None
+        url = "https:" + src if src.startswith("//") else src
+        try:
+            return fetch_image(url, self.fetch)
+        except FetchError as err:
+            log.warning('%s: image "%s" not fetched: %s; shown as a link', source, src, err)
+            return None
 
     def site_image(self, src: str, alt: str, source: Source) -> None:
         """`/images/x.png` is a path on the blog's web site: look for it under the content folder."""

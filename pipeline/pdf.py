@@ -54,11 +54,11 @@ def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
 
 def render_pdf(report: Report, settings: Settings) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    resolve_fonts(settings.fonts, settings.fonts_dir)
+    faces = resolve_fonts(settings.fonts, settings.fonts_dir)
     check_harfbuzz_subset()
     from weasyprint import CSS, HTML  # a 0.8 s import: only when we render
 
-    fetcher = locked_fetcher(report, settings)
+    fetcher = locked_fetcher(report, settings, extra=(faces["emoji"].path,))
     font_config = font_configuration(settings.fonts_dir)
     stylesheet = CSS(
         filename=str(settings.styles_dir / STYLESHEET), url_fetcher=fetcher, font_config=font_config
@@ -77,10 +77,12 @@ def render_pdf(report: Report, settings: Settings) -> Document:
 
 def render_pdf_html(report: Report, settings: Settings) -> str:
     """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
+    faces = resolve_fonts(settings.fonts, settings.fonts_dir)
     template = environment(settings.styles_dir).get_template(TEMPLATE)
     html = template.render(
         report=report,
         settings=settings,
+        emoji_url=faces["emoji"].path.resolve().as_uri(),
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
         chapter_dates={c.id: format_dates((c.date,)) for c in report.chapters if c.date},
@@ -131,11 +133,13 @@ def allowed_roots(report: Report, settings: Settings) -> tuple[Path, ...]:
     return tuple(p.resolve() for p in (content, settings.styles_dir, settings.fonts_dir))
 
 
-def locked_fetcher(report: Report, settings: Settings) -> URLFetcher:
-    """A WeasyPrint URL fetcher that reads files under :func:`allowed_roots` and nothing else."""
+def locked_fetcher(
+    report: Report, settings: Settings, extra: tuple[Path, ...] = ()
+) -> URLFetcher:
+    """A WeasyPrint URL fetcher reading files under :func:`allowed_roots` (and ``extra`` files)."""
     from weasyprint.urls import URLFetcher
 
-    roots = allowed_roots(report, settings)
+    roots = allowed_roots(report, settings) + tuple(path.resolve() for path in extra)
 
     class LockedFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:

@@ -36,6 +36,7 @@ WORD_JOINER = "\u2060"
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
                     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile("[^\\s\u200b]+")
+BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
 SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
 BLOCKS = frozenset(
@@ -127,6 +128,19 @@ def _inline_copy(note: HtmlElement) -> HtmlElement:
         if index:
             paragraph.text = " " + (paragraph.text or "")
         paragraph.drop_tag()
+    # Newlines left at the end of a footnote trip an assertion in WeasyPrint 70's line
+    # splitting ("Got ' \n' between two lines"): a footnote is one run of text.
+    for element in span.iter():
+        if element.text and element.tag not in VERBATIM:
+            element.text = BLANKS.sub(" ", element.text)
+        if element.tail and element is not span:
+            element.tail = BLANKS.sub(" ", element.tail)
+    span.text = (span.text or "").lstrip()
+    last = span[-1] if len(span) else None
+    if last is None:
+        span.text = span.text.rstrip()
+    elif last.tail:
+        last.tail = last.tail.rstrip()
     return span
 
 
