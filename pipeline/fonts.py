@@ -142,13 +142,17 @@ def _fc_match(family: str, bold: bool) -> FontFace | None:
     """Ask fontconfig; fc-match always answers, so check it answered with the family asked for."""
     if shutil.which("fc-match") is None:
         raise ContentError(
-            "invoke.yaml", None, "fontconfig (fc-match) is not installed",
+            "invoke.yaml",
+            None,
+            "fontconfig (fc-match) is not installed",
             "apt-get install fontconfig",
         )
     pattern = f"{family}:bold" if bold else family
     result = subprocess.run(
         ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}", pattern],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     file, index, families, weight = (result.stdout.split("\t") + ["", "", "", ""])[:4]
     if family.casefold() not in {f.strip().casefold() for f in families.split(",")}:
@@ -163,7 +167,9 @@ def _codepoints(path: Path, index: int) -> frozenset[int]:
     if shutil.which("fc-query") is not None:
         result = subprocess.run(
             ["fc-query", "-i", str(index), "-f", "%{charset}", str(path)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode == 0 and result.stdout.strip():
             return frozenset(_parse_charset(result.stdout))
@@ -194,8 +200,12 @@ def subset_font(path: Path, face_index: int, text: str) -> bytes:
     plan.sets(hb.SubsetInputSets.NAME_ID).update((0, 1, 2, 3, 4, 5, 6, 13, 14))
     subset = hb.subset(face, plan)
     if subset is None:
-        raise ContentError(path, None, f"could not subset font face {face_index}",
-                           "use another font file (an .otf, .ttf or .ttc with outlines)")
+        raise ContentError(
+            path,
+            None,
+            f"could not subset font face {face_index}",
+            "use another font file (an .otf, .ttf or .ttc with outlines)",
+        )
     return bytes(subset.blob.data)
 
 

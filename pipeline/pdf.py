@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -14,6 +13,7 @@ from urllib.request import url2pathname
 from pipeline.config import Settings
 from pipeline.fonts import check_harfbuzz_subset, project_font_files, resolve_fonts
 from pipeline.model import Report
+from pipeline.output import write_atomically
 from pipeline.print_html import adapt_document
 from pipeline.render import environment
 
@@ -31,23 +31,14 @@ WEEKDAYS = "월화수목금토일"
 
 
 def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
-    """Write ``out_dir/<report.name>.pdf`` atomically and return its path."""
+    """Write ``out_dir/<report.name>.pdf`` (through a temporary file) and return its path."""
     document = render_pdf(report, settings)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{report.name}.pdf"
     variant = VARIANTS[settings.pdf_variant]
-    with tempfile.NamedTemporaryFile(
-        dir=out_dir, prefix=f".{report.name}.", suffix=".pdf.part", delete=False
-    ) as part:
-        temporary = Path(part.name)
-        try:
-            document.write_pdf(part, pdf_variant=variant)
-        except BaseException:
-            part.close()
-            temporary.unlink(missing_ok=True)
-            raise
-    temporary.chmod(0o644)
-    os.replace(temporary, target)
+
+    def write(path: Path) -> None:
+        document.write_pdf(str(path), pdf_variant=variant)
+
+    target = write_atomically(out_dir / f"{report.name}.pdf", write)
     log.info("wrote %s (%d pages)", target, len(document.pages))
     return target
 
@@ -65,7 +56,7 @@ def render_pdf(report: Report, settings: Settings) -> Document:
     )
     html = HTML(
         string=render_pdf_html(report, settings),
-        base_url=_notes_folder(report).as_uri() + "/",
+        base_url=_content_root(report).as_uri() + "/",
         url_fetcher=fetcher,
     )
     return html.render(
@@ -92,7 +83,7 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
 
 
 def build_stamp(report: Report) -> str:
-    """The PDF's creation date: ``SOURCE_DATE_EPOCH``, else the notes' last date, never the clock."""
+    """The PDF's date: ``SOURCE_DATE_EPOCH``, else the notes' last date; never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
@@ -115,37 +106,39 @@ def format_dates(dates: tuple[dt.date, ...]) -> str:
 
     if first == last:
         return day(first, True, True)
-    return (
-        f"{day(first, True, True)} – "
-        f"{day(last, last.year != first.year, (last.year, last.month) != (first.year, first.month))}"
-    )
+    new_year = last.year != first.year
+    new_month = new_year or last.month != first.month
+    return f"{day(first, True, True)} – {day(last, new_year, new_month)}"
 
 
-def _notes_folder(report: Report) -> Path:
-    folder = report.source.path.parent
-    return (folder if folder.is_absolute() else Path.cwd() / folder).resolve()
+def _content_root(report: Report) -> Path:
+    """Local images' ``src`` is relative to the content root (see ``model.Image``)."""
+    root = report.content_root
+    return (root if root.is_absolute() else Path.cwd() / root).resolve()
 
 
 def allowed_roots(report: Report, settings: Settings) -> tuple[Path, ...]:
     """The only folders WeasyPrint may read from: the notes' content root, styles/, fonts/."""
-    content = report.content_root
-    content = content if content.is_absolute() else Path.cwd() / content
-    return tuple(p.resolve() for p in (content, settings.styles_dir, settings.fonts_dir))
+    folders = (_content_root(report), settings.styles_dir, settings.fonts_dir)
+    return tuple(folder.resolve() for folder in folders)
 
 
-def locked_fetcher(
-    report: Report, settings: Settings, extra: tuple[Path, ...] = ()
-) -> URLFetcher:
+def locked_fetcher(report: Report, settings: Settings, extra: tuple[Path, ...] = ()) -> URLFetcher:
     """A WeasyPrint URL fetcher reading files under :func:`allowed_roots` (and ``extra`` files)."""
     from weasyprint.urls import URLFetcher
 
     roots = allowed_roots(report, settings) + tuple(path.resolve() for path in extra)
+    # Remote images fetched by the reading stage (opt-in) are served from their cached copy.
+    fetched = {image.src: image.path for image in report.images if image.path is not None}
 
     class LockedFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
+            cached = fetched.get(url)
+            if parts.scheme in ("http", "https") and cached is not None:
+                return super().fetch(cached.resolve().as_uri(), headers)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError(f"refused to fetch {url}: only the project's own files are read")
             path = Path(url2pathname(unquote(parts.path))).resolve()
@@ -178,4 +171,3 @@ def _add_font_files(config: FontConfiguration, files: tuple[Path, ...]) -> None:
         if not fontconfig.FcConfigAppFontAddFile(config._config, os.fsencode(path)):
             log.warning("fontconfig could not read %s", path)
     pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
-

@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 
 WORD_JOINER = "\u2060"
 # Hangul syllables and jamo, plus Hanja: Korean words made of them must not break inside.
-HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
-                    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HANGUL = re.compile(
+    "[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
 WORD = re.compile("[^\\s\u200b]+")
 BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
@@ -64,7 +66,7 @@ def adapt_document(html: str, report: Report) -> str:
     body = root.find("body")
     if body is not None:
         join_hangul_words(body)
-    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+    return str(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
 
 
 def _scopes(root: HtmlElement) -> Iterator[HtmlElement]:
@@ -155,7 +157,9 @@ def _link_footnotes(scope: HtmlElement) -> None:
         href = link.get("href", "")
         if urlsplit(href).scheme not in ("http", "https") or href in seen:
             continue
-        if link.xpath("ancestor::*[contains(@class, 'footnote') or contains(@class, 'remote-image')]"):
+        if link.xpath(
+            "ancestor::*[contains(@class, 'footnote') or contains(@class, 'remote-image')]"
+        ):
             continue
         if _bare(link.text_content()) == _bare(href):
             link.set("class", (link.get("class", "") + " url").strip())
