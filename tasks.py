@@ -9,69 +9,91 @@ from pathlib import Path
 from invoke import Context, Exit, task
 
 from pipeline import build as pipeline_build
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings, with_options
 from pipeline.errors import ContentError
 from pipeline.outline import describe_report
 from pipeline.parse import discover_reports, read_report
 
-NOTES_HELP = "a notes file, a report folder, or a folder of reports (default: content/)"
-OUT_HELP = "the output folder (default: dist/)"
+NOTES = "a notes file, a report folder, or a folder of reports (default: content/)"
+OUT = "the output folder (default: dist/)"
+PAPER = "paper size: A4 (default), A5, B5 or Letter"
+VARIANT = "PDF flavour: ua (tagged PDF/UA-1, default), a (PDF/A-3b for archiving) or plain"
+FETCH = "download remote images (http/https, limited, cached in .cache/) instead of linking them"
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
 logging.addLevelName(logging.WARNING, "warning")
 logging.addLevelName(logging.INFO, "info")
-logging.getLogger("fontTools").setLevel(logging.ERROR)
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
+for noisy in ("fontTools", "weasyprint"):
+    logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
-def run_build(notes: str, out: str, formats: tuple[str, ...]) -> None:
+def settings_for(paper: str | None = None, variant: str | None = None,
+                 fetch_images: bool = False) -> Settings:
     try:
-        outcomes = pipeline_build.build(Path(notes), Path(out), formats, Settings())
+        return with_options(load_settings(), paper=paper, pdf_variant=variant,
+                            remote_images="fetch" if fetch_images else None)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
-    failed = [o for o in outcomes if o.error]
+
+
+def run_build(notes: str | None, out: str | None, formats: tuple[str, ...],
+              settings: Settings) -> None:
+    notes_path = Path(notes) if notes else settings.content
+    out_dir = Path(out) if out else settings.out
+    try:
+        outcomes = pipeline_build.build(notes_path, out_dir, formats, settings)
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
     for outcome in outcomes:
         if outcome.error:
             print(f"error: {outcome.error}", file=sys.stderr)
         for path in outcome.outputs:
             print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+    failed = [outcome for outcome in outcomes if outcome.error]
     if failed:
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
 
 
-@task(help={"notes": NOTES_HELP})
-def outline(c: Context, notes: str = "content/") -> None:
+@task(help={"notes": NOTES})
+def outline(c: Context, notes: str | None = None) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
+    settings = settings_for()
     try:
-        for path in discover_reports(Path(notes)):
+        for path in discover_reports(Path(notes) if notes else settings.content):
             print(f"== {path}")
             print(describe_report(read_report(path)))
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
 
 
-@task(help={"notes": NOTES_HELP, "out": OUT_HELP})
-def html(c: Context, notes: str = "content/", out: str = "dist/") -> None:
+@task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})
+def html(c: Context, notes: str | None = None, out: str | None = None,
+         fetch_images: bool = False) -> None:
     """Write a single-file HTML preview of each report."""
-    run_build(notes, out, ("html",))
+    run_build(notes, out, ("html",), settings_for(fetch_images=fetch_images))
 
 
-@task(help={"notes": NOTES_HELP, "out": OUT_HELP})
-def pdf(c: Context, notes: str = "content/", out: str = "dist/") -> None:
+@task(help={"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
+            "fetch_images": FETCH})
+def pdf(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
+        variant: str | None = None, fetch_images: bool = False) -> None:
     """Write the print PDF of each report."""
-    run_build(notes, out, ("pdf",))
+    run_build(notes, out, ("pdf",), settings_for(paper, variant, fetch_images))
 
 
-@task(help={"notes": NOTES_HELP, "out": OUT_HELP})
-def epub(c: Context, notes: str = "content/", out: str = "dist/") -> None:
+@task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})
+def epub(c: Context, notes: str | None = None, out: str | None = None,
+         fetch_images: bool = False) -> None:
     """Write the EPUB 3 of each report."""
-    run_build(notes, out, ("epub",))
+    run_build(notes, out, ("epub",), settings_for(fetch_images=fetch_images))
 
 
-@task(help={"notes": NOTES_HELP, "out": OUT_HELP})
-def build(c: Context, notes: str = "content/", out: str = "dist/") -> None:
+@task(help={"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
+            "fetch_images": FETCH})
+def build(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
+          variant: str | None = None, fetch_images: bool = False) -> None:
     """Write the PDF and the EPUB of each report."""
-    run_build(notes, out, ("pdf", "epub"))
+    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images))
 
 
 @task

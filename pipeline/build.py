@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import ContentError
+from pipeline.fetch import FetchPolicy
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
 from pipeline.parse import discover_reports, read_report
@@ -45,6 +46,12 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
     return epub.write_epub(report, settings, out_dir)
 
 
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(enabled=settings.remote_images == "fetch",
+                       allow_private=settings.allow_private_addresses,
+                       cache_dir=settings.project_root / ".cache" / "images")
+
+
 WRITERS: dict[str, Writer] = {"html": write_html, "pdf": write_pdf, "epub": write_epub}
 
 
@@ -53,8 +60,9 @@ def build(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settin
     outcomes = []
     for path in discover_reports(notes):
         try:
-            report = read_report(path)
-            outputs = tuple(WRITERS[name](report, settings, out_dir) for name in formats)
+            report = read_report(path, fetch_policy(settings))
+            report_settings = settings.override(report.settings)
+            outputs = tuple(WRITERS[name](report, report_settings, out_dir) for name in formats)
             outcomes.append(Outcome(path, outputs))
         except ContentError as err:
             outcomes.append(Outcome(path, error=err))

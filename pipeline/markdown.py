@@ -139,7 +139,7 @@ def render_tokens(tokens: Sequence[Token], footnotes: Footnotes) -> str:
     md = markdown()
     env = {"footnotes": footnotes}
     used_before = len(footnotes.used)
-    html = md.renderer.render(list(tokens), md.options, env)
+    html = str(md.renderer.render(list(tokens), md.options, env))
     notes = footnotes.used[used_before:]
     if notes:
         items = []

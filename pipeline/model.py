@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ class Report:
     chapters: tuple[Chapter, ...] = ()
     images: tuple[Image, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)  # hand-written anchor -> model id
+    settings: dict[str, Any] = field(default_factory=dict)  # front matter overrides, checked
     content_root: Path = Path(".")
 
     @property

@@ -30,6 +30,7 @@ class Notes:
     path: Path
     text: str
     front_matter: dict[str, Any] = field(default_factory=dict)
+    front_matter_lines: dict[str, int] = field(default_factory=dict)  # key -> line
 
 
 def read_notes(path: Path) -> Notes:
@@ -45,8 +46,16 @@ def read_notes(path: Path) -> Notes:
         raise ContentError(path, None, f"cannot read the notes: {err.strerror}") from err
     text = decode(path, data)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    front_matter, text = split_front_matter(path, text)
-    return Notes(path=path, text=strip_blog_leftovers(text), front_matter=front_matter)
+    front_matter, body = split_front_matter(path, text)
+    lines: dict[str, int] = {}
+    if front_matter:
+        header = text[: len(text) - len(body.lstrip("\n"))]
+        for number, line in enumerate(header.splitlines(), start=1):
+            key = re.match(r"\s*([A-Za-z_][\w-]*)\s*[:=]", line)
+            if key:
+                lines.setdefault(key.group(1), number)
+    return Notes(path=path, text=strip_blog_leftovers(body), front_matter=front_matter,
+                 front_matter_lines=lines)
 
 
 def decode(path: Path, data: bytes) -> str:

@@ -26,6 +26,7 @@ import lxml.html
 from markdown_it.token import Token
 
 from pipeline import recognise, sanitize
+from pipeline.config import REPORT_KEYS, checked
 from pipeline.errors import ContentError
 from pipeline.fetch import FetchError, FetchPolicy, fetch_image
 from pipeline.markdown import Footnotes, inline_text, parse_tokens, render_tokens
@@ -141,8 +142,10 @@ def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: 
         plural = "s" if linked > 1 else ""
         log.warning("%s: %d remote image%s shown as captioned link%s (use --fetch-images to "
                     "embed them)", notes.path, linked, plural, plural)
+    overrides = {key: notes.front_matter[key] for key in REPORT_KEYS if key in notes.front_matter}
     return Report(
-        name=name, meta=meta, source=Source(notes.path, 1), intro_html=intro, chapters=chapters,
+        name=name, meta=meta,
+        settings=checked(overrides, notes.path, notes.front_matter_lines, report_level=True), source=Source(notes.path, 1), intro_html=intro, chapters=chapters,
         images=tuple(builder.images.values()), aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
     )

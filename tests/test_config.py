@@ -1,0 +1,70 @@
+"""invoke.yaml and front matter settings: every bad key reported together, with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import FontRoles, Settings, load_settings
+from pipeline.errors import ContentError
+from pipeline.parse import read_report
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "invoke.yaml")
+    assert settings == Settings(project_root=tmp_path)
+
+
+def test_reads_the_report_section(tmp_path: Path) -> None:
+    path = tmp_path / "invoke.yaml"
+    path.write_text("run:\n  echo: true\nreport:\n  paper: A5\n  out: build/\n"
+                    "  fonts:\n    body: Nanum Myeongjo\n  accent: '#aa3300'\n"
+                    "  remote_images: fetch\n", encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.paper == "A5"
+    assert settings.out == Path("build/")
+    assert settings.fonts == FontRoles(body="Nanum Myeongjo")
+    assert settings.accent == "#aa3300"
+    assert settings.remote_images == "fetch"
+
+
+def test_every_bad_key_is_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "invoke.yaml"
+    path.write_text("report:\n  paper: A3\n  fonts:\n    body: X\n    title: Y\n  colour: red\n"
+                    "  accent: blue\n", encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_settings(path)
+    assert str(error.value) == (
+        f'{path}:2: paper "A3" is not one of A4, A5, B5, Letter\n'
+        f'{path}:5: unknown font role "title" (known: body, heading, code, emoji)\n'
+        f'{path}:6: unknown setting "colour" (known: content, out, paper, fonts, accent, author, '
+        "pdf_variant, remote_images, allow_private_addresses)\n"
+        f'{path}:7: accent "blue" is not a colour like "#1f5fa8"\n'
+        "  hint: fix or remove these settings (see the README's Configuration)")
+
+
+def test_broken_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "invoke.yaml"
+    path.write_text("report:\n  paper: [A4\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"invoke.yaml:3: broken YAML"):
+        load_settings(path)
+
+
+def test_front_matter_overrides_per_report(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("---\ntitle: 작은 책\npaper: A5\naccent: '#123456'\nlayout: post\n---\n\n"
+                     "## DAY 1\n", encoding="utf-8")
+    report = read_report(notes)
+    assert report.settings == {"paper": "A5", "accent": "#123456"}
+    assert Settings().override(report.settings).paper == "A5"
+
+
+def test_bad_front_matter_setting_names_its_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("---\ntitle: 작은 책\npaper: A6\n---\n\n## DAY 1\n", encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        read_report(notes)
+    assert str(error.value) == (f'{notes}:3: paper "A6" is not one of A4, A5, B5, Letter\n'
+                                "  hint: fix or remove these settings (see the README's "
+                                "Configuration)")
