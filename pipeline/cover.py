@@ -61,9 +61,17 @@ def draw_cover(text: CoverText, fonts: CoverFonts, accent: str) -> bytes:
     return out.getvalue()
 
 
-def draw_block(image: Image.Image, draw: ImageDraw.ImageDraw, text: str, face: FontFace,
-               emoji: FontFace | None, size: int, y: int, width: int,
-               fill: tuple[int, int, int]) -> int:
+def draw_block(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    face: FontFace,
+    emoji: FontFace | None,
+    size: int,
+    y: int,
+    width: int,
+    fill: tuple[int, int, int],
+) -> int:
     """Draw wrapped text from ``y`` down; return the y below it."""
     font = load_font(face.path, face.index, size)
     covered = codepoints(face.path, face.index)
@@ -116,8 +124,9 @@ def runs(line: str, covered: frozenset[int]) -> list[tuple[str, bool]]:
     return result
 
 
-def paste_emoji(image: Image.Image, run: str, face: FontFace, xy: tuple[int, int],
-                size: int) -> int:
+def paste_emoji(
+    image: Image.Image, run: str, face: FontFace, xy: tuple[int, int], size: int
+) -> int:
     """Draw an emoji run at ``size`` pixels; return its width."""
     font = load_font(face.path, face.index, EMOJI_PIXELS)
     left, top, right, bottom = (round(value) for value in font.getbbox(run))
@@ -126,8 +135,9 @@ def paste_emoji(image: Image.Image, run: str, face: FontFace, xy: tuple[int, int
     glyphs = Image.new("RGBA", (right, bottom), (0, 0, 0, 0))
     ImageDraw.Draw(glyphs).text((0, 0), run, font=font, embedded_color=True)
     scale = size / EMOJI_PIXELS
-    glyphs = glyphs.resize((max(1, round(right * scale)), max(1, round(bottom * scale))),
-                           Image.Resampling.LANCZOS)
+    glyphs = glyphs.resize(
+        (max(1, round(right * scale)), max(1, round(bottom * scale))), Image.Resampling.LANCZOS
+    )
     image.paste(glyphs, (xy[0], xy[1] + round(size * 0.12)), glyphs)
     return glyphs.width
 

@@ -81,43 +81,76 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
     chapters: list[tuple[str, str, str]] = []  # file, title, xml
     for chapter, file_name in zip(report.chapters, files, strict=True):
         entries = [
-            {"talk": talk, "abstract": fragment(talk.abstract_html, by_src),
-             "body": fragment(talk.body_html, by_src)}
+            {
+                "talk": talk,
+                "abstract": fragment(talk.abstract_html, by_src),
+                "body": fragment(talk.body_html, by_src),
+            }
             for talk in chapter.talks
         ]
         xml = env.get_template("ebook-chapter.xhtml.j2").render(
-            common, chapter=chapter, intro=fragment(chapter.intro_html, by_src), entries=entries,
-            date_text=korean_dates((chapter.date,)) if chapter.date else ""
+            common,
+            chapter=chapter,
+            intro=fragment(chapter.intro_html, by_src),
+            entries=entries,
+            date_text=korean_dates((chapter.date,)) if chapter.date else "",
         )
         chapters.append((file_name, chapter.label, xml))
     toc = tuple(
-        TocEntry(chapter.label, file_name,
-                 tuple(TocEntry(talk.title, f"{file_name}#{talk.id}") for talk in chapter.talks))
+        TocEntry(
+            chapter.label,
+            file_name,
+            tuple(TocEntry(talk.title, f"{file_name}#{talk.id}") for talk in chapter.talks),
+        )
         for chapter, file_name in zip(report.chapters, files, strict=True)
     )
     first = files[0] if files else "title.xhtml"
-    landmarks = (("cover", "cover.xhtml", "표지"), ("toc", "nav.xhtml#toc", "차례"),
-                 ("bodymatter", first, "본문"))
+    landmarks = (
+        ("cover", "cover.xhtml", "표지"),
+        ("toc", "nav.xhtml#toc", "차례"),
+        ("bodymatter", first, "본문"),
+    )
     authors = report.meta.authors or ((settings.author,) if settings.author else ())
     front = [
-        ("cover.xhtml", report.meta.title, "cover", env.get_template("ebook-cover.xhtml.j2").render(
-            common, cover_href=cover_href, cover_alt=cover_alt(report))),
-        ("title.xhtml", report.meta.title, "title", env.get_template("ebook-title.xhtml.j2").render(
-            common, authors=authors, dates_text=korean_dates(report.meta.dates),
-            intro=fragment(report.intro_html, by_src))),
-        ("nav.xhtml", "차례", "nav", env.get_template("ebook-nav.xhtml.j2").render(
-            common, toc=toc, landmarks=[{"type": t, "href": h, "label": label}
-                                        for t, h, label in landmarks])),
+        (
+            "cover.xhtml",
+            report.meta.title,
+            "cover",
+            env.get_template("ebook-cover.xhtml.j2").render(
+                common, cover_href=cover_href, cover_alt=cover_alt(report)
+            ),
+        ),
+        (
+            "title.xhtml",
+            report.meta.title,
+            "title",
+            env.get_template("ebook-title.xhtml.j2").render(
+                common,
+                authors=authors,
+                dates_text=korean_dates(report.meta.dates),
+                intro=fragment(report.intro_html, by_src),
+            ),
+        ),
+        (
+            "nav.xhtml",
+            "차례",
+            "nav",
+            env.get_template("ebook-nav.xhtml.j2").render(
+                common,
+                toc=toc,
+                landmarks=[{"type": t, "href": h, "label": label} for t, h, label in landmarks],
+            ),
+        ),
     ]
     sources = [*front, *((name, title, "chapter", xml) for name, title, xml in chapters)]
     trees = {name: parse_document(name, xml) for name, _, _, xml in sources}
     resolve_links(trees, report.aliases)
     documents = tuple(
-        Document(name, title, serialize(trees[name]), kind)
-        for name, title, kind, _ in sources
+        Document(name, title, serialize(trees[name]), kind) for name, title, kind, _ in sources
     )
-    return Ebook(documents, toc, images, collect_text(trees.values()), has_code, cover_href,
-                 landmarks)
+    return Ebook(
+        documents, toc, images, collect_text(trees.values()), has_code, cover_href, landmarks
+    )
 
 
 def fragment(html: str, images: Mapping[str, str]) -> Markup:
@@ -200,8 +233,9 @@ def resolve_links(trees: Mapping[str, etree._Element], aliases: Mapping[str, str
             target = unquote(href[1:])
             target = aliases.get(target, target)
             if target in owner:
-                link.set("href", f"#{target}" if owner[target] == name else
-                         f"{owner[target]}#{target}")
+                link.set(
+                    "href", f"#{target}" if owner[target] == name else f"{owner[target]}#{target}"
+                )
             else:
                 log.warning('%s: link to "#%s" points to nothing: kept as text', name, target)
                 del link.attrib["href"]
@@ -223,8 +257,12 @@ def serialize(tree: etree._Element) -> bytes:
 
 def collect_text(trees: Iterable[etree._Element]) -> dict[str, str]:
     """The characters each embedded face must carry, sorted: the subsetting input."""
-    chars: dict[str, set[str]] = {"body": set(GENERATED_TEXT), "body-bold": set(),
-                                  "heading": set(), "code": set()}
+    chars: dict[str, set[str]] = {
+        "body": set(GENERATED_TEXT),
+        "body-bold": set(),
+        "heading": set(),
+        "code": set(),
+    }
     for tree in trees:
         body = tree.find(f"{{{XHTML_NS}}}body")
         if body is None:

@@ -15,17 +15,15 @@ import logging
 import os
 import uuid
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
 from pipeline.config import Settings
-from pipeline.cover import CoverFonts, CoverText, draw_cover
-from pipeline.ebook import Ebook, korean_dates, render_ebook
+from pipeline.ebook import Ebook, render_ebook
+from pipeline.epub_assets import EmbeddedFont, embed_fonts, make_cover, stylesheets
 from pipeline.errors import ContentError
-from pipeline.fonts import INSTALL_HINT, FontFace, find_face, font_media_type, subset_font
 from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.render import environment
@@ -34,30 +32,15 @@ from pipeline.xhtml import XML_NS
 log = logging.getLogger(__name__)
 
 XHTML = "application/xhtml+xml"
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif",
-               ".svg": "image/svg+xml", ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 OPF_PATH = "EPUB/content.opf"
-# (face key, role, bold, CSS family, weight): a face is embedded only if the book uses it.
-FACES = (
-    ("body", "body", False, "Report Serif", "normal"),
-    ("body-bold", "body", True, "Report Serif", "bold"),
-    ("heading", "heading", True, "Report Sans", "bold"),
-    ("code", "code", False, "Report Mono", "normal"),
-)
-
-
-@dataclass(frozen=True)
-class EmbeddedFont:
-    family: str
-    weight: str
-    href: str
-    media_type: str
-    data: bytes
-
-    @property
-    def format(self) -> str:
-        return "opentype" if self.media_type == "font/otf" else "truetype"
 
 
 def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
@@ -68,8 +51,16 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
     book = build_book(report, settings, ebook, fonts, cover_href, cover_data)
     modified = build_time(report)
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"raise_exceptions": True, "mtime": modified,
-                                "epub3_landmark": False, "epub3_pages": False})
+    epub.write_epub(
+        raw,
+        book,
+        {
+            "raise_exceptions": True,
+            "mtime": modified,
+            "epub3_landmark": False,
+            "epub3_pages": False,
+        },
+    )
     packed = rewrite_zip(raw.getvalue(), modified, report.meta.lang or "ko")
 
     def write(path: Path) -> None:
@@ -92,68 +83,26 @@ def build_time(report: Report) -> dt.datetime:
         try:
             return max(dt.datetime.fromtimestamp(int(epoch), dt.UTC), ZIP_EPOCH)
         except ValueError as err:
-            raise ContentError("SOURCE_DATE_EPOCH", None, f'"{epoch}" is not a Unix time',
-                               "set it to whole seconds, e.g. $(git log -1 --format=%ct)") from err
+            raise ContentError(
+                "SOURCE_DATE_EPOCH",
+                None,
+                f'"{epoch}" is not a Unix time',
+                "set it to whole seconds, e.g. $(git log -1 --format=%ct)",
+            ) from err
     dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
     if dates:
         return dt.datetime.combine(max(dates), dt.time(), dt.UTC)
     return ZIP_EPOCH
 
 
-def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
-    """The front matter's cover image, or a generated one: (href in the book, bytes)."""
-    cover = report.meta.cover
-    if cover is not None:
-        path = cover if cover.is_absolute() else report.content_root / cover
-        suffix = path.suffix.lower().replace(".jpeg", ".jpg")
-        if suffix not in (".png", ".jpg"):
-            raise ContentError(report.source.path, report.source.line,
-                               f'cover "{cover}" is not a PNG or JPEG image',
-                               "convert it to .png or .jpg")
-        try:
-            return f"images/cover{suffix}", path.read_bytes()
-        except OSError as err:
-            raise ContentError(report.source.path, report.source.line,
-                               f'cover "{cover}" cannot be read: {err.strerror}',
-                               "put the image next to the notes, or fix the path") from err
-    authors = report.meta.authors or ((settings.author,) if settings.author else ())
-    text = CoverText(report.meta.title, report.meta.subtitle, korean_dates(report.meta.dates),
-                     " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part))
-    emoji = find_face(settings.fonts.emoji, settings.fonts_dir)
-    fonts = CoverFonts(face(settings, "heading", bold=True), face(settings, "heading"), emoji)
-    return "images/cover.png", draw_cover(text, fonts, settings.accent)
-
-
-def face(settings: Settings, role: str, *, bold: bool = False) -> FontFace:
-    family = getattr(settings.fonts, role)
-    found = find_face(family, settings.fonts_dir, bold=bold)
-    if found is None:
-        raise ContentError("invoke.yaml", None, f'font "{family}" ({role} font) is not installed',
-                           INSTALL_HINT)
-    return found
-
-
-def embed_fonts(text: dict[str, str], settings: Settings) -> list[EmbeddedFont]:
-    """Subsets of each face to exactly the characters it sets in this book."""
-    fonts: list[EmbeddedFont] = []
-    regular = {role: face(settings, role) for role in ("body", "code")}
-    for key, role, bold, family, weight in FACES:
-        chars = text[key]
-        if not chars.strip():
-            continue
-        found = face(settings, role, bold=bold)
-        if key == "body-bold" and (found.path, found.index) == (
-                regular["body"].path, regular["body"].index):
-            continue  # no bold face: the reading system emboldens the regular one
-        data = subset_font(found.path, found.index, chars)
-        media_type = font_media_type(data)
-        suffix = ".otf" if media_type == "font/otf" else ".ttf"
-        fonts.append(EmbeddedFont(family, weight, f"fonts/{key}{suffix}", media_type, data))
-    return fonts
-
-
-def build_book(report: Report, settings: Settings, ebook: Ebook, fonts: list[EmbeddedFont],
-               cover_href: str, cover_data: bytes) -> epub.EpubBook:
+def build_book(
+    report: Report,
+    settings: Settings,
+    ebook: Ebook,
+    fonts: list[EmbeddedFont],
+    cover_href: str,
+    cover_data: bytes,
+) -> epub.EpubBook:
     """The ebooklib book: metadata, manifest in a fixed order, spine = reading order."""
     book = epub.EpubBook()
     book.metadata = {}  # drop ebooklib's defaults (random identifier, generator)
@@ -161,40 +110,68 @@ def build_book(report: Report, settings: Settings, ebook: Ebook, fonts: list[Emb
     book.set_cover(cover_href, cover_data, create_page=False)
     spine = []
     for document in ebook.documents:
-        item = epub.EpubItem(uid=document.file_name.removesuffix(".xhtml"),
-                             file_name=document.file_name, media_type=XHTML,
-                             content=document.content)
+        item = epub.EpubItem(
+            uid=document.file_name.removesuffix(".xhtml"),
+            file_name=document.file_name,
+            media_type=XHTML,
+            content=document.content,
+        )
         item.properties = ["nav"] if document.kind == "nav" else []
         book.add_item(item)
         spine.append(item)
     book.spine = spine
-    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx",
-                                media_type="application/x-dtbncx+xml",
-                                content=render_ncx(report, ebook)))
+    book.add_item(
+        epub.EpubItem(
+            uid="ncx",
+            file_name="toc.ncx",
+            media_type="application/x-dtbncx+xml",
+            content=render_ncx(report, settings, ebook),
+        )
+    )
     for name, css in stylesheets(settings, ebook, fonts):
-        book.add_item(epub.EpubItem(uid=name.replace("/", "-").replace(".", "-"),
-                                    file_name=name, media_type="text/css", content=css))
+        book.add_item(
+            epub.EpubItem(
+                uid=name.replace("/", "-").replace(".", "-"),
+                file_name=name,
+                media_type="text/css",
+                content=css,
+            )
+        )
     for font in fonts:
-        book.add_item(epub.EpubItem(uid=font.href.replace("/", "-").replace(".", "-"),
-                                    file_name=font.href, media_type=font.media_type,
-                                    content=font.data))
+        book.add_item(
+            epub.EpubItem(
+                uid=font.href.replace("/", "-").replace(".", "-"),
+                file_name=font.href,
+                media_type=font.media_type,
+                content=font.data,
+            )
+        )
     for href, image in sorted(ebook.images.items()):
         assert image.path is not None
         media_type = IMAGE_TYPES.get(Path(href).suffix)
         if media_type is None:
-            raise ContentError(image.source.path, image.source.line,
-                               f'image "{image.src}" is not PNG, JPEG, GIF, SVG or WebP',
-                               "convert it to .png or .jpg")
+            raise ContentError(
+                image.source.path,
+                image.source.line,
+                f'image "{image.src}" is not PNG, JPEG, GIF, SVG or WebP',
+                "convert it to .png or .jpg",
+            )
         try:
             data = image.path.read_bytes()
         except OSError as err:
-            raise ContentError(image.source.path, image.source.line,
-                               f'image "{image.src}" cannot be read: {err.strerror}',
-                               "put the file next to the notes, or fix the path") from err
-        book.add_item(epub.EpubItem(uid=Path(href).stem, file_name=href, media_type=media_type,
-                                    content=data))
-    book.guide = [{"type": kind if kind != "bodymatter" else "text", "href": href,
-                   "title": label} for kind, href, label in ebook.landmarks]
+            raise ContentError(
+                image.source.path,
+                image.source.line,
+                f'image "{image.src}" cannot be read: {err.strerror}',
+                "put the file next to the notes, or fix the path",
+            ) from err
+        book.add_item(
+            epub.EpubItem(uid=Path(href).stem, file_name=href, media_type=media_type, content=data)
+        )
+    book.guide = [
+        {"type": kind if kind != "bodymatter" else "text", "href": href, "title": label}
+        for kind, href, label in ebook.landmarks
+    ]
     return book
 
 
@@ -208,8 +185,9 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
     book.add_metadata(None, "meta", "main", {"refines": "#main-title", "property": "title-type"})
     if meta.subtitle:
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
-        book.add_metadata(None, "meta", "subtitle",
-                          {"refines": "#subtitle", "property": "title-type"})
+        book.add_metadata(
+            None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"}
+        )
     book.set_language(lang)
     authors = meta.authors or ((settings.author,) if settings.author else ())
     for number, author in enumerate(authors, start=1):
@@ -237,10 +215,15 @@ def accessibility(report: Report, ebook: Ebook) -> list[tuple[str, str]]:
         features.append("alternativeText")
     items += [("schema:accessibilityFeature", feature) for feature in features]
     items.append(("schema:accessibilityHazard", "none"))
-    summary = ("장(날짜)과 발표마다 제목이 달린 구조와 차례가 있고, 읽는 순서가 정해져 있습니다. "
-               "글꼴 크기와 줄 간격은 읽기 프로그램의 설정을 따릅니다. ")
-    summary += ("모든 그림에 대체 텍스트가 있습니다." if every_alt
-                else "대체 텍스트가 없는 그림이 있습니다.")
+    summary = (
+        "장(날짜)과 발표마다 제목이 달린 구조와 차례가 있고, 읽는 순서가 정해져 있습니다. "
+        "글꼴 크기와 줄 간격은 읽기 프로그램의 설정을 따릅니다. "
+    )
+    summary += (
+        "모든 그림에 대체 텍스트가 있습니다."
+        if every_alt
+        else "대체 텍스트가 없는 그림이 있습니다."
+    )
     if remote:
         summary += " 원격 이미지는 책에 넣지 않고 링크로 남겼습니다."
     items.append(("schema:accessibilitySummary", summary))
@@ -248,7 +231,7 @@ def accessibility(report: Report, ebook: Ebook) -> list[tuple[str, str]]:
     return items
 
 
-def render_ncx(report: Report, ebook: Ebook) -> bytes:
+def render_ncx(report: Report, settings: Settings, ebook: Ebook) -> bytes:
     """The EPUB 2 table of contents, with its real depth and play order."""
     order = 0
     toc = []
@@ -256,49 +239,37 @@ def render_ncx(report: Report, ebook: Ebook) -> bytes:
         order += 1
         children = []
         for child_number, child in enumerate(entry.children, start=1):
-            children.append({"nav_id": f"nav-{number}-{child_number}",
-                             "order": order + child_number, "label": child.label,
-                             "href": child.href})
-        toc.append({"nav_id": f"nav-{number}", "order": order, "label": entry.label,
-                    "href": entry.href, "children": children})
+            children.append(
+                {
+                    "nav_id": f"nav-{number}-{child_number}",
+                    "order": order + child_number,
+                    "label": child.label,
+                    "href": child.href,
+                }
+            )
+        toc.append(
+            {
+                "nav_id": f"nav-{number}",
+                "order": order,
+                "label": entry.label,
+                "href": entry.href,
+                "children": children,
+            }
+        )
         order += len(children)
     depth = 2 if any(entry.children for entry in ebook.toc) else 1
-    text = environment().get_template("ebook-toc.ncx.j2").render(
-        lang=report.meta.lang or "ko", identifier=book_identifier(report.name),
-        depth=depth, title=report.meta.title, toc=toc)
+    text = (
+        environment(settings.styles_dir)
+        .get_template("ebook-toc.ncx.j2")
+        .render(
+            lang=report.meta.lang or "ko",
+            identifier=book_identifier(report.name),
+            depth=depth,
+            title=report.meta.title,
+            toc=toc,
+        )
+    )
     return text.encode("utf-8")
-
-
-def stylesheets(settings: Settings, ebook: Ebook,
-                fonts: list[EmbeddedFont]) -> list[tuple[str, bytes]]:
-    """fonts.css (generated: the subsets), ebook.css (styles/), code.css (Pygments classes)."""
-    roles = settings.fonts
-    stacks = {"body": ["Report Serif", roles.body, roles.emoji],
-              "heading": ["Report Sans", roles.heading, roles.emoji],
-              "code": ["Report Mono", roles.code, roles.emoji]}
-    fonts_css = environment(settings.styles_dir).get_template("ebook-fonts.css.j2").render(
-        faces=fonts, stacks=stacks)
-    sheets = [("styles/fonts.css", fonts_css.encode("utf-8")),
-              ("styles/ebook.css", (settings.styles_dir / "ebook.css").read_bytes())]
-    if ebook.has_code:
-        sheets.append(("styles/code.css", code_css().encode("utf-8")))
-    return sheets
-
-
-def code_css() -> str:
-    """Pygments' default style (WCAG AA contrast), without bold and italic: Hangul in comments
-    must not be slanted, and the mono face is embedded in one weight."""
-    from pygments.formatters import HtmlFormatter
-
-    rules = HtmlFormatter(style="default").get_style_defs(".highlight").splitlines()
-    kept = []
-    for rule in rules:
-        if not rule.startswith(".highlight"):
-            continue
-        for declaration in ("font-weight: bold", "font-style: italic"):
-            rule = rule.replace(f"{declaration}; ", "").replace(declaration, "")
-        kept.append(rule)
-    return "\n".join(kept) + "\n"
 
 
 def rewrite_zip(data: bytes, modified: dt.datetime, lang: str) -> bytes:
