@@ -186,7 +186,7 @@ def _parse_charset(text: str) -> set[int]:
     return points
 
 
-# --- EPUB: font subsets (added by the EPUB stage; pipeline/epub.py is its only user) ---------
+# --- EPUB: font subsets (added by the EPUB stage; pipeline/epub_assets.py is the only user) --
 
 
 def subset_font(path: Path, face_index: int, text: str) -> bytes:
