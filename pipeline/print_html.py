@@ -38,6 +38,7 @@ HANGUL = re.compile(
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
 WORD = re.compile("[^\\s\u200b]+")
+LATIN = re.compile("[A-Za-z0-9]")
 BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
 SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
@@ -63,6 +64,7 @@ def adapt_document(html: str, report: Report) -> str:
         _fix_internal_links(scope, ids, report.aliases)
         _number_lists(scope)
         _highlight_code(scope)
+        _show_remote_images(scope)
     body = root.find("body")
     if body is not None:
         join_hangul_words(body)
@@ -199,6 +201,15 @@ def _number_lists(scope: HtmlElement) -> None:
             ol.set("style", f"counter-reset: list-item {start - 1}")
 
 
+def _show_remote_images(scope: HtmlElement) -> None:
+    """A remote image that was not fetched prints as its address (the caption says what)."""
+    for link in scope.xpath(".//figure[contains(@class, 'remote-image')]/a[@href]"):
+        for child in list(link):
+            link.remove(child)
+        link.text = unquote(link.get("href", ""))
+        link.set("class", (link.get("class", "") + " url").strip())
+
+
 def _highlight_code(scope: HtmlElement) -> None:
     """``<pre><code class="language-x">`` -> Pygments spans (left alone if already highlighted)."""
     formatter = HtmlFormatter(cssclass="highlight")
@@ -238,7 +249,13 @@ def join_hangul_words(root: HtmlElement) -> None:
         marks: set[int] = set()  # insert a joiner before these offsets
         for word in WORD.finditer(joined):
             if HANGUL.search(word.group()):
-                marks.update(range(word.start() + 1, word.end()))
+                # Latin letters and digits never break between themselves; leaving them
+                # alone keeps their kerning and ligatures.
+                marks.update(
+                    p
+                    for p in range(word.start() + 1, word.end())
+                    if not (LATIN.match(joined[p - 1]) and LATIN.match(joined[p]))
+                )
         if not marks:
             continue
         start = 0

@@ -1,9 +1,13 @@
-"""The print PDF, read back with pypdf/pdfplumber: outline, contents, fonts, metadata, lines."""
+"""The print PDF, read back with pypdf/pdfplumber: outline, contents, fonts, metadata, lines.
+
+WeasyPrint takes a second or two per render, so each notes file is rendered once per session
+(module-scoped fixtures); the HTML-level tests below them need no rendering at all.
+"""
 
 from __future__ import annotations
 
 import io
-import os
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,84 +15,439 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, IndirectObject
 
-from pipeline.config import Settings
+from pipeline import fonts
+from pipeline.config import FontRoles, Settings
+from pipeline.errors import ContentError
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
-from pipeline.pdf import render_pdf_html, write_pdf
+from pipeline.parse import read_report
+from pipeline.pdf import build_stamp, format_dates, locked_fetcher, render_pdf_html, write_pdf
+from pipeline.print_html import WORD_JOINER, join_hangul_words
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "content" / "deview-2023.md"
+QUIRKS = DATA / "pdf-quirks.md"
+ATTACK = DATA / "pdf-attack.md"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 HANGUL = re.compile("[\uac00-\ud7a3]")
-EPOCH = "1700000000"
+MM = 72 / 25.4
+MARGIN = 20 * MM  # left and right page margins in print.css
 
 
-# ---------- reports: the real parser when it is there, a small stand-in until then ----------
+def build(path: Path, out: Path, **settings: object) -> Path:
+    return write_pdf(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
 
 
-def read(path: Path) -> Report:
-    try:
-        from pipeline.parse import read_report
-    except ImportError:
-        return _stand_in_report(path)
-    return read_report(path)
+@pytest.fixture(scope="module")
+def epoch() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        yield
 
 
-def _stand_in_report(path: Path) -> Report:
-    """Days at ``##``, talks at ``###``, a leading blockquote as the abstract."""
-    text = path.read_text(encoding="utf-8")
-    meta: dict[str, object] = {}
-    if text.startswith("---\n"):
-        head, _, text = text[4:].partition("\n---\n")
-        meta = yaml.safe_load(head)
-    md = MarkdownIt("commonmark", {"html": True}).use(footnote_plugin).enable("table")
-    title = str(meta.get("title") or re.search(r"^# (.+)$", text, re.M).group(1))  # type: ignore[union-attr]
-    chapters = []
-    for number, day in enumerate(re.split(r"^## ", text, flags=re.M)[1:], start=1):
-        day_title, _, rest = day.partition("\n")
-        talks = []
-        for index, talk in enumerate(re.split(r"^### ", rest, flags=re.M)[1:], start=1):
-            talk_title, _, body = talk.partition("\n")
-            abstract = ""
-            match = re.match(r"\s*((?:> .*\n)+)", body)
-            if match:
-                abstract = md.render(re.sub(r"^> ", "", match.group(1), flags=re.M))
-                body = body[match.end() :]
-            talks.append(
-                Talk(
-                    id=f"day-{number}-talk-{index}",
-                    title=talk_title.strip(),
-                    source=Source(path, 1),
-                    abstract_html=abstract,
-                    body_html=md.render(body),
-                )
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
+    return build(SAMPLE, tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def quirks_pdf(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
+    return build(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5")
+
+
+def page_lines(path: Path) -> list[list[str]]:
+    with pdfplumber.open(path) as pdf:
+        return [(page.extract_text() or "").splitlines() for page in pdf.pages]
+
+
+# ---------- outline and contents ----------
+
+
+def test_outline_is_chapters_then_talks(sample_pdf: Path) -> None:
+    reader = PdfReader(sample_pdf)
+    outline = reader.outline
+    chapters = [item for item in outline if not isinstance(item, list)]
+    talks = [item for item in outline if isinstance(item, list)]
+    assert [c.title for c in chapters] == ["DAY 1", "DAY 2"]
+    assert [len(t) for t in talks] == [4, 3]
+    report = read_report(SAMPLE)
+    assert [t.title for group in talks for t in group] == [t.title for t in report.talks]
+    assert not any(WORD_JOINER in t.title for group in talks for t in group)
+
+
+def test_contents_page_numbers_are_the_pages_where_talks_start(sample_pdf: Path) -> None:
+    reader = PdfReader(sample_pdf)
+    starts: list[int] = []
+    for item in reader.outline:
+        for entry in item if isinstance(item, list) else [item]:
+            starts.append(reader.get_destination_page_number(entry) + 1)
+    contents = page_lines(sample_pdf)[1]
+    assert contents[0] == "차례"
+    printed = [int(m.group(1)) for line in contents if (m := re.search(r"(\d+)$", line))]
+    assert printed[: len(starts)] == starts
+    # ... and the talk's heading is really on that page
+    lines = page_lines(sample_pdf)
+    for talk, page in zip(read_report(SAMPLE).talks, starts[1:5] + starts[6:], strict=True):
+        assert any(line.startswith(talk.title[:12]) for line in lines[page - 1]), talk.title
+
+
+def test_contents_links_are_clickable(sample_pdf: Path) -> None:
+    page = PdfReader(sample_pdf).pages[1]
+    links = [a.get_object() for a in page.get("/Annots", [])]
+    internal = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/A" in a)]
+    assert len(internal) >= 9  # 2 chapters + 7 talks
+
+
+# ---------- fonts ----------
+
+
+def font_dicts(path: Path) -> Iterator[DictionaryObject]:
+    for page in PdfReader(path).pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object() if isinstance(ref, IndirectObject) else ref
+            yield font
+
+
+def test_every_font_is_embedded_korean_and_upright(quirks_pdf: Path, sample_pdf: Path) -> None:
+    names = set()
+    for path in (sample_pdf, quirks_pdf):
+        for font in font_dicts(path):
+            names.add(str(font["/BaseFont"]))
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
             )
-        chapters.append(
-            Chapter(
-                id=f"day-{number}",
-                title=day_title.strip(),
-                source=Source(path, 1),
-                number=number,
-                talks=tuple(talks),
-            )
-        )
-    metadata = Metadata(
-        title=title,
-        subtitle=str(meta.get("subtitle", "")),
-        dates=tuple(meta.get("dates", ())),  # type: ignore[arg-type]
-        venue=str(meta.get("venue", "")),
-        authors=tuple(meta.get("authors", ())),  # type: ignore[arg-type]
-        tags=tuple(meta.get("tags", ())),  # type: ignore[arg-type]
-        description=str(meta.get("description", "")),
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
+    assert any("Noto-Serif-CJK-KR" in n for n in names)
+    assert any("Noto-Sans-CJK-KR" in n for n in names)
+    assert any("Noto-Sans-Mono-CJK-KR" in n for n in names)
+    assert any("Color-Emoji" in n for n in names)  # 🎉 and 😊 in the quirks notes
+    assert not [n for n in names if "Oblique" in n or "Italic" in n]
+
+
+def test_resolve_fonts_finds_korean_faces() -> None:
+    faces = fonts.resolve_fonts(FontRoles(), ROOT / "fonts")
+    assert faces["body"].family == "Noto Serif CJK KR"
+    assert faces["body"].path.suffix == ".ttc" and faces["body"].index > 0  # the KR face, not JP
+    assert faces["emoji"].path.name.startswith("NotoColorEmoji")
+
+
+def test_missing_font_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as err:
+        fonts.resolve_fonts(FontRoles(body="Nanum Myeongjo Missing"), tmp_path)
+    assert str(err.value) == (
+        'invoke.yaml: font "Nanum Myeongjo Missing" (body font) is not installed\n'
+        "  hint: install it (Debian: apt-get install fonts-noto-cjk fonts-noto-color-emoji), "
+        "or put its .otf/.ttf/.ttc file into fonts/"
+    )
+
+
+def test_font_without_hangul_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as err:
+        fonts.resolve_fonts(FontRoles(heading="DejaVu Sans"), tmp_path)
+    assert str(err.value).startswith(
+        'invoke.yaml: font "DejaVu Sans" (heading font, DejaVuSans.ttf) has no Hangul (가한글)\n'
+        "  hint: choose a font with Korean glyphs"
+    )
+
+
+def make_test_font(folder: Path) -> Path:
+    """A small Hangul font with a family name of its own, cut from Noto Sans CJK KR."""
+    from fontTools.ttLib import TTFont
+
+    source = fonts.find_face("Noto Sans CJK KR", folder)
+    assert source is not None
+    font = TTFont(io.BytesIO(fonts.subset_font(source.path, source.index, "가한글 ABC")))
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = "Report Test Sans"
+        elif record.nameID == 6:
+            record.string = "ReportTestSans"
+    folder.mkdir(parents=True, exist_ok=True)
+    font.save(folder / "report-test.otf")
+    return folder / "report-test.otf"
+
+
+def test_fonts_folder_is_searched_first(tmp_path: Path) -> None:
+    """A font dropped into fonts/ is found by its family name, and WeasyPrint uses it."""
+    path = make_test_font(tmp_path / "fonts")
+    face = fonts.find_face("Report Test Sans", tmp_path / "fonts")
+    assert face == fonts.FontFace("Report Test Sans", path, 0)
+    (tmp_path / "styles").symlink_to(ROOT / "styles")
+    settings = Settings(project_root=tmp_path, fonts=FontRoles(heading="Report Test Sans"))
+    assert fonts.resolve_fonts(settings.fonts, settings.fonts_dir)["heading"] == face
+    report = hostile_report(tmp_path)
+    talk = replace(report.chapters[0].talks[0], title="가한글 ABC", body_html="<p>한글</p>")
+    report = replace(report, chapters=(replace(report.chapters[0], talks=(talk,)),))
+    pdf = write_pdf(report, settings, tmp_path / "out")
+    assert any("Report-Test-Sans" in str(f["/BaseFont"]) for f in font_dicts(pdf))
+
+
+def test_missing_harfbuzz_subset_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fonts, "_has_harfbuzz_subset", lambda: False)
+    with caplog.at_level(logging.WARNING):
+        assert not fonts.check_harfbuzz_subset()
+    assert "15x" in caplog.text and "libharfbuzz-subset0" in caplog.text
+
+
+# ---------- metadata and reproducibility ----------
+
+
+def test_metadata_and_language(quirks_pdf: Path) -> None:
+    reader = PdfReader(quirks_pdf)
+    info = reader.metadata
+    assert info is not None
+    assert info["/Title"] == "인프콘 2024 조판 시험"
+    assert info["/Author"] == "홍길동, 김철수"
+    assert info["/Subject"] == "한글 조판 시험용 노트"
+    assert info["/Keywords"] == "conference, 한국어, typesetting"
+    assert info["/CreationDate"].startswith("D:20231114221320")
+    assert info["/ModDate"].startswith("D:20231114221320")
+    assert reader.trailer["/Root"]["/Lang"] == "ko"
+    assert not any(WORD_JOINER in str(value) for value in info.values())
+
+
+def test_sample_title(sample_pdf: Path) -> None:
+    reader = PdfReader(sample_pdf)
+    assert reader.metadata is not None and reader.metadata["/Title"] == "DEVIEW 2023"
+
+
+def test_two_builds_are_byte_identical(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
+    again = build(QUIRKS, tmp_path, paper="A5")
+    assert again.read_bytes() == quirks_pdf.read_bytes()
+
+
+def test_the_date_is_never_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    report = read_report(QUIRKS)
+    assert build_stamp(report) == "2024-08-03"
+    assert build_stamp(replace(report, meta=replace(report.meta, dates=()))) == ""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert build_stamp(report) == "2023-11-14T22:13:20Z"
+
+
+def test_korean_dates() -> None:
+    import datetime as dt
+
+    assert format_dates((dt.date(2023, 2, 27),)) == "2023년 2월 27일(월)"
+    assert format_dates((dt.date(2024, 8, 2), dt.date(2024, 8, 3))) == (
+        "2024년 8월 2일(금) – 3일(토)"
+    )
+    assert format_dates((dt.date(2024, 8, 31), dt.date(2024, 9, 1))) == (
+        "2024년 8월 31일(토) – 9월 1일(일)"
+    )
+
+
+# ---------- Korean line breaking ----------
+
+
+def broken_words(lines: list[str], source: str) -> list[str]:
+    """Line pairs where a Hangul word of ``source`` was split: ``데이`` / ``터를``.
+
+    A word split across lines comes back as exactly one word of the notes when its two halves
+    are joined. Code may wrap anywhere, and a word longer than the longest line on the page
+    may break (the last resort).
+    """
+    prose = re.sub(r"^```.*?^```", "", source, flags=re.M | re.S)
+    words = set(prose.split())
+    longest = max((len(line) for line in lines), default=0)
+    found = []
+    for line, following in zip(lines, lines[1:], strict=False):
+        if not line.split() or not following.split():
+            continue
+        head, tail = line.split()[-1], following.split()[0]
+        if not (HANGUL.match(head[-1]) and HANGUL.match(tail[0])):
+            continue
+        if head + tail in words and len(head + tail) <= longest:
+            found.append(f"{head}|{tail}")
+    return found
+
+
+def test_the_checker_catches_a_broken_word() -> None:
+    source = "여러 데이터를 처리한다"
+    assert broken_words(["여러 데이", "터를 처리한다"], source) == ["데이|터를"]
+    assert broken_words(["여러 데이터를", "처리한다"], source) == []
+
+
+@pytest.mark.parametrize("notes", [SAMPLE, QUIRKS], ids=["sample", "quirks"])
+def test_no_line_ends_inside_a_hangul_word(notes: Path, request: pytest.FixtureRequest) -> None:
+    pdf = request.getfixturevalue("sample_pdf" if notes == SAMPLE else "quirks_pdf")
+    source = notes.read_text(encoding="utf-8")
+    problems = [
+        f"page {number}: {pair}"
+        for number, lines in enumerate(page_lines(pdf), start=1)
+        for pair in broken_words(lines, source)
+    ]
+    assert problems == []
+
+
+def test_joiners_never_reach_extracted_text(quirks_pdf: Path) -> None:
+    assert not any(WORD_JOINER in line for page in page_lines(quirks_pdf) for line in page)
+
+
+def test_an_over_long_word_still_breaks(quirks_pdf: Path) -> None:
+    word = "가장긴한글단어가줄보다길면"
+    lines = [line for page in page_lines(quirks_pdf) for line in page]
+    start = next(i for i, line in enumerate(lines) if word in line)
+    assert not lines[start].endswith("입니다")  # the word went on to a second line
+
+
+def test_no_glyph_leaves_the_text_block(quirks_pdf: Path) -> None:
+    """Long code lines, URLs and over-long words wrap inside the margins (cover excepted)."""
+    outside = []
+    with pdfplumber.open(quirks_pdf) as pdf:
+        for number, page in enumerate(pdf.pages[1:], start=2):
+            for char in page.chars:
+                if char["x0"] < MARGIN - 0.5 or char["x1"] > page.width - MARGIN + 0.5:
+                    outside.append((number, char["text"], round(char["x1"])))
+            assert page.width == pytest.approx(148 * MM, abs=1)  # A5
+    assert outside == []
+
+
+def test_code_is_highlighted_and_wrapped(quirks_pdf: Path) -> None:
+    with pdfplumber.open(quirks_pdf) as pdf:
+        mono = [c for page in pdf.pages for c in page.chars if "Mono" in c["fontname"]]
+    assert mono, "code is set in the monospace role"
+    colours = {str(c["non_stroking_color"]) for c in mono}
+    assert len(colours) > 2  # Pygments token colours
+    rows = {(c["page_number"], round(c["top"])) for c in mono}
+    assert len(rows) > 6  # 4 source lines, wrapped into more
+
+
+# ---------- footnotes, links, lists ----------
+
+
+def test_footnotes_are_page_footnotes(quirks_pdf: Path) -> None:
+    lines = [line for page in page_lines(quirks_pdf) for line in page]
+    assert any(line.startswith("1. 각주의 내용이다.") for line in lines)
+    assert any(line.startswith("2. https://example.com/slides/very/long/path") for line in lines), (
+        "an external link's URL is printed as a footnote"
+    )
+    assert not any("↩" in line for line in lines)
+
+
+def test_ordered_lists_keep_their_start(quirks_pdf: Path) -> None:
+    lines = [line for page in page_lines(quirks_pdf) for line in page]
+    assert any(line.startswith("3. 셋째 항목부터") for line in lines)
+
+
+def test_print_html_adaptations() -> None:
+    html = render_pdf_html(read_report(QUIRKS), Settings())
+    head, body = html.split("<body", 1)
+    assert WORD_JOINER not in head
+    assert WORD_JOINER not in "".join(re.findall(r'data-bookmark="[^"]*"', body))
+    assert f"데{WORD_JOINER}이{WORD_JOINER}터{WORD_JOINER}를" in body
+    for code in re.findall(r"<pre.*?</pre>", body, re.S):
+        assert WORD_JOINER not in code
+    assert 'style="counter-reset: list-item 2"' in body
+    assert 'class="footnote"' in body and "footnotes" not in body.replace('"footnote"', "")
+    assert 'class="footnote url-note"' in body
+    assert 'href="#day-1-talk-2"' in body
+    assert '<meta name="dcterms.created"' in head
+
+
+def test_joiners_span_inline_elements() -> None:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(
+        "<p><strong>API</strong>를 <code>x</code>값 데이터 <em>강조</em>된 말</p>"
+    )
+    join_hangul_words(root)
+    text = root.text_content()
+    J = WORD_JOINER
+    assert text == f"API{J}를 x{J}값 데{J}이{J}터 강{J}조{J}된 말"
+    assert root.find("code").text == "x"
+
+
+# ---------- security ----------
+
+
+def hostile_report(tmp_path: Path) -> Report:
+    """Raw HTML straight into the model, as if the reading stage had let it through."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "escape.png").symlink_to("/etc/hostname")
+    body = (
+        '<p><a rel="attachment" href="file:///etc/passwd">비밀번호</a></p>'
+        '<p><img src="file:///etc/hostname" alt="호스트"></p>'
+        '<p><img src="escape.png" alt="심볼릭 링크"></p>'
+        '<p><img src="../../../../etc/hostname" alt="상위 폴더"></p>'
+        '<link rel="attachment" href="file:///etc/passwd">'
+        '<p><img src="http://127.0.0.1:9/x.png" alt="네트워크"></p>'
+    )
+    talk = Talk(id="t", title="공격", source=Source(content / "n.md", 1), body_html=body)
+    chapter = Chapter(
+        id="d", title="DAY 1", source=Source(content / "n.md", 1), number=1, talks=(talk,)
     )
     return Report(
-        name=path.stem,
-        meta=metadata,
-        source=Source(path, 1),
-        chapters=tuple(chapters),
-        content_root=path.parent,
+        name="hostile",
+        meta=Metadata(title="공격"),
+        source=Source(content / "n.md", 1),
+        chapters=(chapter,),
+        content_root=content,
     )
+
+
+def assert_nothing_leaked(path: Path) -> None:
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert "/EmbeddedFiles" not in root.get("/Names", {})
+    assert "/AF" not in root
+    for page in reader.pages:
+        for annot in page.get("/Annots", []):
+            assert annot.get_object().get("/Subtype") != "/FileAttachment"
+        xobjects = page["/Resources"].get("/XObject", {})
+        assert not [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    passwd = Path("/etc/passwd").read_text().splitlines()[0]
+    assert passwd not in text
+    assert b"root:x:0:0" not in path.read_bytes()
+
+
+def test_notes_cannot_attach_or_read_files(tmp_path: Path, epoch: None) -> None:
+    assert_nothing_leaked(build(ATTACK, tmp_path / "notes", pdf_variant="a"))
+    assert_nothing_leaked(write_pdf(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
+
+
+def test_the_fetcher_reads_only_project_files(tmp_path: Path) -> None:
+    report = hostile_report(tmp_path)
+    fetcher = locked_fetcher(report, Settings())
+    assert fetcher.fetch((ROOT / "styles" / "print.css").as_uri()).read()
+    for url in (
+        "file:///etc/passwd",
+        (report.content_root / "escape.png").as_uri(),  # a symlink out of the content
+        (report.content_root / ".." / ".." / "etc" / "passwd").as_uri(),
+        "http://127.0.0.1:9/x.png",
+        "ftp://example.com/x",
+        "file://otherhost/etc/passwd",
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
+# ---------- variants ----------
+
+
+def test_variants(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
+    """PDF/UA (the default) is tagged and prints the same pages as the plain variant."""
+    tagged = PdfReader(quirks_pdf)
+    assert "/StructTreeRoot" in tagged.trailer["/Root"]
+    plain = build(QUIRKS, tmp_path / "plain", paper="A5", pdf_variant="plain")
+    assert "/StructTreeRoot" not in PdfReader(plain).trailer["/Root"]
+    assert page_lines(plain) == page_lines(quirks_pdf)
+    archive = PdfReader(build(QUIRKS, tmp_path / "a", paper="A5", pdf_variant="a"))
+    root = archive.trailer["/Root"]
+    assert "/OutputIntents" in root
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"<pdfaid:part>3</pdfaid:part>" in xmp or b'pdfaid:part="3"' in xmp
+
+
+def test_paper_size_is_a_setting() -> None:
+    for paper in ("A4", "A5", "B5", "Letter"):
+        html = render_pdf_html(read_report(SAMPLE), Settings(paper=paper))
+        assert f"@page {{ size: {paper}; }}" in html
