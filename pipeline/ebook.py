@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 RESERVED_NAMES = {"cover", "title", "nav", "toc"}
 ASCII_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 DOCTYPE = "<!DOCTYPE html>"
+VALID_ID = re.compile(r"[^\t\n\f\r ]+")  # HTML: one character or more, no whitespace
 # Which embedded face sets an element's text: keep in step with styles/ebook.css and
 # styles/ebook-fonts.css.j2 (a character missing from a subset falls back to another font).
 CODE_TAGS = {"code", "kbd", "pre", "samp"}
@@ -221,8 +222,11 @@ def resolve_links(trees: Mapping[str, etree._Element], aliases: Mapping[str, str
             element_id = element.get("id")
             if element_id is None:
                 continue
-            if element_id in seen:
-                raise ValueError(f'{name}: duplicate id "{element_id}"')
+            if element_id in seen or not VALID_ID.fullmatch(element_id):
+                # Raw HTML in the notes can repeat a model id or carry a space: the first wins.
+                log.warning('%s: id "%s" is repeated or not valid: dropped', name, element_id)
+                del element.attrib["id"]
+                continue
             seen.add(element_id)
             owner.setdefault(element_id, name)
     for name, tree in trees.items():

@@ -487,3 +487,19 @@ def test_missing_cover_is_a_content_error(
 def test_modified_date_is_never_the_clock(sample_epub: Path) -> None:
     modified = Book(sample_epub).meta("dcterms:modified")[0]
     assert dt.datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").year == 2023
+
+
+def test_repeated_or_invalid_raw_ids_are_dropped(
+    features_report: Report, settings: Settings, tmp_path: Path
+) -> None:
+    chapter = features_report.chapters[1]
+    talk = replace(
+        chapter.talks[0],
+        body_html='<p><span id="day-1">a</span><span id="a b">b</span> <a href="#top">top</a></p>',
+    )
+    chapters = list(features_report.chapters)
+    chapters[1] = replace(chapter, talks=(talk,))
+    book = Book(build(replace(features_report, chapters=tuple(chapters)), settings, tmp_path))
+    day = book.documents()["day-1.xhtml"]
+    assert [e.get("id") for e in day.iter() if e.get("id")] == ["day-1", "day-1-talk-1"]
+    assert day.find(".//x:p/x:a", NS).get("href") == "title.xhtml#top"
