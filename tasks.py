@@ -112,3 +112,10 @@ def goldens(c: Context) -> None:
         golden = GOLDEN / (Path(name).stem + ".txt")
         golden.write_text(describe_report(read_report(path.resolve())), encoding="utf-8")
         print(f"wrote {golden}")
+
+
+@task(help={"examples": "how many generated notes to try (default 5000)"})
+def fuzz(c: Context, examples: int = 5000) -> None:
+    """Run the property test on many more generated notes than the normal test run does."""
+    c.run(f"{sys.executable} -m pytest -q tests/test_fuzz.py", env={"FUZZ_EXAMPLES": str(examples)},
+          pty=False)

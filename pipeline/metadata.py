@@ -79,8 +79,11 @@ def read_dates(path: Path, data: dict[str, Any]) -> tuple[dt.date, ...]:
             dates.append(value)
         else:
             match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(value))
-            if not match:
+            try:
+                if not match:
+                    raise ValueError(value)
+                dates.append(dt.date(*(int(g) for g in match.groups())))
+            except ValueError as err:
                 raise ContentError(path, 1, f'front matter date "{value}" is not a date',
-                                   "write dates as YYYY-MM-DD")
-            dates.append(dt.date(*(int(g) for g in match.groups())))
+                                   "write dates as YYYY-MM-DD") from err
     return tuple(sorted(set(dates)))

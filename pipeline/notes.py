@@ -119,6 +119,9 @@ def parse_yaml(path: Path, source: str, first_line: int) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise ContentError(path, first_line, f"broken YAML front matter: {err}",
                            FENCE_HINT) from err
+    except ValueError as err:  # a well-formed but impossible value, e.g. date: 2024-02-30
+        raise ContentError(path, first_line, f"invalid value in the front matter: {err}",
+                           FENCE_HINT) from err
     return front_matter_mapping(path, data, first_line)
 
 

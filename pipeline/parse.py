@@ -36,6 +36,7 @@ from pipeline.notes import Notes, read_notes
 
 log = logging.getLogger(__name__)
 
+UNTITLED = "제목 없음"  # what an empty heading is called in the contents
 TOC_MARKERS = re.compile(r"^\s*(\[\[?toc\]\]?|\{:toc\}|\[\[_toc_\]\])\s*$", re.I)
 
 
@@ -166,24 +167,27 @@ def read_blocks(notes: Notes, footnote_prefix: str) -> list[Block]:
     return remove_scaffolding(blocks)
 
 
+TOC_OPEN = re.compile(r"<!--\s*toc\s*-->", re.I)
+TOC_CLOSE = re.compile(r"<!--\s*/toc\s*-->", re.I)
+
+
 def remove_scaffolding(blocks: list[Block]) -> list[Block]:
     """Hand-made TOCs, `[TOC]` markers, comments and `<br>` spacer lines are not content."""
     kept: list[Block] = []
-    in_toc = False
-    for block in blocks:
+    toc_end = -1
+    for index, block in enumerate(blocks):
+        if index <= toc_end:
+            continue
         first = block.tokens[0]
         if first.type == "html_block":
             html = first.content
-            if re.search(r"<!--\s*/toc\s*-->", html, re.I):
-                in_toc = False
-                continue
-            if re.search(r"<!--\s*toc\s*-->", html, re.I):
-                in_toc = True
+            if TOC_OPEN.search(html):  # drop through the closing marker, if there is one
+                toc_end = next((i for i in range(index, len(blocks))
+                                if blocks[i].tokens[0].type == "html_block"
+                                and TOC_CLOSE.search(blocks[i].tokens[0].content)), index)
                 continue
             if sanitize.is_spacer(html) or re.fullmatch(r"\s*(<!--.*?-->\s*)+", html, re.S):
                 continue
-        if in_toc:
-            continue
         if first.type == "paragraph_open" and (TOC_MARKERS.match(block.tokens[1].content)
                                                or sanitize.is_spacer(block.tokens[1].content)):
             continue
@@ -420,7 +424,8 @@ class ReportBuilder:
         content = node.content if draft.entries or draft.own_content_only else \
             node.content + [b for child in node.children for b in self.subtree(child)]
         return Chapter(
-            id=draft.id, title=node.title, source=node.heading.source, kind=kind, number=number,
+            id=draft.id, title=node.title or UNTITLED, source=node.heading.source, kind=kind,
+            number=number,
             date=marker.date if marker else None,
             subtitle=recognise.day_subtitle(node.title) if marker else "",
             intro_html=self.render(content),
@@ -451,7 +456,7 @@ class ReportBuilder:
         body = content if draft.own_content_only else \
             content + [b for child in node.children for b in self.subtree(child)]
         return Talk(
-            id=draft.id, title=title, source=node.heading.source,
+            id=draft.id, title=title or UNTITLED, source=node.heading.source,
             kind="talk" if draft.kind == "talk" else "section", speaker=speaker, slot=draft.slot,
             abstract_html=self.render(abstract, inner_blockquote=True),
             body_html=self.render(body, talk_level=node.level),
