@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -76,6 +77,7 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         emoji_url=faces["emoji"].path.resolve().as_uri(),
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
+        year=cover_year(report),
         chapter_dates={c.id: format_dates((c.date,)) for c in report.chapters if c.date},
         authors=report.meta.authors or ((settings.author,) if settings.author else ()),
     )
@@ -90,6 +92,14 @@ def build_stamp(report: Report) -> str:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = [*report.meta.dates, *(c.date for c in report.chapters if c.date)]
     return max(dates).isoformat() if dates else ""
+
+
+def cover_year(report: Report) -> str:
+    """The year the cover shows: the conference's, or one the title names (``DEVIEW 2023``)."""
+    if report.meta.dates:
+        return str(min(report.meta.dates).year)
+    found = re.search(r"\b(19|20)\d\d\b", report.meta.title)
+    return found.group(0) if found else ""
 
 
 def format_dates(dates: tuple[dt.date, ...]) -> str:
