@@ -104,7 +104,7 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
             tuple(TocEntry(talk.title, f"{file_name}#{talk.id}") for talk in chapter.talks),
         )
         for chapter, file_name in zip(report.chapters, files, strict=True)
-    )
+    ) or (TocEntry(report.meta.title, "title.xhtml"),)  # an empty <ol> is invalid in a nav
     first = files[0] if files else "title.xhtml"
     landmarks = (
         ("cover", "cover.xhtml", "표지"),

@@ -192,7 +192,8 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
     authors = meta.authors or ((settings.author,) if settings.author else ())
     for number, author in enumerate(authors, start=1):
         book.add_author(author, role="aut", uid=f"creator-{number}")
-    book.add_metadata("DC", "date", build_time(report).date().isoformat())
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip() or report.meta.dates:
+        book.add_metadata("DC", "date", build_time(report).date().isoformat())
     if meta.description:
         book.add_metadata("DC", "description", meta.description)
     for tag in meta.tags:

@@ -503,3 +503,19 @@ def test_repeated_or_invalid_raw_ids_are_dropped(
     day = book.documents()["day-1.xhtml"]
     assert [e.get("id") for e in day.iter() if e.get("id")] == ["day-1", "day-1-talk-1"]
     assert day.find(".//x:p/x:a", NS).get("href") == "title.xhtml#top"
+
+
+def test_no_date_anywhere_gives_a_fixed_modified_and_no_dc_date(
+    sample_report: Report, settings: Settings, tmp_path: Path
+) -> None:
+    book = Book(build(sample_report, settings, tmp_path, epoch=None))
+    assert book.meta("dcterms:modified") == ["1980-01-01T00:00:00Z"]
+    assert book.dc("date") == []
+
+
+def test_a_report_without_chapters_still_has_a_valid_nav(
+    sample_report: Report, settings: Settings, tmp_path: Path
+) -> None:
+    book = Book(build(replace(sample_report, chapters=()), settings, tmp_path))
+    assert book.spine() == ["cover.xhtml", "title.xhtml", "nav.xhtml"]
+    assert [(label, href) for label, href, _ in nav_tree(book)] == [("DEVIEW 2023", "title.xhtml")]
