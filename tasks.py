@@ -8,19 +8,21 @@ from pathlib import Path
 
 from invoke import Context, Exit, task
 
-from pipeline import build as pipeline_build
+from pipeline.build import build as build_reports
+from pipeline.build import describe_outcome
 from pipeline.config import Settings, load_settings, with_options
 from pipeline.errors import ContentError
-from pipeline.outline import describe_report
-from pipeline.parse import discover_reports, read_report
+from pipeline.notes import discover_reports
 
 NOTES = "a notes file, a report folder, or a folder of reports (default: content/)"
 OUT = "the output folder (default: dist/)"
 PAPER = "paper size: A4 (default), A5, B5 or Letter"
 VARIANT = "PDF flavour: ua (tagged PDF/UA-1, default), a (PDF/A-3b for archiving) or plain"
+FORCE = "rebuild even when nothing changed"
+JOBS = "how many reports to build at once (default: one per core)"
 FETCH = "download remote images (http/https, limited, cached in .cache/) instead of linking them"
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
 logging.addLevelName(logging.WARNING, "warning")
 logging.addLevelName(logging.INFO, "info")
 for noisy in ("fontTools", "weasyprint"):
@@ -36,19 +38,18 @@ def settings_for(paper: str | None = None, variant: str | None = None,
         raise Exit(f"error: {err}", code=1) from None
 
 
-def run_build(notes: str | None, out: str | None, formats: tuple[str, ...],
-              settings: Settings) -> None:
+def run_build(notes: str | None, out: str | None, formats: tuple[str, ...], settings: Settings,
+              force: bool = False, jobs: int = 0) -> None:
     notes_path = Path(notes) if notes else settings.content
     out_dir = Path(out) if out else settings.out
+    outcomes = []
     try:
-        outcomes = pipeline_build.build(notes_path, out_dir, formats, settings)
+        for outcome in build_reports(notes_path, out_dir, formats, settings, force, jobs or None):
+            outcomes.append(outcome)
+            print(describe_outcome(outcome), file=sys.stderr if outcome.error else sys.stdout,
+                  flush=True)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
-    for outcome in outcomes:
-        if outcome.error:
-            print(f"error: {outcome.error}", file=sys.stderr)
-        for path in outcome.outputs:
-            print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
     failed = [outcome for outcome in outcomes if outcome.error]
     if failed:
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
@@ -57,6 +58,9 @@ def run_build(notes: str | None, out: str | None, formats: tuple[str, ...],
 @task(help={"notes": NOTES})
 def outline(c: Context, notes: str | None = None) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
+    from pipeline.outline import describe_report
+    from pipeline.parse import read_report
+
     settings = settings_for()
     try:
         for path in discover_reports(Path(notes) if notes else settings.content):
@@ -70,30 +74,35 @@ def outline(c: Context, notes: str | None = None) -> None:
 def html(c: Context, notes: str | None = None, out: str | None = None,
          fetch_images: bool = False) -> None:
     """Write a single-file HTML preview of each report."""
-    run_build(notes, out, ("html",), settings_for(fetch_images=fetch_images))
+    run_build(notes, out, ("html",), settings_for(fetch_images=fetch_images), force=True)
 
 
-@task(help={"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
-            "fetch_images": FETCH})
+BUILD_HELP = {"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
+              "fetch_images": FETCH, "force": FORCE, "jobs": JOBS}
+
+
+@task(help=BUILD_HELP)
 def pdf(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
-        variant: str | None = None, fetch_images: bool = False) -> None:
+        variant: str | None = None, fetch_images: bool = False, force: bool = False,
+        jobs: int = 0) -> None:
     """Write the print PDF of each report."""
-    run_build(notes, out, ("pdf",), settings_for(paper, variant, fetch_images))
+    run_build(notes, out, ("pdf",), settings_for(paper, variant, fetch_images), force, jobs)
 
 
-@task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})
+@task(help={key: BUILD_HELP[key] for key in ("notes", "out", "fetch_images", "force", "jobs")})
 def epub(c: Context, notes: str | None = None, out: str | None = None,
-         fetch_images: bool = False) -> None:
+         fetch_images: bool = False, force: bool = False, jobs: int = 0) -> None:
     """Write the EPUB 3 of each report."""
-    run_build(notes, out, ("epub",), settings_for(fetch_images=fetch_images))
+    run_build(notes, out, ("epub",), settings_for(fetch_images=fetch_images), force, jobs)
 
 
-@task(help={"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
-            "fetch_images": FETCH})
+@task(help=BUILD_HELP)
 def build(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
-          variant: str | None = None, fetch_images: bool = False) -> None:
-    """Write the PDF and the EPUB of each report."""
-    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images))
+          variant: str | None = None, fetch_images: bool = False, force: bool = False,
+          jobs: int = 0) -> None:
+    """Write the PDF and the EPUB of each report (parsed once, both formats in parallel)."""
+    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images), force,
+              jobs)
 
 
 @task
@@ -105,6 +114,8 @@ def test(c: Context) -> None:
 @task
 def goldens(c: Context) -> None:
     """Regenerate the outline goldens in tests/golden/ (after a deliberate change)."""
+    from pipeline.outline import describe_report
+    from pipeline.parse import read_report
     from tests.test_parse import GOLDEN, OUTLINE_FIXTURES
 
     for name in ["deview-2023.md", *OUTLINE_FIXTURES]:

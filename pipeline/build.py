@@ -1,69 +1,130 @@
-"""The pipeline top to bottom: notes -> Report -> HTML/XHTML -> PDF/EPUB in the output folder."""
+"""The pipeline top to bottom: notes -> Report -> HTML/XHTML -> PDF/EPUB in the output folder.
+
+A report is parsed once; its PDF and EPUB are written in parallel on the machine's cores, and
+several reports are built side by side. Outputs whose inputs have not changed are skipped
+(see ``pipeline.cache``); one report's error does not stop the others.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import cache
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.fetch import FetchPolicy
-from pipeline.model import Report
-from pipeline.output import write_text_atomically
-from pipeline.parse import discover_reports, read_report
-from pipeline.render import render_preview
+from pipeline.notes import discover_reports, report_name
 
 log = logging.getLogger(__name__)
 
-Writer = Callable[[Report, Settings, Path], Path]
+SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One written (or skipped, unchanged) file."""
+
+    path: Path
+    skipped: bool = False
+    pages: int | None = None
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one report: the files written, or the error that stopped it."""
+    """What happened to one report: its outputs, or the error that stopped it."""
 
     notes: Path
-    outputs: tuple[Path, ...] = ()
+    outputs: tuple[Output, ...] = ()
     error: ContentError | None = None
+    seconds: float = 0.0
 
 
-def write_html(report: Report, settings: Settings, out_dir: Path) -> Path:
-    """The single-file HTML preview of a report."""
-    return write_text_atomically(out_dir / f"{report.name}.html", render_preview(report, settings))
+def output_path(notes: Path, out_dir: Path, output_format: str) -> Path:
+    return out_dir / f"{report_name(notes)}{SUFFIXES[output_format]}"
 
 
-def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
-    from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed
-
-    return pdf.write_pdf(report, settings, out_dir)
-
-
-def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
-    from pipeline import epub
-
-    return epub.write_epub(report, settings, out_dir)
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(enabled=settings.remote_images == "fetch",
-                       allow_private=settings.allow_private_addresses,
-                       cache_dir=settings.project_root / ".cache" / "images")
+def build(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
+          force: bool = False, jobs: int | None = None) -> Iterator[Outcome]:
+    """Build every report found at ``notes``, yielding each outcome as it completes."""
+    paths = discover_reports(notes)
+    jobs = min(jobs or os.cpu_count() or 1, len(paths))
+    if jobs <= 1:
+        for path in paths:
+            yield build_report(path, out_dir, formats, settings, force, parallel=True)
+        return
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(build_report, path, out_dir, formats, settings, force, False)
+                   for path in paths]
+        for future in as_completed(futures):
+            yield future.result()
 
 
-WRITERS: dict[str, Writer] = {"html": write_html, "pdf": write_pdf, "epub": write_epub}
+def build_report(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
+                 force: bool = False, parallel: bool = True) -> Outcome:
+    """Parse one report once and write the formats that are not up to date."""
+    started = time.monotonic()
+    stale = [f for f in formats
+             if force or not cache.is_fresh(output_path(notes, out_dir, f), notes, settings, f)]
+    try:
+        written = write_formats(notes, out_dir, tuple(stale), settings, parallel) if stale else {}
+    except ContentError as err:
+        return Outcome(notes, error=err, seconds=time.monotonic() - started)
+    outputs = tuple(written.get(f) or Output(output_path(notes, out_dir, f), skipped=True)
+                    for f in formats)
+    return Outcome(notes, outputs, seconds=time.monotonic() - started)
 
 
-def build(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings) -> list[Outcome]:
-    """Build every report found at ``notes``; one report's error does not stop the others."""
-    outcomes = []
-    for path in discover_reports(notes):
-        try:
-            report = read_report(path, fetch_policy(settings))
-            report_settings = settings.override(report.settings)
-            outputs = tuple(WRITERS[name](report, report_settings, out_dir) for name in formats)
-            outcomes.append(Outcome(path, outputs))
-        except ContentError as err:
-            outcomes.append(Outcome(path, error=err))
-    return outcomes
+def write_formats(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
+                  parallel: bool) -> dict[str, Output]:
+    from pipeline.build_formats import fetch_policy, write_format  # the heavy imports
+    from pipeline.parse import read_report
+
+    report = read_report(notes, fetch_policy(settings))
+    report_settings = settings.override(report.settings)
+    jobs: dict[str, Future[Output] | Output] = {}
+    if parallel and len(formats) > 1 and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            jobs[formats[0]] = pool.submit(write_format, formats[0], report, report_settings,
+                                           out_dir)
+            for output_format in formats[1:]:
+                jobs[output_format] = write_format(output_format, report, report_settings,
+                                                   out_dir)
+            results = {f: job.result() if isinstance(job, Future) else job
+                       for f, job in jobs.items()}
+    else:
+        results = {f: write_format(f, report, report_settings, out_dir) for f in formats}
+    images = [image.path for image in report.images if image.path is not None]
+    from pipeline.build_formats import font_files
+
+    fonts = font_files(report_settings)
+    for output_format, output in results.items():
+        cache.record(output.path, notes, images, fonts, settings, output_format)
+    return results
+
+
+def describe_outcome(outcome: Outcome) -> str:
+    """One line a user reads per report: pages, size and time, or the error."""
+    if outcome.error:
+        return f"error: {outcome.error}"
+    written = [o for o in outcome.outputs if not o.skipped]
+    unchanged = [str(o.path) for o in outcome.outputs if o.skipped]
+    parts = []
+    for output in written:
+        pages = f"{output.pages} pages, " if output.pages else ""
+        parts.append(f"{output.path} ({pages}{output.size / 1024:.0f} KB)")
+    line = f"{report_name(outcome.notes)}: "
+    if parts:
+        line += f"wrote {', '.join(parts)} in {outcome.seconds:.1f} s"
+    if unchanged:
+        line += ("; " if parts else "") + f"unchanged: {', '.join(unchanged)} (--force rebuilds)"
+    return line

@@ -15,6 +15,9 @@ class ContentError(Exception):
         self.hint = hint
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[Path, int | None, str, str]]:
+        return (ContentError, (self.path, self.line, self.message, self.hint))  # for processes
+
     def __str__(self) -> str:
         place = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         text = f"{place}: {self.message}"

@@ -33,6 +33,27 @@ class Notes:
     front_matter_lines: dict[str, int] = field(default_factory=dict)  # key -> line
 
 
+def discover_reports(notes: Path) -> list[Path]:
+    """A notes file, a report folder (with index.md), or a content folder of reports."""
+    if notes.is_file():
+        return [notes]
+    if (notes / "index.md").is_file():
+        return [notes]
+    if not notes.is_dir():
+        raise ContentError(notes, None, "no such notes file or folder", "check the --notes path")
+    found = sorted(p for p in notes.iterdir()
+                   if (p.is_file() and p.suffix == ".md") or (p / "index.md").is_file())
+    if not found:
+        raise ContentError(notes, None, "holds no notes (.md files or folders with index.md)",
+                           "put your notes in this folder, or give --notes a file")
+    return found
+
+
+def report_name(notes: Path) -> str:
+    """The output file stem of a report: the notes file's or the report folder's name."""
+    return notes.name if notes.is_dir() else notes.stem
+
+
 def read_notes(path: Path) -> Notes:
     """Read, decode and clean one notes file."""
     try:

@@ -86,22 +86,6 @@ class Node:
             yield from child.walk()
 
 
-def discover_reports(notes: Path) -> list[Path]:
-    """A notes file, a report folder (with index.md), or a content folder of reports."""
-    if notes.is_file():
-        return [notes]
-    if (notes / "index.md").is_file():
-        return [notes]
-    if not notes.is_dir():
-        raise ContentError(notes, None, "no such notes file or folder", "check the --notes path")
-    found = sorted(p for p in notes.iterdir()
-                   if (p.is_file() and p.suffix == ".md") or (p / "index.md").is_file())
-    if not found:
-        raise ContentError(notes, None, "holds no notes (.md files or folders with index.md)",
-                           "put your notes in this folder, or give --notes a file")
-    return found
-
-
 def read_report(path: Path, fetch: FetchPolicy = FetchPolicy()) -> Report:
     """Read a notes file or a report folder into a Report."""
     if path.is_dir():

@@ -15,7 +15,8 @@ from pipeline.markdown import markdown
 from pipeline.model import Report
 from pipeline.notes import read_notes
 from pipeline.outline import describe_report
-from pipeline.parse import discover_reports, read_report
+from pipeline.notes import discover_reports
+from pipeline.parse import read_report
 from pipeline.render import render_preview
 from tests.conftest import DATA, ROOT, SAMPLE
 

@@ -1,0 +1,55 @@
+"""The writers behind `build`: each format's stage, imported only when something is built."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.build import Output
+from pipeline.config import Settings
+from pipeline.fetch import FetchPolicy
+from pipeline.fonts import find_face, project_font_files
+from pipeline.model import Report
+from pipeline.output import write_text_atomically
+from pipeline.render import render_preview
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(enabled=settings.remote_images == "fetch",
+                       allow_private=settings.allow_private_addresses,
+                       cache_dir=settings.project_root / ".cache" / "images")
+
+
+def write_format(output_format: str, report: Report, settings: Settings, out_dir: Path) -> Output:
+    """Write one format of a report; the PDF's page count comes back for the progress line."""
+    if output_format == "html":
+        path = write_text_atomically(out_dir / f"{report.name}.html",
+                                     render_preview(report, settings))
+        return Output(path)
+    if output_format == "pdf":
+        from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed
+
+        path = pdf.write_pdf(report, settings, out_dir)
+        return Output(path, pages=count_pages(path))
+    from pipeline import epub
+
+    return Output(epub.write_epub(report, settings, out_dir))
+
+
+def count_pages(path: Path) -> int:
+    """The page count from the PDF's page tree root (WeasyPrint writes one /Count there)."""
+    counts = re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b",
+                        path.read_bytes())
+    values = [int(a or b) for a, b in counts]
+    return max(values) if values else 0
+
+
+def font_files(settings: Settings) -> list[Path]:
+    """Every font file the build may use: the user's fonts/ and each role's faces."""
+    files = list(project_font_files(settings.fonts_dir))
+    for family in vars(settings.fonts).values():
+        for bold in (False, True):
+            face = find_face(family, settings.fonts_dir, bold=bold)
+            if face is not None:
+                files.append(face.path)
+    return files

@@ -1,0 +1,90 @@
+"""Skip outputs whose inputs have not changed, by content hash (never modification times).
+
+After a build, a manifest in ``.cache/builds/`` records a hash of every input that shapes the
+output: the notes, their images, the templates and styles, the pipeline's code, the settings,
+the fonts, and the output itself. A rebuild hashes them again and skips the output when all
+match. Font files are large and rarely change: their hash is reused while their size and
+modification time stay the same, as git does for its index. This module imports nothing heavy,
+so that an unchanged rebuild takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.config import PROJECT_ROOT, Settings
+
+CODE_DIRS = (PROJECT_ROOT / "pipeline", PROJECT_ROOT / "styles")
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def notes_files(notes: Path) -> list[Path]:
+    """The Markdown files of a report: one file, or every .md file of a report folder."""
+    return sorted(notes.glob("*.md")) if notes.is_dir() else [notes]
+
+
+def build_key(settings: Settings, output_format: str) -> str:
+    """What is the same for every report: code, templates, settings, the format."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{__version__}|{output_format}|{settings!r}".encode())
+    for folder in CODE_DIRS:
+        for path in sorted(folder.glob("*")):
+            if path.is_file() and path.suffix in (".py", ".j2", ".css"):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def manifest_path(settings: Settings, output: Path) -> Path:
+    name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    return settings.project_root / ".cache" / "builds" / f"{output.name}.{name}.json"
+
+
+def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) -> bool:
+    """True when ``output`` was built from exactly these inputs and is still as it was built."""
+    try:
+        manifest = json.loads(manifest_path(settings, output).read_text(encoding="utf-8"))
+        if manifest["key"] != build_key(settings, output_format):
+            return False
+        if manifest["notes"] != [str(p) for p in notes_files(notes)]:
+            return False
+        for name, recorded in manifest["files"].items():
+            if file_hash(Path(name)) != recorded:
+                return False
+        for name, (size, mtime, recorded) in manifest["fonts"].items():
+            stat = Path(name).stat()
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime) and \
+                    file_hash(Path(name)) != recorded:
+                return False
+        return file_hash(output) == manifest["output"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def record(output: Path, notes: Path, images: Iterable[Path], fonts: Iterable[Path],
+           settings: Settings, output_format: str) -> None:
+    """Remember what ``output`` was built from."""
+    files = [*notes_files(notes), *images]
+    manifest = {
+        "key": build_key(settings, output_format),
+        "notes": [str(p) for p in notes_files(notes)],
+        "files": {str(p): file_hash(p) for p in files},
+        "fonts": {str(p): (p.stat().st_size, p.stat().st_mtime_ns, file_hash(p))
+                  for p in sorted(set(fonts))},
+        "output": file_hash(output),
+    }
+    path = manifest_path(settings, output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.replace(path)
