@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import subprocess
 import uuid
@@ -29,6 +30,9 @@ from pipeline.xhtml import to_xhtml
 from tests.conftest import DATA, make_png
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+# Real notes outside the repository (../shared/corpus): EPUB_CORPUS=DIR checks each one too.
+CORPUS_DIR = Path(os.environ["EPUB_CORPUS"]) if os.environ.get("EPUB_CORPUS") else None
+CORPUS = sorted(p for p in CORPUS_DIR.glob("*.md") if p.name != "README.md") if CORPUS_DIR else []
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -76,7 +80,12 @@ def features_epub(
 
 
 @pytest.fixture(scope="session")
-def epubcheck(sample_epub: Path, features_epub: Path) -> dict[str, dict[str, Any]]:
+def epubcheck(
+    sample_epub: Path,
+    features_epub: Path,
+    settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, dict[str, Any]]:
     """EPUBCheck 5 on every book at once: one JVM per book, all started together."""
 
     def check(path: Path) -> dict[str, Any]:
@@ -99,7 +108,10 @@ def epubcheck(sample_epub: Path, features_epub: Path) -> dict[str, dict[str, Any
         return data
 
     books = {"sample": sample_epub, "features": features_epub}
-    with ThreadPoolExecutor(max_workers=len(books)) as pool:
+    corpus_out = tmp_path_factory.mktemp("corpus")
+    for notes in CORPUS:
+        books[notes.name] = build(read_report(notes), settings, corpus_out)
+    with ThreadPoolExecutor(max_workers=min(len(books), os.cpu_count() or 2)) as pool:
         results = dict(zip(books, pool.map(check, books.values()), strict=True))
     return results
 
@@ -140,7 +152,7 @@ class Book:
 # ---------- EPUBCheck ----------
 
 
-@pytest.mark.parametrize("name", ["sample", "features"])
+@pytest.mark.parametrize("name", ["sample", "features", *(p.name for p in CORPUS)])
 def test_epubcheck_finds_nothing(epubcheck: dict[str, dict[str, Any]], name: str) -> None:
     result = epubcheck[name]
     found = [
