@@ -71,7 +71,7 @@ def resolve_fonts(roles: FontRoles, fonts_dir: Path) -> dict[str, FontFace]:
                 "invoke.yaml", None, f'font "{family}" ({role} font) is not installed', INSTALL_HINT
             )
         sample = EMOJI_SAMPLE if role == "emoji" else HANGUL_SAMPLE
-        missing = [c for c in sample if ord(c) not in _codepoints(face.path, face.index)]
+        missing = _missing(face, sample)
         if missing:
             what = "emoji" if role == "emoji" else "Hangul"
             raise ContentError(
@@ -149,41 +149,43 @@ def _fc_match(family: str, bold: bool) -> FontFace | None:
         )
     pattern = f"{family}:bold" if bold else family
     result = subprocess.run(
-        ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}", pattern],
+        ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}\t%{charset}", pattern],
         capture_output=True,
         text=True,
         check=True,
     )
-    file, index, families, weight = (result.stdout.split("\t") + ["", "", "", ""])[:4]
+    file, index, families, weight, charset = (result.stdout.split("\t") + [""] * 5)[:5]
     if family.casefold() not in {f.strip().casefold() for f in families.split(",")}:
         return None
     heavy = float(weight.strip() or 0) >= 200  # fontconfig: 80 regular, 200 bold
-    return FontFace(family, Path(file), int(index or 0), heavy)
+    face = FontFace(family, Path(file), int(index or 0), heavy)
+    _CHARSETS[(face.path, face.index)] = charset  # one subprocess answers both questions
+    return face
+
+
+_CHARSETS: dict[tuple[Path, int], str] = {}  # fontconfig's charset of each face it matched
+
+
+def _missing(face: FontFace, sample: str) -> list[str]:
+    """The characters of ``sample`` that ``face`` has no glyph for."""
+    charset = _CHARSETS.get((face.path, face.index))
+    if charset:
+        ranges = [_parse_range(part) for part in charset.split()]
+        return [c for c in sample if not any(a <= ord(c) <= b for a, b in ranges)]
+    cmap = _cmap(face.path, face.index)
+    return [c for c in sample if ord(c) not in cmap]
 
 
 @lru_cache(maxsize=16)
-def _codepoints(path: Path, index: int) -> frozenset[int]:
-    """The characters a face covers: fontconfig's charset when it knows the file, else the cmap."""
-    if shutil.which("fc-query") is not None:
-        result = subprocess.run(
-            ["fc-query", "-i", str(index), "-f", "%{charset}", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0 and result.stdout.strip():
-            return frozenset(_parse_charset(result.stdout))
+def _cmap(path: Path, index: int) -> frozenset[int]:
     font = TTFont(path, fontNumber=index, lazy=True)
     return frozenset(font.getBestCmap())
 
 
-def _parse_charset(text: str) -> set[int]:
-    """Parse fontconfig's ``20-7e a0 ac00-d7a3`` charset notation."""
-    points: set[int] = set()
-    for part in text.split():
-        first, _, last = part.partition("-")
-        points.update(range(int(first, 16), int(last or first, 16) + 1))
-    return points
+def _parse_range(part: str) -> tuple[int, int]:
+    """One item of fontconfig's ``20-7e a0 ac00-d7a3`` charset notation."""
+    first, _, last = part.partition("-")
+    return int(first, 16), int(last or first, 16)
 
 
 # --- EPUB: font subsets (added by the EPUB stage; pipeline/epub_assets.py is the only user) --

@@ -29,6 +29,10 @@ TEMPLATE = "print.html.j2"
 STYLESHEET = "print.css"
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
 WEEKDAYS = "월화수목금토일"
+# Emoji blocks: the emoji font is used for these only (it also has spaces and digits).
+EMOJI_RANGES = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+EMOJI_CSS_RANGE = ", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI_RANGES) + ", U+200D, U+FE0F, U+20E3"
+EMOJI = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in EMOJI_RANGES) + "]")
 
 
 def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
@@ -74,7 +78,9 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
     html = template.render(
         report=report,
         settings=settings,
-        emoji_url=faces["emoji"].path.resolve().as_uri(),
+        emoji_url=faces["emoji"].path.resolve().as_uri() if _has_emoji(report) else "",
+        emoji_range=", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI_RANGES)
+        + ", U+200D, U+FE0F, U+20E3",
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
         year=cover_year(report),
@@ -82,6 +88,17 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         authors=report.meta.authors or ((settings.author,) if settings.author else ()),
     )
     return adapt_document(html, report)
+
+
+def _has_emoji(report: Report) -> bool:
+    """Whether any text of the report has emoji (only then is the emoji font loaded)."""
+    texts = [report.meta.title, report.meta.subtitle, report.intro_html]
+    for chapter in report.chapters:
+        texts += [chapter.title, chapter.intro_html]
+        texts += [
+            t for talk in chapter.talks for t in (talk.title, talk.abstract_html, talk.body_html)
+        ]
+    return any(EMOJI.search(text) for text in texts)
 
 
 def build_stamp(report: Report) -> str:

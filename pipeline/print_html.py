@@ -22,10 +22,6 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from pipeline.model import Report
 
@@ -212,11 +208,21 @@ def _show_remote_images(scope: HtmlElement) -> None:
 
 def _highlight_code(scope: HtmlElement) -> None:
     """``<pre><code class="language-x">`` -> Pygments spans (left alone if already highlighted)."""
+    blocks = [
+        code
+        for code in scope.xpath(".//pre/code[starts-with(@class, 'language-')]")
+        if not code.xpath("ancestor::div[contains(@class, 'highlight')]")
+    ]
+    if not blocks:
+        return  # the reading stage usually highlights already: skip importing Pygments
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     formatter = HtmlFormatter(cssclass="highlight")
-    for code in scope.xpath(".//pre/code[starts-with(@class, 'language-')]"):
+    for code in blocks:
         pre = code.getparent()
-        if pre.xpath("ancestor::div[contains(@class, 'highlight')]"):
-            continue
         language = code.get("class", "").split()[0].removeprefix("language-")
         try:
             lexer = get_lexer_by_name(language, stripnl=False)
