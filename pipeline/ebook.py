@@ -76,57 +76,36 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
     images, by_src = image_hrefs(report.images)
     has_code = any("<pre" in html for html in model_html(report))
     env = environment(settings.styles_dir)
-    lang = report.meta.lang or "ko"
-    common: dict[str, Any] = {"lang": lang, "meta": report.meta, "has_code": has_code}
+    common: dict[str, Any] = {
+        "lang": report.meta.lang or "ko",
+        "meta": report.meta,
+        "has_code": has_code,
+    }
+
+    def render(template: str, **context: Any) -> str:
+        return env.get_template(f"ebook-{template}.xhtml.j2").render(common, **context)
+
     files = chapter_files(report.chapters)
-    chapters: list[tuple[str, str, str]] = []  # file, title, xml
-    for chapter, file_name in zip(report.chapters, files, strict=True):
-        entries = [
-            {
-                "talk": talk,
-                "abstract": fragment(talk.abstract_html, by_src),
-                "body": fragment(talk.body_html, by_src),
-            }
-            for talk in chapter.talks
-        ]
-        xml = env.get_template("ebook-chapter.xhtml.j2").render(
-            common,
-            chapter=chapter,
-            intro=fragment(chapter.intro_html, by_src),
-            entries=entries,
-            date_text=korean_dates((chapter.date,)) if chapter.date else "",
-        )
-        chapters.append((file_name, chapter.label, xml))
-    toc = tuple(
-        TocEntry(
-            chapter.label,
-            file_name,
-            tuple(TocEntry(talk.title, f"{file_name}#{talk.id}") for talk in chapter.talks),
-        )
-        for chapter, file_name in zip(report.chapters, files, strict=True)
-    ) or (TocEntry(report.meta.title, "title.xhtml"),)  # an empty <ol> is invalid in a nav
-    first = files[0] if files else "title.xhtml"
+    toc = table_of_contents(report, files)
     landmarks = (
         ("cover", "cover.xhtml", "표지"),
         ("toc", "nav.xhtml#toc", "차례"),
-        ("bodymatter", first, "본문"),
+        ("bodymatter", files[0] if files else "title.xhtml", "본문"),
     )
     authors = report.meta.authors or ((settings.author,) if settings.author else ())
-    front = [
+    sources = [  # (file name, title, kind, XHTML) in reading order
         (
             "cover.xhtml",
             report.meta.title,
             "cover",
-            env.get_template("ebook-cover.xhtml.j2").render(
-                common, cover_href=cover_href, cover_alt=cover_alt(report)
-            ),
+            render("cover", cover_href=cover_href, cover_alt=cover_alt(report)),
         ),
         (
             "title.xhtml",
             report.meta.title,
             "title",
-            env.get_template("ebook-title.xhtml.j2").render(
-                common,
+            render(
+                "title",
                 authors=authors,
                 dates_text=korean_dates(report.meta.dates),
                 intro=fragment(report.intro_html, by_src),
@@ -136,22 +115,56 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
             "nav.xhtml",
             "차례",
             "nav",
-            env.get_template("ebook-nav.xhtml.j2").render(
-                common,
+            render(
+                "nav",
                 toc=toc,
                 landmarks=[{"type": t, "href": h, "label": label} for t, h, label in landmarks],
             ),
         ),
     ]
-    sources = [*front, *((name, title, "chapter", xml) for name, title, xml in chapters)]
+    for chapter, file_name in zip(report.chapters, files, strict=True):
+        entries = [
+            {
+                "talk": talk,
+                "abstract": fragment(talk.abstract_html, by_src),
+                "body": fragment(talk.body_html, by_src),
+            }
+            for talk in chapter.talks
+        ]
+        sources.append(
+            (
+                file_name,
+                chapter.label,
+                "chapter",
+                render(
+                    "chapter",
+                    chapter=chapter,
+                    intro=fragment(chapter.intro_html, by_src),
+                    entries=entries,
+                    date_text=korean_dates((chapter.date,)) if chapter.date else "",
+                ),
+            )
+        )
     trees = {name: parse_document(name, xml) for name, _, _, xml in sources}
     resolve_links(trees, report.aliases)
     documents = tuple(
         Document(name, title, serialize(trees[name]), kind) for name, title, kind, _ in sources
     )
-    return Ebook(
-        documents, toc, images, collect_text(trees.values()), has_code, cover_href, landmarks
+    text = collect_text(trees.values())
+    return Ebook(documents, toc, images, text, has_code, cover_href, landmarks)
+
+
+def table_of_contents(report: Report, files: list[str]) -> tuple[TocEntry, ...]:
+    """Chapter > talk; a report without chapters lists its title page (no empty ``<ol>``)."""
+    toc = tuple(
+        TocEntry(
+            chapter.label,
+            file_name,
+            tuple(TocEntry(talk.title, f"{file_name}#{talk.id}") for talk in chapter.talks),
+        )
+        for chapter, file_name in zip(report.chapters, files, strict=True)
     )
+    return toc or (TocEntry(report.meta.title, "title.xhtml"),)
 
 
 def fragment(html: str, images: Mapping[str, str]) -> Markup:
