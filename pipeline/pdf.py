@@ -52,20 +52,16 @@ def render_pdf(report: Report, settings: Settings) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
     faces = resolve_fonts(settings.fonts, settings.fonts_dir)
     check_harfbuzz_subset()
-    from weasyprint import CSS, HTML  # a 0.8 s import: only when we render
+    from weasyprint import HTML  # a 0.8 s import: only when we render
 
     fetcher = locked_fetcher(report, settings, extra=(faces["emoji"].path,))
     font_config = font_configuration(settings.fonts_dir)
-    stylesheet = CSS(
-        filename=str(settings.styles_dir / STYLESHEET), url_fetcher=fetcher, font_config=font_config
-    )
     html = HTML(
         string=render_pdf_html(report, settings),
         base_url=_content_root(report).as_uri() + "/",
         url_fetcher=fetcher,
     )
     return html.render(
-        stylesheets=[stylesheet],
         font_config=font_config,
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
@@ -78,6 +74,7 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
     html = template.render(
         report=report,
         settings=settings,
+        stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
         emoji_url=faces["emoji"].path.resolve().as_uri() if _has_emoji(report) else "",
         emoji_range=", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI_RANGES)
         + ", U+200D, U+FE0F, U+20E3",

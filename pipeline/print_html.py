@@ -176,7 +176,13 @@ def _bare(url: str) -> str:
 
 
 def _fix_internal_links(scope: HtmlElement, ids: set[str], aliases: dict[str, str]) -> None:
-    """Hand-written anchors -> model ids; a link to nothing keeps its text and loses the link."""
+    """Hand-written anchors -> model ids; a link to nothing keeps its text and loses the link.
+
+    Links to other schemes (``file:``, ``javascript:``) have no place in a book: text only.
+    """
+    for link in scope.xpath(".//a[@href and not(starts-with(@href, '#'))]"):
+        if urlsplit(link.get("href", "")).scheme not in LINK_SCHEMES:
+            link.drop_tag()
     for link in scope.xpath(".//a[starts-with(@href, '#')]"):
         anchor = unquote(link.get("href", "")[1:])
         anchor = aliases.get(anchor, anchor)

@@ -34,7 +34,7 @@ ATTACK = DATA / "pdf-attack.md"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 HANGUL = re.compile("[\uac00-\ud7a3]")
 MM = 72 / 25.4
-MARGIN = 22 * MM  # left and right page margins in print.css
+MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
 
 
 def build(path: Path, out: Path, **settings: object) -> Path:
