@@ -12,15 +12,15 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pipeline.config import Settings
-from pipeline.fonts import check_harfbuzz_subset, project_font_files, resolve_fonts
+from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.output import write_atomically
+from pipeline.print_fonts import font_configuration, print_families
 from pipeline.print_html import adapt_document
 from pipeline.render import environment
 
 if TYPE_CHECKING:
     from weasyprint import Document
-    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,6 @@ TEMPLATE = "print.html.j2"
 STYLESHEET = "print.css"
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
 WEEKDAYS = "월화수목금토일"
-# Emoji blocks: the emoji font is used for these only (it also has spaces and digits).
-EMOJI_RANGES = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
-EMOJI_CSS_RANGE = ", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI_RANGES) + ", U+200D, U+FE0F, U+20E3"
-EMOJI = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in EMOJI_RANGES) + "]")
 
 
 def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
@@ -50,34 +46,31 @@ def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
 
 def render_pdf(report: Report, settings: Settings) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    faces = resolve_fonts(settings.fonts, settings.fonts_dir)
     check_harfbuzz_subset()
+    html = render_pdf_html(report, settings)
     from weasyprint import HTML  # a 0.8 s import: only when we render
 
-    fetcher = locked_fetcher(report, settings, extra=(faces["emoji"].path,))
-    font_config = font_configuration(settings.fonts_dir)
-    html = HTML(
-        string=render_pdf_html(report, settings),
+    css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
+    document = HTML(
+        string=html,
         base_url=_content_root(report).as_uri() + "/",
-        url_fetcher=fetcher,
+        url_fetcher=locked_fetcher(report, settings),
     )
-    return html.render(
-        font_config=font_config,
+    return document.render(
+        font_config=font_configuration(settings, html, css),
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
 
 
 def render_pdf_html(report: Report, settings: Settings) -> str:
     """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
-    faces = resolve_fonts(settings.fonts, settings.fonts_dir)
+    resolve_fonts(settings.fonts, settings.fonts_dir)  # a missing font fails before any work
     template = environment(settings.styles_dir).get_template(TEMPLATE)
     html = template.render(
         report=report,
         settings=settings,
+        fonts=print_families(settings),
         stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
-        emoji_url=faces["emoji"].path.resolve().as_uri() if _has_emoji(report) else "",
-        emoji_range=", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI_RANGES)
-        + ", U+200D, U+FE0F, U+20E3",
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
         year=cover_year(report),
@@ -85,17 +78,6 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         authors=report.meta.authors or ((settings.author,) if settings.author else ()),
     )
     return adapt_document(html, report)
-
-
-def _has_emoji(report: Report) -> bool:
-    """Whether any text of the report has emoji (only then is the emoji font loaded)."""
-    texts = [report.meta.title, report.meta.subtitle, report.intro_html]
-    for chapter in report.chapters:
-        texts += [chapter.title, chapter.intro_html]
-        texts += [
-            t for talk in chapter.talks for t in (talk.title, talk.abstract_html, talk.body_html)
-        ]
-    return any(EMOJI.search(text) for text in texts)
 
 
 def build_stamp(report: Report) -> str:
@@ -147,11 +129,11 @@ def allowed_roots(report: Report, settings: Settings) -> tuple[Path, ...]:
     return tuple(folder.resolve() for folder in folders)
 
 
-def locked_fetcher(report: Report, settings: Settings, extra: tuple[Path, ...] = ()) -> URLFetcher:
-    """A WeasyPrint URL fetcher reading files under :func:`allowed_roots` (and ``extra`` files)."""
+def locked_fetcher(report: Report, settings: Settings) -> URLFetcher:
+    """A WeasyPrint URL fetcher that reads files under :func:`allowed_roots` and nothing else."""
     from weasyprint.urls import URLFetcher
 
-    roots = allowed_roots(report, settings) + tuple(path.resolve() for path in extra)
+    roots = allowed_roots(report, settings)
     # Remote images fetched by the reading stage (opt-in) are served from their cached copy.
     fetched = {image.src: image.path for image in report.images if image.path is not None}
 
@@ -171,27 +153,3 @@ def locked_fetcher(report: Report, settings: Settings, extra: tuple[Path, ...] =
             return super().fetch(path.as_uri(), headers)
 
     return LockedFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
-
-
-def font_configuration(fonts_dir: Path) -> FontConfiguration:
-    """WeasyPrint's fontconfig set-up, plus the files in ``fonts/`` under their family names.
-
-    Registering the files with fontconfig (rather than ``@font-face url()``) makes every face of a
-    ``.ttc`` reachable by its family name; ``url()`` would give face 0 (Japanese in Noto CJK).
-    """
-    from weasyprint.text.fonts import FontConfiguration
-
-    config = FontConfiguration()
-    files = project_font_files(fonts_dir)
-    if files:
-        _add_font_files(config, files)
-    return config
-
-
-def _add_font_files(config: FontConfiguration, files: tuple[Path, ...]) -> None:
-    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
-
-    for path in files:
-        if not fontconfig.FcConfigAppFontAddFile(config._config, os.fsencode(path)):
-            log.warning("fontconfig could not read %s", path)
-    pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
