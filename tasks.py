@@ -130,3 +130,69 @@ def fuzz(c: Context, examples: int = 5000) -> None:
     """Run the property test on many more generated notes than the normal test run does."""
     c.run(f"{sys.executable} -m pytest -q tests/test_fuzz.py", env={"FUZZ_EXAMPLES": str(examples)},
           pty=False)
+
+
+@task(help={"notes": NOTES, "out": OUT, "serve": "serve the HTML preview on localhost and "
+            "reload it after each rebuild", "port": "the preview's port (default 8000)"})
+def watch(c: Context, notes: str | None = None, out: str | None = None, serve: bool = False,
+          port: int = 8000) -> None:
+    """Rebuild what changed whenever notes, images, styles, fonts or settings are saved."""
+    from pipeline.watch import Preview
+    from pipeline.watch import watch as watch_files
+
+    settings = settings_for()
+    notes_path = Path(notes) if notes else settings.content
+    out_dir = Path(out) if out else settings.out
+    formats = ("html", "pdf", "epub") if serve else ("pdf", "epub")
+
+    def rebuild() -> None:
+        try:
+            for outcome in build_reports(notes_path, out_dir, formats, settings_for()):
+                print(describe_outcome(outcome), flush=True)
+        except ContentError as err:
+            print(f"error: {err}", file=sys.stderr, flush=True)
+        except Exit as err:  # bad settings: say so and keep watching
+            print(err.message, file=sys.stderr, flush=True)
+
+    preview = Preview(out_dir, port) if serve else None
+    if preview is not None:
+        preview.start()
+        print(f"serving the preview on {preview.url}", flush=True)
+    watched = [notes_path, settings.styles_dir, settings.fonts_dir,
+               settings.project_root / "invoke.yaml"]
+    print("watching for changes (Ctrl+C stops)", flush=True)
+    watch_files(watched, rebuild, preview)
+
+
+@task(help={"name": "the report's file name, e.g. pycon-2024"})
+def new(c: Context, name: str) -> None:
+    """Start content/NAME.md from a template: front matter, days, a talk with its abstract."""
+    from pipeline.starter import start_notes
+
+    try:
+        print(f"wrote {start_notes(name, settings_for())}")
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
+
+
+@task(help={"notes": "the report to share (a notes file or a report folder)", "out": OUT,
+            "to": "also copy the folder into this team folder (atomically)"})
+def share(c: Context, notes: str, out: str | None = None, to: str | None = None) -> None:
+    """Pack a report for the team: PDF, EPUB, SHA256SUMS and a SUMMARY.md for the chat."""
+    import datetime as dt
+
+    from pipeline.build_formats import count_pages
+    from pipeline.parse import read_report
+    from pipeline.share import share_report
+
+    settings = settings_for()
+    out_dir = Path(out) if out else settings.out
+    run_build(notes, str(out_dir), ("pdf", "epub"), settings)
+    try:
+        report = read_report(Path(notes))
+        outputs = [out_dir / f"{report.name}.pdf", out_dir / f"{report.name}.epub"]
+        folder = share_report(report, outputs, count_pages(outputs[0]), out_dir / "share",
+                              dt.date.today(), Path(to) if to else None)
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
+    print(f"shared {folder}" + (f" and {Path(to) / folder.name}" if to else ""))

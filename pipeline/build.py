@@ -86,10 +86,12 @@ def build_report(notes: Path, out_dir: Path, formats: tuple[str, ...], settings:
 
 def write_formats(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
                   parallel: bool) -> dict[str, Output]:
-    from pipeline.build_formats import fetch_policy, write_format  # the heavy imports
+    from pipeline.build_formats import fetch_policy, font_files, write_format  # heavy imports
     from pipeline.parse import read_report
 
+    inputs = cache.snapshot(cache.notes_files(notes))
     report = read_report(notes, fetch_policy(settings))
+    inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
     report_settings = settings.override(report.settings)
     jobs: dict[str, Future[Output] | Output] = {}
     if parallel and len(formats) > 1 and (os.cpu_count() or 1) > 1:
@@ -103,12 +105,9 @@ def write_formats(notes: Path, out_dir: Path, formats: tuple[str, ...], settings
                        for f, job in jobs.items()}
     else:
         results = {f: write_format(f, report, report_settings, out_dir) for f in formats}
-    images = [image.path for image in report.images if image.path is not None]
-    from pipeline.build_formats import font_files
-
     fonts = font_files(report_settings)
     for output_format, output in results.items():
-        cache.record(output.path, notes, images, fonts, settings, output_format)
+        cache.record(output.path, notes, inputs, fonts, settings, output_format)
     return results
 
 

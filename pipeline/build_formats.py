@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pipeline.build import Output
@@ -37,11 +36,9 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
 
 
 def count_pages(path: Path) -> int:
-    """The page count from the PDF's page tree root (WeasyPrint writes one /Count there)."""
-    counts = re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b",
-                        path.read_bytes())
-    values = [int(a or b) for a, b in counts]
-    return max(values) if values else 0
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
 
 
 def font_files(settings: Settings) -> list[Path]:

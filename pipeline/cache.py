@@ -71,14 +71,19 @@ def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) 
         return False
 
 
-def record(output: Path, notes: Path, images: Iterable[Path], fonts: Iterable[Path],
+def snapshot(paths: Iterable[Path]) -> dict[str, str]:
+    """The hashes of input files, taken *before* they are read, so that a file saved during
+    the build makes the next check see a change."""
+    return {str(p): file_hash(p) for p in paths}
+
+
+def record(output: Path, notes: Path, inputs: dict[str, str], fonts: Iterable[Path],
            settings: Settings, output_format: str) -> None:
-    """Remember what ``output`` was built from."""
-    files = [*notes_files(notes), *images]
+    """Remember what ``output`` was built from (``inputs``: a snapshot of notes and images)."""
     manifest = {
         "key": build_key(settings, output_format),
         "notes": [str(p) for p in notes_files(notes)],
-        "files": {str(p): file_hash(p) for p in files},
+        "files": inputs,
         "fonts": {str(p): (p.stat().st_size, p.stat().st_mtime_ns, file_hash(p))
                   for p in sorted(set(fonts))},
         "output": file_hash(output),

@@ -57,7 +57,7 @@ class Settings:
 
     @property
     def styles_dir(self) -> Path:
-        return self.project_root / "styles"
+        return PROJECT_ROOT / "styles"  # templates and CSS are the tool's, wherever the notes are
 
     def override(self, changes: Mapping[str, Any]) -> Settings:
         """These settings with checked changes (a report's front matter) applied."""
