@@ -138,6 +138,10 @@ def render_tokens(tokens: Sequence[Token], footnotes: Footnotes) -> str:
     """Raw HTML of a run of block tokens, with the footnotes it refers to at its end."""
     md = markdown()
     env = {"footnotes": footnotes}
+    for token in tokens:  # GFM column alignment: an attribute the sanitiser keeps, not a style
+        if token.type in ("th_open", "td_open") and token.attrs.get("style"):
+            align = str(token.attrs.pop("style")).removeprefix("text-align:")
+            token.attrs["align"] = align
     used_before = len(footnotes.used)
     html = str(md.renderer.render(list(tokens), md.options, env))
     notes = footnotes.used[used_before:]

@@ -132,7 +132,7 @@ def test_blog_leftovers(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_markdown_features() -> None:
     body = read_report(DATA / "markdown-features.md").chapters[0].talks[0].body_html
-    assert "<table>" in body and "<th>항목</th>" in body
+    assert "<table>" in body and "<th>항목</th>" in body and '<td align="right">잘 됨</td>' in body
     assert "<s>취소선</s>" in body
     assert "<strong>API(응용)</strong>를" in body
     assert "<strong>\"인용\"</strong>을" in body
