@@ -331,6 +331,26 @@ def test_footnotes_are_page_footnotes(quirks_pdf: Path) -> None:
     assert not any("↩" in line for line in lines)
 
 
+def test_long_tables_repeat_their_header(quirks_pdf: Path) -> None:
+    pages = [
+        lines
+        for lines in page_lines(quirks_pdf)
+        if any("세션 1의" in line or "세션 45의" in line for line in lines)
+    ]
+    assert len(pages) >= 2
+    assert all(any(line.startswith("순서 세션 발표자") for line in lines) for lines in pages)
+
+
+def test_links_are_clickable(quirks_pdf: Path) -> None:
+    uris = {
+        annot.get_object()["/A"].get("/URI")
+        for page in PdfReader(quirks_pdf).pages
+        for annot in page.get("/Annots", [])
+        if "/A" in annot.get_object()
+    }
+    assert "https://example.com/slides/very/long/path/that/keeps/going/2024" in uris
+
+
 def test_ordered_lists_keep_their_start(quirks_pdf: Path) -> None:
     lines = [line for page in page_lines(quirks_pdf) for line in page]
     assert any(line.startswith("3. 셋째 항목부터") for line in lines)
