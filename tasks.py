@@ -196,3 +196,11 @@ def share(c: Context, notes: str, out: str | None = None, to: str | None = None)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     print(f"shared {folder}" + (f" and {Path(to) / folder.name}" if to else ""))
+
+
+@task(help={"runs": "runs per measurement (default 5)", "quick": "the sample only, 3 runs"})
+def bench(c: Context, runs: int = 5, quick: bool = False) -> None:
+    """Time our PDF and EPUB against pandoc (+ WeasyPrint); writes dist/bench.json."""
+    c.run(f"{sys.executable} -m pip install -q -e '.[bench]'", pty=False)
+    c.run(f"{sys.executable} bench/bench.py --runs {runs}" + (" --quick" if quick else ""),
+          pty=False)
