@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.output import write_text_atomically
 
 CODE_DIRS = (PROJECT_ROOT / "pipeline", PROJECT_ROOT / "styles")
 
@@ -88,8 +89,5 @@ def record(output: Path, notes: Path, inputs: dict[str, str], fonts: Iterable[Pa
                   for p in sorted(set(fonts))},
         "output": file_hash(output),
     }
-    path = manifest_path(settings, output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    temporary.replace(path)
+    write_text_atomically(manifest_path(settings, output),
+                          json.dumps(manifest, ensure_ascii=False, indent=1))
