@@ -74,10 +74,20 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
         year=cover_year(report),
-        chapter_dates={c.id: format_dates((c.date,)) for c in report.chapters if c.date},
+        chapter_dates={
+            c.id: format_dates((c.date,))
+            for c in report.chapters
+            if c.date and not _names_date(c.title, c.date)
+        },
         authors=report.meta.authors or ((settings.author,) if settings.author else ()),
     )
     return adapt_document(html, report)
+
+
+def _names_date(title: str, date: dt.date) -> bool:
+    """Whether a chapter title already says its date (``2024년 10월 26일``, ``2024-10-26``)."""
+    compact = title.replace(" ", "")
+    return date.isoformat() in title or f"{date.month}월{date.day}일" in compact
 
 
 def build_stamp(report: Report) -> str:

@@ -471,3 +471,15 @@ def test_paper_size_is_a_setting() -> None:
     for paper in ("A4", "A5", "B5", "Letter"):
         html = render_pdf_html(read_report(SAMPLE), Settings(paper=paper))
         assert f"@page {{ size: {paper}; }}" in html
+
+
+def test_a_chapter_date_is_printed_once() -> None:
+    import datetime as dt
+
+    report = read_report(QUIRKS)
+    day = dt.date(2024, 10, 26)
+    named = replace(report.chapters[0], title="2024년 10월 26일", date=day)
+    plain = replace(report.chapters[1], date=day)
+    html = render_pdf_html(replace(report, chapters=(named, plain)), Settings())
+    assert html.count('class="chapter-date"') == 1
+    assert "2024년 10월 26일(토)" in html.replace(WORD_JOINER, "")
