@@ -457,6 +457,8 @@ def test_variants(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
     """PDF/UA (the default) is tagged and prints the same pages as the plain variant."""
     tagged = PdfReader(quirks_pdf)
     assert "/StructTreeRoot" in tagged.trailer["/Root"]
+    assert tagged.trailer["/Root"]["/MarkInfo"]["/Marked"]
+    assert b'pdfuaid:part="1"' in tagged.trailer["/Root"]["/Metadata"].get_object().get_data()
     plain = build(QUIRKS, tmp_path / "plain", paper="A5", pdf_variant="plain")
     assert "/StructTreeRoot" not in PdfReader(plain).trailer["/Root"]
     assert page_lines(plain) == page_lines(quirks_pdf)
