@@ -74,6 +74,7 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         stamp=build_stamp(report),
         dates=format_dates(report.meta.dates),
         year=cover_year(report),
+        cover_src=_cover_src(report),
         chapter_dates={
             c.id: format_dates((c.date,))
             for c in report.chapters
@@ -98,6 +99,18 @@ def build_stamp(report: Report) -> str:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = [*report.meta.dates, *(c.date for c in report.chapters if c.date)]
     return max(dates).isoformat() if dates else ""
+
+
+def _cover_src(report: Report) -> str:
+    """The front matter's cover image as a URL the locked fetcher serves, or ``""``."""
+    cover = report.meta.cover
+    if cover is None:
+        return ""
+    path = cover.resolve()
+    if not path.is_file() or not path.is_relative_to(_content_root(report)):
+        log.warning('%s: cover image "%s" not found in the content folder', report.source, cover)
+        return ""
+    return path.as_uri()
 
 
 def cover_year(report: Report) -> str:

@@ -485,3 +485,12 @@ def test_a_chapter_date_is_printed_once() -> None:
     html = render_pdf_html(replace(report, chapters=(named, plain)), Settings())
     assert html.count('class="chapter-date"') == 1
     assert "2024년 10월 26일(토)" in html.replace(WORD_JOINER, "")
+
+
+def test_the_cover_image_must_be_in_the_content_folder(caplog: pytest.LogCaptureFixture) -> None:
+    report = read_report(QUIRKS)
+    assert (DATA / "pdf-img" / "diagram.png").as_uri() in render_pdf_html(report, Settings())
+    outside = replace(report, meta=replace(report.meta, cover=Path("/etc/hostname")))
+    with caplog.at_level(logging.WARNING):
+        assert "/etc/hostname" not in render_pdf_html(outside, Settings())
+    assert 'cover image "/etc/hostname" not found in the content folder' in caplog.text
