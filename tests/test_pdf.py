@@ -21,10 +21,10 @@ from pypdf.generic import DictionaryObject, IndirectObject
 from pipeline import fonts
 from pipeline.config import FontRoles, Settings
 from pipeline.errors import ContentError
+from pipeline.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
 from pipeline.parse import read_report
 from pipeline.pdf import build_stamp, format_dates, locked_fetcher, render_pdf_html, write_pdf
-from pipeline.print_html import WORD_JOINER, join_hangul_words
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

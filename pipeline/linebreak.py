@@ -1,0 +1,114 @@
+"""Keep Hangul words whole across line breaks in WeasyPrint 70 (see ``KOREAN.md``).
+
+WeasyPrint ignores ``word-break: keep-all`` and breaks lines between any two Hangul syllables
+(``데이|터를``). A U+2060 WORD JOINER between the characters of each Hangul word forbids those
+breaks; ``overflow-wrap: anywhere`` in the CSS still breaks a word longer than the line. The
+joiner costs about 11% render time and never shows in text extracted from the PDF; it must not
+reach bookmarks, ``<title>`` or metadata, so only body text is joined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+WORD_JOINER = "\u2060"
+# Hangul syllables and jamo, plus Hanja: Korean words made of them must not break inside.
+HANGUL = re.compile(
+    "[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+WORD = re.compile("[^\\s\u200b]+")
+LATIN = re.compile("[A-Za-z0-9]")
+BLOCKS = frozenset(
+    "address article aside blockquote body br caption dd details div dl dt figcaption figure "
+    "footer h1 h2 h3 h4 h5 h6 header hr img li nav ol p pre section summary table tbody td tfoot "
+    "th thead tr ul".split()
+)
+VERBATIM = frozenset("pre code kbd samp script style head svg math".split())
+
+
+@dataclass
+class _Run:
+    """A piece of text in document order: an element's ``text`` or ``tail``."""
+
+    element: HtmlElement
+    attribute: str
+    writable: bool
+
+
+def join_hangul_words(root: HtmlElement) -> None:
+    """Put U+2060 between the characters of every Hangul word in ``root``'s text.
+
+    Words may span elements (``<strong>API</strong>를``), so text is gathered per block in
+    document order; code and preformatted text are read but never changed.
+    """
+    for runs in _blocks(root):
+        texts = [getattr(run.element, run.attribute) or "" for run in runs]
+        joined = "".join(texts)
+        marks: set[int] = set()  # insert a joiner before these offsets
+        for word in WORD.finditer(joined):
+            if HANGUL.search(word.group()):
+                # Latin letters and digits never break between themselves; leaving them
+                # alone keeps their kerning and ligatures.
+                marks.update(
+                    p
+                    for p in range(word.start() + 1, word.end())
+                    if not (LATIN.match(joined[p - 1]) and LATIN.match(joined[p]))
+                )
+        if not marks:
+            continue
+        start = 0
+        pending = False  # a joiner owed to the start of this run by a read-only previous run
+        for index, (run, text) in enumerate(zip(runs, texts, strict=True)):
+            end = start + len(text)
+            cuts = [p - start for p in range(start + 1, end) if p in marks]
+            new = _insert(text, cuts) if run.writable else text
+            boundary = end in marks and index + 1 < len(runs)
+            if boundary and run.writable:
+                new += WORD_JOINER
+            if pending and run.writable:
+                new = WORD_JOINER + new
+            pending = boundary and not run.writable
+            if new != text:
+                setattr(run.element, run.attribute, new)
+            start = end
+
+
+def _insert(text: str, cuts: list[int]) -> str:
+    if not cuts:
+        return text
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return WORD_JOINER.join(pieces)
+
+
+def _blocks(root: HtmlElement) -> Iterator[list[_Run]]:
+    """Runs of text between block boundaries (a footnote is a block: its own flow)."""
+    runs: list[_Run] = []
+
+    def flush() -> Iterator[list[_Run]]:
+        if runs:
+            yield list(runs)
+            runs.clear()
+
+    def visit(element: HtmlElement, verbatim: bool) -> Iterator[list[_Run]]:
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            return
+        block = element.tag in BLOCKS or "footnote" in element.get("class", "").split()
+        if block:
+            yield from flush()
+        inner = verbatim or element.tag in VERBATIM
+        if element.text:
+            runs.append(_Run(element, "text", not inner))
+        for child in element:
+            yield from visit(child, inner)
+            if child.tail:
+                runs.append(_Run(child, "tail", not verbatim))
+        if block:
+            yield from flush()
+
+    yield from visit(root, False)
+    yield from flush()
