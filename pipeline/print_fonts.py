@@ -108,9 +108,8 @@ def _write_cut(face: FontFace, characters: str, target: Path) -> Path:
     name = font["name"]
     for name_id in (1, 4, 6, 16, 17, 21, 22):  # localized copies of the old names go too
         name.removeNames(nameID=name_id)
-    for name_id, value in names.items():
+    for name_id, value in names.items():  # Windows names only: Mac Roman has no Hangul
         name.setName(value, name_id, 3, 1, 0x409)
-        name.setName(value, name_id, 1, 0, 0)
     buffer = io.BytesIO()
     font.save(buffer)
     target.write_bytes(buffer.getvalue())
