@@ -6,6 +6,7 @@ WeasyPrint takes a second or two per render, so each notes file is rendered once
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -58,6 +59,7 @@ def quirks_pdf(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
     return build(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5")
 
 
+@functools.cache  # pdfplumber takes half a second per PDF; each PDF is written once
 def page_lines(path: Path) -> list[list[str]]:
     with pdfplumber.open(path) as pdf:
         return [(page.extract_text() or "").splitlines() for page in pdf.pages]
