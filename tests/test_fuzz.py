@@ -82,7 +82,7 @@ def shown_headings(report: Report) -> set[str]:
                 shown.update(" ".join(h.text_content().split())
                              for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6"))
         for talk in chapter.talks:
-            shown.add(talk.title)
+            shown.update((talk.title, talk.slot or ""))
             if talk.speaker:  # `제목 (이름 | 회사)`: the heading is title + speaker
                 shown.add(talk.title)
     return shown
