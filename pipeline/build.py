@@ -11,8 +11,10 @@ import logging
 import multiprocessing
 import os
 import time
+import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing.connection import Connection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,29 +88,80 @@ def build_report(notes: Path, out_dir: Path, formats: tuple[str, ...], settings:
 
 def write_formats(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
                   parallel: bool) -> dict[str, Output]:
-    from pipeline.build_formats import fetch_policy, font_files, write_format  # heavy imports
-    from pipeline.parse import read_report
+    """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
+    second process that imports WeasyPrint (half a second) while this one parses."""
+    worker = PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 \
+        else None
+    try:
+        from pipeline.build_formats import font_files, write_format  # the heavy imports
+        from pipeline.parse import read_report
 
-    inputs = cache.snapshot(cache.notes_files(notes))
-    report = read_report(notes, fetch_policy(settings))
-    inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
-    report_settings = settings.override(report.settings)
-    jobs: dict[str, Future[Output] | Output] = {}
-    if parallel and len(formats) > 1 and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            jobs[formats[0]] = pool.submit(write_format, formats[0], report, report_settings,
-                                           out_dir)
-            for output_format in formats[1:]:
-                jobs[output_format] = write_format(output_format, report, report_settings,
-                                                   out_dir)
-            results = {f: job.result() if isinstance(job, Future) else job
-                       for f, job in jobs.items()}
-    else:
-        results = {f: write_format(f, report, report_settings, out_dir) for f in formats}
-    fonts = font_files(report_settings)
+        inputs = cache.snapshot(cache.notes_files(notes))
+        report = read_report(notes, settings.fetch_policy)
+        inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
+        report_settings = settings.override(report.settings)
+        if worker is not None:
+            worker.start_job(report, report_settings, out_dir)
+        results = {f: write_format(f, report, report_settings, out_dir)
+                   for f in formats if not (worker is not None and f == "pdf")}
+        fonts = font_files(report_settings)
+        if worker is not None:
+            results["pdf"] = worker.result()
+    finally:
+        if worker is not None:
+            worker.close()
     for output_format, output in results.items():
         cache.record(output.path, notes, inputs, fonts, settings, output_format)
-    return results
+    return {f: results[f] for f in formats}
+
+
+class PdfWorker:
+    """A forked process that writes the PDF of the report it is sent."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=pdf_worker, args=(child,), daemon=True)
+        self.process.start()
+
+    def start_job(self, report: object, settings: Settings, out_dir: Path) -> None:
+        self.connection.send((report, settings, out_dir))
+
+    def result(self) -> Output:
+        try:
+            status, value = self.connection.recv()
+        except EOFError:
+            raise RuntimeError(f"the PDF process died (exit code {self.process.exitcode})") from None
+        if status == "error":
+            raise value
+        if status == "crash":
+            raise RuntimeError(f"the PDF process failed:\n{value}")
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.connection.send(None)
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+        self.connection.close()
+
+
+def pdf_worker(connection: Connection) -> None:
+    import weasyprint  # noqa: F401  the import is the work done in advance
+
+    from pipeline.build_formats import write_format
+
+    job = connection.recv()
+    if job is None:
+        return
+    report, settings, out_dir = job
+    try:
+        connection.send(("ok", write_format("pdf", report, settings, out_dir)))
+    except ContentError as err:
+        connection.send(("error", err))
+    except Exception:  # a bug: its traceback goes to the parent, which raises it
+        connection.send(("crash", traceback.format_exc()))
 
 
 def describe_outcome(outcome: Outcome) -> str:

@@ -6,17 +6,10 @@ from pathlib import Path
 
 from pipeline.build import Output
 from pipeline.config import Settings
-from pipeline.fetch import FetchPolicy
 from pipeline.fonts import find_face, project_font_files
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
 from pipeline.render import render_preview
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(enabled=settings.remote_images == "fetch",
-                       allow_private=settings.allow_private_addresses,
-                       cache_dir=settings.project_root / ".cache" / "images")
 
 
 def write_format(output_format: str, report: Report, settings: Settings, out_dir: Path) -> Output:

@@ -81,13 +81,24 @@ def snapshot(paths: Iterable[Path]) -> dict[str, str]:
 def record(output: Path, notes: Path, inputs: dict[str, str], fonts: Iterable[Path],
            settings: Settings, output_format: str) -> None:
     """Remember what ``output`` was built from (``inputs``: a snapshot of notes and images)."""
+    path = manifest_path(settings, output)
+    try:  # font files are large: reuse their hash while their size and time are unchanged
+        known = json.loads(path.read_text(encoding="utf-8"))["fonts"]
+    except (OSError, ValueError, KeyError):
+        known = {}
+    font_hashes = {}
+    for font in sorted(set(fonts)):
+        stat = font.stat()
+        size, mtime, digest = known.get(str(font), (None, None, None))
+        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+            digest = file_hash(font)
+        font_hashes[str(font)] = (stat.st_size, stat.st_mtime_ns, digest)
     manifest = {
         "key": build_key(settings, output_format),
         "notes": [str(p) for p in notes_files(notes)],
         "files": inputs,
-        "fonts": {str(p): (p.stat().st_size, p.stat().st_mtime_ns, file_hash(p))
-                  for p in sorted(set(fonts))},
+        "fonts": font_hashes,
         "output": file_hash(output),
     }
-    write_text_atomically(manifest_path(settings, output),
+    write_text_atomically(path,
                           json.dumps(manifest, ensure_ascii=False, indent=1))

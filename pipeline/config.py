@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from pipeline.errors import ContentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +35,18 @@ class FontRoles:
 
 
 @dataclass(frozen=True)
+class FetchPolicy:
+    """What fetching may do. The defaults are the safe ones."""
+
+    enabled: bool = False
+    timeout: float = 10.0  # seconds for the whole download, redirects included
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 3
+    allow_private: bool = False  # loopback, private and link-local addresses
+    cache_dir: Path = PROJECT_ROOT / ".cache" / "images"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a build needs besides the notes."""
 
@@ -54,6 +64,12 @@ class Settings:
     @property
     def fonts_dir(self) -> Path:
         return self.project_root / "fonts"
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        return FetchPolicy(enabled=self.remote_images == "fetch",
+                           allow_private=self.allow_private_addresses,
+                           cache_dir=self.project_root / ".cache" / "images")
 
     @property
     def styles_dir(self) -> Path:
@@ -140,6 +156,8 @@ def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:
     settings = Settings(project_root=path.parent.resolve())
     if not path.is_file():
         return settings
+    import yaml
+
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"))
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -155,8 +173,10 @@ def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:
     return dataclasses.replace(settings, **changes)
 
 
-def key_lines(node: yaml.Node | None, section: str) -> dict[str, int]:
+def key_lines(node: Any, section: str) -> dict[str, int]:
     """The line of every key of ``section`` (and of its nested font roles)."""
+    import yaml
+
     lines: dict[str, int] = {}
     if not isinstance(node, yaml.MappingNode):
         return lines

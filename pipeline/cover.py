@@ -57,7 +57,7 @@ def draw_cover(text: CoverText, fonts: CoverFonts, accent: str) -> bytes:
     if text.dates:
         draw_block(image, draw, text.dates, fonts.text, fonts.emoji, 64, bottom, width, TEXT)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True doubles the time for 1% of the size
     return out.getvalue()
 
 

@@ -16,15 +16,11 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
-
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import FetchPolicy
 from pipeline.output import write_atomically
 
 IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
@@ -35,24 +31,9 @@ class FetchError(Exception):
     """Why a remote image was not fetched (it then stays a captioned link)."""
 
 
-@dataclass(frozen=True)
-class FetchPolicy:
-    """What fetching may do. The defaults are the safe ones."""
-
-    enabled: bool = False
-    timeout: float = 10.0  # seconds for the whole download, redirects included
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 3
-    allow_private: bool = False  # loopback, private and link-local addresses
-    cache_dir: Path = PROJECT_ROOT / ".cache" / "images"
-
-
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None  # we follow redirects ourselves, checking each address
-
-
-OPENER = urllib.request.build_opener(NoRedirects, urllib.request.ProxyHandler({}))
 
 
 def fetch_image(url: str, policy: FetchPolicy) -> Path:
@@ -76,7 +57,8 @@ def download(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
         check_address(url, policy)
         request = urllib.request.Request(url, headers={"User-Agent": "conference-report"})
         try:
-            response = OPENER.open(request, timeout=remaining(deadline))
+            opener = urllib.request.build_opener(NoRedirects, urllib.request.ProxyHandler({}))
+            response = opener.open(request, timeout=remaining(deadline))
         except urllib.error.HTTPError as err:
             if err.code in (301, 302, 303, 307, 308) and err.headers.get("Location"):
                 url = urljoin(url, err.headers["Location"])
@@ -136,6 +118,9 @@ def read_image(response: http.client.HTTPResponse, policy: FetchPolicy,
         chunks.append(chunk)
         remaining(deadline)
     data = b"".join(chunks)
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
     try:
         with PILImage.open(BytesIO(data)) as image:
             image.verify()

@@ -6,13 +6,13 @@ of them into raw HTML, which ``sanitize.clean_fragment`` then makes safe.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
 from typing import Any
 
-import emoji
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_inline.state_inline import Scanned, StateInline
@@ -21,11 +21,6 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
-
 from pipeline import sanitize
 
 CALLOUTS = {"tip": "TIP", "info": "INFO", "note": "NOTE", "warning": "주의", "danger": "경고",
@@ -69,11 +64,16 @@ def parse_inline_korean(src: str, md: MarkdownIt, env: Any, tokens: list[Token])
     return state.tokens
 
 
+SHORTCODE = re.compile(r":[\w+-]+:")
+
+
 def emojize_shortcodes(state: Any) -> None:
     """`:scream:` becomes 😱 in text (never in code)."""
     for token in state.tokens:
         for child in token.children or ():
-            if child.type == "text" and ":" in child.content:
+            if child.type == "text" and SHORTCODE.search(child.content):
+                import emoji  # its tables take 30 ms to load: only for notes that use shortcodes
+
                 child.content = emoji.emojize(child.content, language="alias")
 
 
@@ -171,6 +171,11 @@ def render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: A
 
 def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """Code keeps its language and is highlighted with Pygments CSS classes."""
+    from pygments import highlight  # only notes with code pay for Pygments
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0].lower() if token.info.strip() else ""
     try:

@@ -26,9 +26,8 @@ import lxml.html
 from markdown_it.token import Token
 
 from pipeline import recognise, sanitize
-from pipeline.config import REPORT_KEYS, checked
+from pipeline.config import REPORT_KEYS, FetchPolicy, checked
 from pipeline.errors import ContentError
-from pipeline.fetch import FetchError, FetchPolicy, fetch_image
 from pipeline.markdown import Footnotes, inline_text, parse_tokens, render_tokens
 from pipeline.metadata import read_metadata
 from pipeline.model import Chapter, Image, Report, Source, Talk
@@ -536,6 +535,8 @@ class ReportBuilder:
         """The cached copy of a remote image when fetching is on; None shows it as a link."""
         if not self.fetch.enabled:
             return None
+        from pipeline.fetch import FetchError, fetch_image  # the network code, only when asked
+
         url = "https:" + src if src.startswith("//") else src
         try:
             return fetch_image(url, self.fetch)
