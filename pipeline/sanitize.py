@@ -119,6 +119,7 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
                 unwrap(link)
             else:
                 link.set("href", "#" + target)
+    flatten_deep_nesting(root)
     for paragraph in list(root.iter("p")):
         make_figure(paragraph)
     for image in list(root.iter("img")):
@@ -129,6 +130,22 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
             paragraph.drop_tree()
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if len(root) \
         else escape(root.text or "")
+
+
+MAX_DEPTH = 40  # deeper raw HTML nesting is flattened: no reader needs it, parsers choke on it
+
+
+def flatten_deep_nesting(root: HtmlElement) -> None:
+    """Unwrap elements nested deeper than MAX_DEPTH, keeping their text (10,000 nested divs)."""
+    too_deep = []
+    stack = [(child, 1) for child in root]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            too_deep.append(element)
+        stack.extend((child, depth + 1) for child in element)
+    for element in reversed(too_deep):  # innermost first
+        element.drop_tag()
 
 
 def unwrap(element: HtmlElement) -> None:

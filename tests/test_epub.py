@@ -108,6 +108,9 @@ def epubcheck(
         return data
 
     books = {"sample": sample_epub, "features": features_epub}
+    edge_out = tmp_path_factory.mktemp("edge")
+    for name in ("epub-edge-cases", "hostile-html"):
+        books[name] = build(read_report(DATA / f"{name}.md"), settings, edge_out)
     corpus_out = tmp_path_factory.mktemp("corpus")
     for notes in CORPUS:
         books[notes.name] = build(read_report(notes), settings, corpus_out)
@@ -152,7 +155,8 @@ class Book:
 # ---------- EPUBCheck ----------
 
 
-@pytest.mark.parametrize("name", ["sample", "features", *(p.name for p in CORPUS)])
+@pytest.mark.parametrize(
+    "name", ["sample", "features", "epub-edge-cases", "hostile-html", *(p.name for p in CORPUS)])
 def test_epubcheck_finds_nothing(epubcheck: dict[str, dict[str, Any]], name: str) -> None:
     result = epubcheck[name]
     found = [
