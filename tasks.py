@@ -204,3 +204,30 @@ def bench(c: Context, runs: int = 5, quick: bool = False) -> None:
     c.run(f"{sys.executable} -m pip install -q -e '.[bench]'", pty=False)
     c.run(f"{sys.executable} bench/bench.py --runs {runs}" + (" --quick" if quick else ""),
           pty=False)
+
+
+@task(help={"notes": NOTES, "out": OUT})
+def check(c: Context, notes: str | None = None, out: str | None = None) -> None:
+    """Check built outputs before sharing: EPUBCheck, fonts, glyphs, line breaks, links."""
+    from pipeline.check import check_outputs
+    from pipeline.parse import read_report
+
+    settings = settings_for()
+    out_dir = Path(out) if out else settings.out
+    failed = 0
+    try:
+        for path in discover_reports(Path(notes) if notes else settings.content):
+            report = read_report(path)
+            report_settings = settings.override(report.settings)
+            findings = check_outputs(report, out_dir, report_settings)
+            errors = [f for f in findings if f.severity == "error"]
+            failed += bool(errors)
+            verdict = "FAILED" if errors else "ok"
+            print(f"{report.name}: {verdict} ({len(errors)} errors, "
+                  f"{len(findings) - len(errors)} warnings)")
+            for finding in findings:
+                print(f"  {finding}")
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
+    if failed:
+        raise Exit(f"{failed} report(s) failed the check", code=1)

@@ -166,6 +166,14 @@ def _fc_match(family: str, bold: bool) -> FontFace | None:
 _CHARSETS: dict[tuple[Path, int], str] = {}  # fontconfig's charset of each face it matched
 
 
+def uncovered(faces: list[FontFace], text: str) -> list[str]:
+    """The characters of ``text`` (besides spaces and controls) that none of ``faces`` has."""
+    wanted = sorted({c for c in text if c.isprintable() and not c.isspace()})
+    for face in faces:
+        wanted = _missing(face, "".join(wanted))
+    return wanted
+
+
 def _missing(face: FontFace, sample: str) -> list[str]:
     """The characters of ``sample`` that ``face`` has no glyph for."""
     charset = _CHARSETS.get((face.path, face.index))

@@ -113,6 +113,8 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
         href = link.get("href")
         if href is None or not href.strip():
             unwrap(link)
+        elif href.startswith("//"):  # protocol-relative, as embed codes write them
+            link.set("href", "https:" + href)
         elif href.startswith("#") and href[1:] not in own_ids:
             target = resolve_anchor(href[1:])
             if target is None:
