@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pipeline.config import Settings
+from pipeline.errors import ContentError
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.output import write_atomically
@@ -44,8 +45,27 @@ def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
     return target
 
 
+# WeasyPrint lays a whole document out in memory, and its time grows faster than the text:
+# 1 MB of notes (810 pages) took 95 s and 860 MB here. Larger notes are refused up front.
+MAX_TEXT = 600_000  # characters of report HTML, about 1.1 MB of notes or 900 pages
+
+
+def check_size(report: Report) -> None:
+    size = len(report.intro_html) + sum(
+        len(chapter.intro_html) + sum(len(t.abstract_html) + len(t.body_html) for t in chapter.talks)
+        for chapter in report.chapters)
+    if size > MAX_TEXT:
+        raise ContentError(
+            report.source.path, None,
+            f"too large for one PDF ({size // 1000:,}k characters of text; at most "
+            f"{MAX_TEXT // 1000:,}k, about 900 pages)",
+            "split the notes into several reports (one notes file per day or per track); "
+            "the EPUB has no such limit")
+
+
 def render_pdf(report: Report, settings: Settings) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
+    check_size(report)
     check_harfbuzz_subset()
     html = render_pdf_html(report, settings)
     from weasyprint import HTML  # a 0.8 s import: only when we render

@@ -163,3 +163,31 @@ def test_notes_without_headings_are_one_chapter(tmp_path: Path) -> None:
     report = read_report(notes)
     assert [c.title for c in report.chapters] == ["세션"]
     assert "둘째 문단." in report.chapters[0].intro_html
+
+
+def test_very_large_notes_finish_or_fail_clearly(tmp_path: Path) -> None:
+    """10 MB, 100,000+ lines: the EPUB is written, the PDF is refused with a clear error,
+    and the build's peak memory stays under 2 GB."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SAMPLE
+
+    day = SAMPLE.read_text(encoding="utf-8").split("## DAY 1", 1)[1]
+    notes = tmp_path / "huge.md"
+    notes.write_text("# 아주 큰 노트\n" + "".join(f"\n## DAY {n}{day}" for n in range(1, 1121)),
+                     encoding="utf-8")
+    assert notes.stat().st_size > 10_000_000 and notes.read_text().count("\n") > 100_000
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "build", "--notes", str(notes), "--out",
+         str(tmp_path / "dist")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert os.waitstatus_to_exitcode(status) == 1
+    assert f"error: {notes}: too large for one PDF (" in stderr
+    assert "hint: split the notes into several reports" in stderr
+    assert "Traceback" not in stderr
+    assert (tmp_path / "dist" / "huge.epub").stat().st_size > 1_000_000
+    assert not (tmp_path / "dist" / "huge.pdf").exists()
+    assert usage.ru_maxrss < 2 * 1024 * 1024  # KB
