@@ -177,10 +177,27 @@ HUGO_SHORTCODE = re.compile(r"\{\{[<%]\s*(img|figure|image)\b(.*?)[>%]\}\}", re.
 SHORTCODE_ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 
 
+SPACER_LINE = re.compile(r"^[ \t]*(<br\s*/?>[ \t]*)+$", re.I)
+FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+
+
 def strip_blog_leftovers(text: str) -> str:
-    """Liquid site URLs go; Hugo image shortcodes become Markdown images (same line count)."""
+    """Liquid site URLs go; Hugo image shortcodes become Markdown images; lines holding only
+    `<br>` become blank lines (same line count).
+
+    A `<br>` line would otherwise open a raw HTML block that swallows the Markdown after it
+    (`<br>` then `![](x.png)` printed the image's source as text)."""
     text = LIQUID_URL.sub("", text)
-    return HUGO_SHORTCODE.sub(shortcode_to_image, text)
+    text = HUGO_SHORTCODE.sub(shortcode_to_image, text)
+    lines = text.split("\n")
+    fence = ""
+    for number, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if opening and (not fence or opening.group(1).startswith(fence)):
+            fence = "" if fence else opening.group(1)
+        elif not fence and SPACER_LINE.match(line):
+            lines[number] = ""
+    return "\n".join(lines)
 
 
 def shortcode_to_image(match: re.Match[str]) -> str:

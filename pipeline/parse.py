@@ -464,7 +464,7 @@ class ReportBuilder:
         parts = [render_tokens(tokens, footnotes) for footnotes, tokens in runs]
         raw = "".join(parts)
         return sanitize.finish_fragment(sanitize.clean(raw), self.rewrite_image,
-                                        self.resolve_anchor)
+                                        self.resolve_anchor, trim_rules=talk_level > 0)
 
     def body_heading(self, block: Block, talk_level: int) -> list[Token]:
         """Headings inside a talk become h4-h6 with their model id."""
@@ -561,9 +561,14 @@ class ReportBuilder:
         if image is None:
             if src in self.site_paths:
                 placeholder = lxml.html.Element("span", {"class": "missing-image"})
-                placeholder.text = f"[이미지: {self.site_paths[src] or src}]"
+                parent = element.getparent()
+                if parent.tag == "figure":  # the caption says what it showed
+                    parent.set("class", "missing-image")
+                    placeholder.text = f"이미지 없음 · {src}"
+                else:
+                    placeholder.text = f"[이미지: {self.site_paths[src] or src}]"
                 placeholder.tail = element.tail
-                element.getparent().replace(element, placeholder)
+                parent.replace(element, placeholder)
             else:
                 element.drop_tree()
             return
@@ -573,12 +578,14 @@ class ReportBuilder:
         url = "https:" + src if src.startswith("//") else src
         link = lxml.html.Element("a", {"class": "remote-image", "href": url})
         host = urlparse(url).hostname or url
-        link.text = f"[이미지: {image.alt}]" if image.alt else f"[원격 이미지 · {host}]"
-        link.tail = element.tail
         parent = element.getparent()
-        if parent is not None and parent.tag == "figure":
+        if parent is not None and parent.tag == "figure":  # the caption says what it shows
             parent.set("class", (parent.get("class", "") + " remote-image").strip())
-        element.getparent().replace(element, link)
+            link.text = f"원격 이미지 · {host}"
+        else:
+            link.text = f"[이미지: {image.alt}]" if image.alt else f"[원격 이미지 · {host}]"
+        link.tail = element.tail
+        parent.replace(element, link)
 
 
 class TagFinder(HTMLParser):

@@ -103,8 +103,10 @@ ImageRewriter = Callable[[HtmlElement], None]
 LinkResolver = Callable[[str], str | None]
 
 
-def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver) -> str:
-    """Resolve images and in-document links; turn lone images into figures; drop spacers."""
+def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver,
+                    trim_rules: bool = False) -> str:
+    """Resolve images and in-document links; turn lone images into figures; drop spacers
+    (and, with ``trim_rules``, the `---` rules a talk opens or closes with)."""
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -122,14 +124,17 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
             else:
                 link.set("href", "#" + target)
     flatten_deep_nesting(root)
-    for paragraph in list(root.iter("p")):
-        make_figure(paragraph)
+    make_figures(root)
     for image in list(root.iter("img")):
         rewrite_image(image)
     for paragraph in list(root.iter("p")):
         drop_trailing_breaks(paragraph)
         if not (paragraph.text or "").strip() and len(paragraph) == 0:
             paragraph.drop_tree()
+    while trim_rules and len(root) and root[-1].tag == "hr":  # talks get our own rules
+        root.remove(root[-1])
+    while trim_rules and len(root) and root[0].tag == "hr" and not (root.text or "").strip():
+        root.remove(root[0])
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if len(root) \
         else escape(root.text or "")
 
@@ -154,21 +159,45 @@ def unwrap(element: HtmlElement) -> None:
     element.drop_tag()
 
 
-def make_figure(paragraph: HtmlElement) -> None:
-    """A paragraph holding only an image becomes a figure captioned by its alt text or title."""
-    children = list(paragraph)
-    if len(children) != 1 or children[0].tag != "img" or (paragraph.text or "").strip() \
-            or (children[0].tail or "").strip():
-        return
-    image = children[0]
+def make_figures(root: HtmlElement) -> None:
+    """Images standing alone (a paragraph of only images, or a raw `<img>` between blocks)
+    become figures, one per image, captioned by their title or a meaningful alt text."""
+    for paragraph in list(root.iter("p")):
+        children = list(paragraph)
+        if children and all(c.tag in ("img", "br") and not (c.tail or "").strip()
+                            for c in children) and not (paragraph.text or "").strip() \
+                and any(c.tag == "img" for c in children):
+            for image in (c for c in children if c.tag == "img"):
+                paragraph.addprevious(figure_for(image))
+            paragraph.drop_tree()
+    for image in [c for c in root if c.tag == "img"]:
+        index, tail = root.index(image), image.tail
+        figure = figure_for(image)  # takes the image out of the root
+        root.insert(index, figure)
+        figure.tail = tail
+
+
+def figure_for(image: HtmlElement) -> HtmlElement:
+    figure = lxml.html.Element("figure")
     caption = image.get("title") or image.get("alt") or ""
-    paragraph.tag = "figure"
-    paragraph.text = None
     image.tail = None
-    if caption:
+    figure.append(image)
+    if caption and not is_junk_caption(caption):
         figcaption = lxml.html.Element("figcaption")
         figcaption.text = caption
-        paragraph.append(figcaption)
+        figure.append(figcaption)
+    return figure
+
+
+JUNK_CAPTION = re.compile(
+    r"^(image|img|photo|picture|screenshot|그림|이미지|사진|캡처|스크린샷)?[\s_-]*\d*$"
+    r"|\.(png|jpe?g|gif|webp|svg|bmp)$|^(image|img|screenshot|capture|cap)[\s_%+-]*\d"
+    r"|^IMG[_-]?\d", re.I)
+
+
+def is_junk_caption(text: str) -> bool:
+    """`image`, `IMG_8149 Medium.png`, `image-20220827151546729`: no caption at all."""
+    return bool(JUNK_CAPTION.search(text.strip()))
 
 
 def drop_trailing_breaks(paragraph: HtmlElement) -> None:

@@ -142,8 +142,9 @@ def test_notes_embed_fetched_images(server: str, policy: FetchPolicy, tmp_path: 
     assert fetched.path is not None and fetched.path.read_bytes() == png_bytes()
     assert missing.is_remote
     body = report.chapters[0].talks[0].body_html
-    assert f'<img src="{server}/ok.png" alt="사진">' in body
-    assert f'<a class="remote-image" href="{server}/x.png">[이미지: 없음]</a>' in body
+    assert f'<figure><img src="{server}/ok.png" alt="사진"></figure>' in body  # 사진: no caption
+    assert (f'<figure class="remote-image"><a class="remote-image" href="{server}/x.png">'
+            "원격 이미지 · 127.0.0.1</a><figcaption>없음</figcaption></figure>") in body
     assert caplog.messages == [
         f'{notes}:7: image "{server}/x.png" not fetched: the server answered 404 Not Found; '
         "shown as a link",

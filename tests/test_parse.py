@@ -118,13 +118,14 @@ def test_blog_leftovers(caplog: pytest.LogCaptureFixture) -> None:
     assert talk.title == "발표 🎉"
     assert "site." not in talk.body_html and "{{" not in talk.body_html
     assert '<figure class="remote-image"><a class="remote-image" href="https://example.com/slide.png">' \
-        "[이미지: 발표 슬라이드]</a><figcaption>첫 장</figcaption></figure>" in talk.body_html
-    assert "[이미지: 현장 사진]" in talk.body_html
+        "원격 이미지 · example.com</a><figcaption>첫 장</figcaption></figure>" in talk.body_html
+    assert "<figcaption>현장 사진</figcaption>" in talk.body_html
     assert '<div class="callout tip"><p class="callout-title">알아두기</p>' in talk.body_html
     assert "팁 내용 😱" in talk.body_html
     assert '<div class="callout warning"><p class="callout-title">주의</p>' in talk.body_html
     assert "<code>:not_an_emoji:</code>" in talk.body_html
-    assert '[이미지: 아키텍처]' in talk.body_html  # a blog-site path not found: its caption shows
+    assert '<figure class="missing-image"><span class="missing-image">이미지 없음 · /images/arch.png' \
+        "</span><figcaption>아키텍처</figcaption></figure>" in talk.body_html  # a blog-site path
     assert caplog.messages[0] == (
         f'{DATA / "blog-leftovers.md"}:9: image "/images/arch.png" is a path on the blog\'s web '
         f"site and is not under {DATA}; shown as its caption")
@@ -156,7 +157,8 @@ def test_raw_html_is_sanitised() -> None:
     assert '<a class="embed" href="https://www.youtube.com/watch?v=abc123">YouTube 영상: 발표 영상</a>' in body
     assert 'href="https://www.slideshare.net/slideshow/embed_code/key/FuqgTKqq2Z626y">SlideShare 슬라이드' in body
     assert "&lt;사진 1&gt; 은 태그가 아니다." in body
-    assert '<a class="remote-image" href="https://example.com/a.png">[이미지: infcon]</a>' in body
+    assert '<figure class="remote-image"><a class="remote-image" href="https://example.com/a.png">' \
+        "원격 이미지 · example.com</a><figcaption>infcon</figcaption></figure>" in body
     assert "<p>스타일 없는 문단</p>" in body
 
 
@@ -222,3 +224,36 @@ def test_no_word_is_lost_in_the_html(path: Path) -> None:
     rendered = " ".join(lxml.html.fromstring(html).text_content().split())
     missing = [word for word in source_words(path) if word not in rendered]
     assert missing == []
+
+
+def test_a_br_line_does_not_swallow_the_markdown_after_it(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("## DAY 1\n\n### 발표\n\n<br>\n![현장](https://example.com/a.jpg)\n"
+                     "**굵게** 쓴 말\n\n```html\n<br>\n```\n", encoding="utf-8")
+    body = read_report(notes).chapters[0].talks[0].body_html
+    assert "![" not in body and "[이미지: 현장]</a>" in body
+    assert "<strong>굵게</strong> 쓴 말" in body
+    assert '<span class="nt">br</span>' in body  # inside code it is kept
+
+
+@pytest.mark.parametrize(("alt", "caption"), [
+    ("image", False), ("IMG_8149%20Medium.png 14-49-57-772", False),
+    ("image-20220827151546729", False), ("사진", False), ("스크린샷 3", False),
+    ("아키텍처 구조도", True), ("infcon", True), ("Kafka consumer 흐름", True),
+])
+def test_file_names_and_placeholders_are_not_captions(tmp_path: Path, alt: str,
+                                                      caption: bool) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(f"## DAY 1\n\n### 발표\n\n![{alt}](https://example.com/a.jpg)\n",
+                     encoding="utf-8")
+    body = read_report(notes).chapters[0].talks[0].body_html
+    assert ("<figcaption>" in body) is caption
+
+
+def test_images_side_by_side_become_figures(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text('## DAY 1\n\n### 발표\n\n<img src="https://e.com/a.png" alt=가><img '
+                     'src="https://e.com/b.png" alt=나>\n\n---\n', encoding="utf-8")
+    body = read_report(notes).chapters[0].talks[0].body_html
+    assert body.count('<figure class="remote-image">') == 2
+    assert "<hr" not in body  # a closing rule: the talks are separated by the layout
