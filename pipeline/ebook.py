@@ -21,6 +21,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from pipeline.config import Settings
+from pipeline.dates import korean_dates
 from pipeline.model import Chapter, Image, Report
 from pipeline.render import environment
 from pipeline.xhtml import XHTML_NS, to_xhtml
@@ -201,21 +202,6 @@ def image_hrefs(images: tuple[Image, ...]) -> tuple[dict[str, Image], dict[str, 
 def cover_alt(report: Report) -> str:
     parts = [report.meta.title, report.meta.subtitle, korean_dates(report.meta.dates)]
     return "표지: " + " · ".join(part for part in parts if part)
-
-
-def korean_dates(dates: tuple[dt.date, ...]) -> str:
-    """``2023년 2월 27일``, ``2023년 2월 27일–28일``, ``2023년 2월 28일–3월 1일``."""
-    if not dates:
-        return ""
-    first, last = min(dates), max(dates)
-    text = f"{first.year}년 {first.month}월 {first.day}일"
-    if last == first:
-        return text
-    if last.year != first.year:
-        return f"{text}–{last.year}년 {last.month}월 {last.day}일"
-    if last.month != first.month:
-        return f"{text}–{last.month}월 {last.day}일"
-    return f"{text}–{last.day}일"
 
 
 def parse_document(name: str, xml: str) -> etree._Element:

@@ -21,6 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline.config import Settings
+from pipeline.dates import build_time
 from pipeline.ebook import Ebook, render_ebook
 from pipeline.epub_assets import EmbeddedFont, embed_fonts, make_cover, stylesheets
 from pipeline.errors import ContentError
@@ -49,7 +50,7 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
     ebook = render_ebook(report, settings, cover_href)
     fonts = embed_fonts(ebook.text, settings)
     book = build_book(report, settings, ebook, fonts, cover_href, cover_data)
-    modified = build_time(report)
+    modified = book_time(report)
     raw = io.BytesIO()
     epub.write_epub(
         raw,
@@ -76,23 +77,10 @@ def book_identifier(name: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'conference-report:{name}')}"
 
 
-def build_time(report: Report) -> dt.datetime:
-    """``SOURCE_DATE_EPOCH``, else the last date the notes name; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return max(dt.datetime.fromtimestamp(int(epoch), dt.UTC), ZIP_EPOCH)
-        except ValueError as err:
-            raise ContentError(
-                "SOURCE_DATE_EPOCH",
-                None,
-                f'"{epoch}" is not a Unix time',
-                "set it to whole seconds, e.g. $(git log -1 --format=%ct)",
-            ) from err
-    dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
-    if dates:
-        return dt.datetime.combine(max(dates), dt.time(), dt.UTC)
-    return ZIP_EPOCH
+def book_time(report: Report) -> dt.datetime:
+    """The book's ``dcterms:modified`` and zip entry times (the zip format starts in 1980)."""
+    moment = build_time(report)
+    return max(moment, ZIP_EPOCH) if moment is not None else ZIP_EPOCH
 
 
 def build_book(
@@ -193,7 +181,7 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
     for number, author in enumerate(authors, start=1):
         book.add_author(author, role="aut", uid=f"creator-{number}")
     if os.environ.get("SOURCE_DATE_EPOCH", "").strip() or report.meta.dates:
-        book.add_metadata("DC", "date", build_time(report).date().isoformat())
+        book.add_metadata("DC", "date", book_time(report).date().isoformat())
     if meta.description:
         book.add_metadata("DC", "description", meta.description)
     for tag in meta.tags:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from pipeline.config import Settings
 from pipeline.cover import CoverFonts, CoverText, draw_cover
-from pipeline.ebook import Ebook, korean_dates
+from pipeline.dates import korean_dates
+from pipeline.ebook import Ebook
 from pipeline.errors import ContentError
 from pipeline.fonts import INSTALL_HINT, FontFace, find_face, font_media_type, subset_font
 from pipeline.model import Report

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pipeline.config import Settings
+from pipeline.dates import build_time, korean_dates
 from pipeline.errors import ContentError
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 TEMPLATE = "print.html.j2"
 STYLESHEET = "print.css"
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
-WEEKDAYS = "월화수목금토일"
 
 
 def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
@@ -92,11 +92,11 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
         fonts=print_families(settings),
         stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
         stamp=build_stamp(report),
-        dates=format_dates(report.meta.dates),
+        dates=korean_dates(report.meta.dates, weekdays=True),
         year=cover_year(report),
         cover_src=_cover_src(report),
         chapter_dates={
-            c.id: format_dates((c.date,))
+            c.id: korean_dates((c.date,), weekdays=True)
             for c in report.chapters
             if c.date and not _names_date(c.title, c.date)
         },
@@ -112,13 +112,13 @@ def _names_date(title: str, date: dt.date) -> bool:
 
 
 def build_stamp(report: Report) -> str:
-    """The PDF's date: ``SOURCE_DATE_EPOCH``, else the notes' last date; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    """The PDF's creation and modification date (see ``dates.build_time``)."""
+    moment = build_time(report)
+    if moment is None:
+        return ""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    dates = [*report.meta.dates, *(c.date for c in report.chapters if c.date)]
-    return max(dates).isoformat() if dates else ""
+    return moment.date().isoformat()
 
 
 def _cover_src(report: Report) -> str:
@@ -139,25 +139,6 @@ def cover_year(report: Report) -> str:
         return str(min(report.meta.dates).year)
     found = re.search(r"\b(19|20)\d\d\b", report.meta.title)
     return found.group(0) if found else ""
-
-
-def format_dates(dates: tuple[dt.date, ...]) -> str:
-    """Korean date line: ``2023년 2월 27일(월)``, a range as ``2023년 2월 27일(월)–28일(화)``."""
-    if not dates:
-        return ""
-    first, last = min(dates), max(dates)
-
-    def day(date: dt.date, with_year: bool, with_month: bool) -> str:
-        text = f"{date.day}일({WEEKDAYS[date.weekday()]})"
-        if with_month:
-            text = f"{date.month}월 {text}"
-        return f"{date.year}년 {text}" if with_year else text
-
-    if first == last:
-        return day(first, True, True)
-    new_year = last.year != first.year
-    new_month = new_year or last.month != first.month
-    return f"{day(first, True, True)} – {day(last, new_year, new_month)}"
 
 
 def _content_root(report: Report) -> Path:

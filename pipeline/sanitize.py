@@ -40,26 +40,36 @@ EMBED_SITES = {
 SPACER = re.compile(r"^\s*(<br\s*/?>\s*|&nbsp;\s*)*$", re.I)
 
 
-class EmbedFinder(HTMLParser):
-    """Collects what `<iframe>`/`<script>`/`<embed>`... point to."""
+class TagFinder(HTMLParser):
+    """The start tags of a piece of raw HTML, with their attributes."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.urls: list[tuple[str, str]] = []
+        self.tags: list[tuple[str, dict[str, str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        url = values.get("src") or values.get("data") or ""
-        if tag in EMBED_TAGS and url:
-            self.urls.append((embed_url(url), values.get("title", "")))
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def tags_in(html: str) -> list[tuple[str, dict[str, str]]]:
+    finder = TagFinder()
+    finder.feed(html)
+    return finder.tags
+
+
+def absolute_url(url: str) -> str:
+    """Protocol-relative `//host/x` (as embed codes write them) becomes https."""
+    url = url.strip()
+    return "https:" + url if url.startswith("//") else url
 
 
 def embed_url(url: str) -> str:
     """An embed's address as a reader would open it (https, YouTube watch pages)."""
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    parsed = urlparse(url)
+    url = absolute_url(url)
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # "http://[zz/": not a usable address, shown as written
+        return url
     if parsed.hostname and parsed.hostname.endswith("youtube.com") and "/embed/" in parsed.path:
         video = parsed.path.split("/embed/", 1)[1].split("/")[0]
         start = parse_qs(parsed.query).get("start", [""])[0]
@@ -69,11 +79,11 @@ def embed_url(url: str) -> str:
 
 def embed_links(html: str, block: bool) -> str:
     """Links to what the raw HTML embeds, so that the reader still finds the slides."""
-    finder = EmbedFinder()
-    finder.feed(html)
     links = []
-    for url, title in finder.urls:
-        if not url.startswith(("http://", "https://")):
+    for tag, attributes in tags_in(html):
+        url = embed_url(attributes.get("src") or attributes.get("data") or "")
+        title = attributes.get("title", "")
+        if tag not in EMBED_TAGS or not url.startswith(("http://", "https://")):
             continue
         host = urlparse(url).hostname or ""
         site = next((label for domain, label in EMBED_SITES.items() if host.endswith(domain)),
@@ -114,13 +124,13 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
     for link in list(root.iter("a")):
         href = link.get("href")
         if href is None or not href.strip():
-            unwrap(link)
-        elif href.startswith("//"):  # protocol-relative, as embed codes write them
-            link.set("href", "https:" + href)
+            link.drop_tag()
+        elif href.startswith("//"):
+            link.set("href", absolute_url(href))
         elif href.startswith("#") and href[1:] not in own_ids:
             target = resolve_anchor(href[1:])
             if target is None:
-                unwrap(link)
+                link.drop_tag()
             else:
                 link.set("href", "#" + target)
     flatten_deep_nesting(root)
@@ -153,10 +163,6 @@ def flatten_deep_nesting(root: HtmlElement) -> None:
         stack.extend((child, depth + 1) for child in element)
     for element in reversed(too_deep):  # innermost first
         element.drop_tag()
-
-
-def unwrap(element: HtmlElement) -> None:
-    element.drop_tag()
 
 
 def make_figures(root: HtmlElement) -> None:

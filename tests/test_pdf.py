@@ -25,7 +25,8 @@ from pipeline.errors import ContentError
 from pipeline.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
 from pipeline.parse import read_report
-from pipeline.pdf import build_stamp, format_dates, locked_fetcher, render_pdf_html, write_pdf
+from pipeline.dates import korean_dates
+from pipeline.pdf import build_stamp, locked_fetcher, render_pdf_html, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -236,11 +237,11 @@ def test_the_date_is_never_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_korean_dates() -> None:
     import datetime as dt
 
-    assert format_dates((dt.date(2023, 2, 27),)) == "2023년 2월 27일(월)"
-    assert format_dates((dt.date(2024, 8, 2), dt.date(2024, 8, 3))) == (
+    assert korean_dates((dt.date(2023, 2, 27),), weekdays=True) == "2023년 2월 27일(월)"
+    assert korean_dates((dt.date(2024, 8, 2), dt.date(2024, 8, 3)), weekdays=True) == (
         "2024년 8월 2일(금) – 3일(토)"
     )
-    assert format_dates((dt.date(2024, 8, 31), dt.date(2024, 9, 1))) == (
+    assert korean_dates((dt.date(2024, 8, 31), dt.date(2024, 9, 1)), weekdays=True) == (
         "2024년 8월 31일(토) – 9월 1일(일)"
     )
 

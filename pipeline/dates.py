@@ -1,0 +1,48 @@
+"""Dates as a Korean reader reads them, and the one date a build is stamped with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from pipeline.errors import ContentError
+from pipeline.model import Report
+
+WEEKDAYS = "월화수목금토일"
+
+
+def korean_dates(dates: tuple[dt.date, ...], weekdays: bool = False) -> str:
+    """``2023년 2월 27일``, a range as ``2023년 2월 27일 – 28일``; ``(월)`` with ``weekdays``."""
+    if not dates:
+        return ""
+    first, last = min(dates), max(dates)
+
+    def day(date: dt.date, with_year: bool, with_month: bool) -> str:
+        text = f"{date.day}일" + (f"({WEEKDAYS[date.weekday()]})" if weekdays else "")
+        if with_month:
+            text = f"{date.month}월 {text}"
+        return f"{date.year}년 {text}" if with_year else text
+
+    if first == last:
+        return day(first, True, True)
+    new_year = last.year != first.year
+    new_month = new_year or last.month != first.month
+    return f"{day(first, True, True)} – {day(last, new_year, new_month)}"
+
+
+def date_label(date: dt.date) -> str:
+    return korean_dates((date,))
+
+
+def build_time(report: Report) -> dt.datetime | None:
+    """When a build says it was made: ``SOURCE_DATE_EPOCH``, else the last date the notes
+    name, never the clock, so that two builds of the same notes are identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (ValueError, OverflowError, OSError) as err:
+            raise ContentError("SOURCE_DATE_EPOCH", None, f'"{epoch}" is not a Unix time',
+                               "set it to whole seconds, e.g. $(git log -1 --format=%ct)") from err
+    dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
+    return dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
