@@ -29,28 +29,39 @@ for noisy in ("fontTools", "weasyprint"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
-def settings_for(paper: str | None = None, variant: str | None = None,
-                 fetch_images: bool = False) -> Settings:
+def settings_for(
+    paper: str | None = None, variant: str | None = None, fetch_images: bool = False
+) -> Settings:
     try:
-        return with_options(load_settings(), paper=paper, pdf_variant=variant,
-                            remote_images="fetch" if fetch_images else None)
+        return with_options(
+            load_settings(),
+            paper=paper,
+            pdf_variant=variant,
+            remote_images="fetch" if fetch_images else None,
+        )
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
 
 
-def run_build(notes: str | None, out: str | None, formats: tuple[str, ...], settings: Settings,
-              force: bool = False, jobs: int = 0) -> None:
+def run_build(
+    notes: str | None,
+    out: str | None,
+    formats: tuple[str, ...],
+    settings: Settings,
+    force: bool = False,
+    jobs: int = 0,
+) -> None:
     notes_path = Path(notes) if notes else settings.content
     out_dir = Path(out) if out else settings.out
     outcomes = []
     try:
         for outcome in build_reports(notes_path, out_dir, formats, settings, force, jobs or None):
             outcomes.append(outcome)
-            print(describe_outcome(outcome), file=sys.stderr if outcome.error else sys.stdout,
-                  flush=True)
+            failed = outcome.error or outcome.crash
+            print(describe_outcome(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
-    failed = [outcome for outcome in outcomes if outcome.error]
+    failed = [outcome for outcome in outcomes if outcome.error or outcome.crash]
     if failed:
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
 
@@ -71,38 +82,65 @@ def outline(c: Context, notes: str | None = None) -> None:
 
 
 @task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})
-def html(c: Context, notes: str | None = None, out: str | None = None,
-         fetch_images: bool = False) -> None:
+def html(
+    c: Context, notes: str | None = None, out: str | None = None, fetch_images: bool = False
+) -> None:
     """Write a single-file HTML preview of each report."""
     run_build(notes, out, ("html",), settings_for(fetch_images=fetch_images), force=True)
 
 
-BUILD_HELP = {"notes": NOTES, "out": OUT, "paper": PAPER, "variant": VARIANT,
-              "fetch_images": FETCH, "force": FORCE, "jobs": JOBS}
+BUILD_HELP = {
+    "notes": NOTES,
+    "out": OUT,
+    "paper": PAPER,
+    "variant": VARIANT,
+    "fetch_images": FETCH,
+    "force": FORCE,
+    "jobs": JOBS,
+}
 
 
 @task(help=BUILD_HELP)
-def pdf(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
-        variant: str | None = None, fetch_images: bool = False, force: bool = False,
-        jobs: int = 0) -> None:
+def pdf(
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    paper: str | None = None,
+    variant: str | None = None,
+    fetch_images: bool = False,
+    force: bool = False,
+    jobs: int = 0,
+) -> None:
     """Write the print PDF of each report."""
     run_build(notes, out, ("pdf",), settings_for(paper, variant, fetch_images), force, jobs)
 
 
 @task(help={key: BUILD_HELP[key] for key in ("notes", "out", "fetch_images", "force", "jobs")})
-def epub(c: Context, notes: str | None = None, out: str | None = None,
-         fetch_images: bool = False, force: bool = False, jobs: int = 0) -> None:
+def epub(
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    fetch_images: bool = False,
+    force: bool = False,
+    jobs: int = 0,
+) -> None:
     """Write the EPUB 3 of each report."""
     run_build(notes, out, ("epub",), settings_for(fetch_images=fetch_images), force, jobs)
 
 
 @task(help=BUILD_HELP)
-def build(c: Context, notes: str | None = None, out: str | None = None, paper: str | None = None,
-          variant: str | None = None, fetch_images: bool = False, force: bool = False,
-          jobs: int = 0) -> None:
+def build(
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    paper: str | None = None,
+    variant: str | None = None,
+    fetch_images: bool = False,
+    force: bool = False,
+    jobs: int = 0,
+) -> None:
     """Write the PDF and the EPUB of each report (parsed once, both formats in parallel)."""
-    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images), force,
-              jobs)
+    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images), force, jobs)
 
 
 @task
@@ -128,14 +166,28 @@ def goldens(c: Context) -> None:
 @task(help={"examples": "how many generated notes to try (default 5000)"})
 def fuzz(c: Context, examples: int = 5000) -> None:
     """Run the property test on many more generated notes than the normal test run does."""
-    c.run(f"{sys.executable} -m pytest -q tests/test_fuzz.py", env={"FUZZ_EXAMPLES": str(examples)},
-          pty=False)
+    c.run(
+        f"{sys.executable} -m pytest -q tests/test_fuzz.py",
+        env={"FUZZ_EXAMPLES": str(examples)},
+        pty=False,
+    )
 
 
-@task(help={"notes": NOTES, "out": OUT, "serve": "serve the HTML preview on localhost and "
-            "reload it after each rebuild", "port": "the preview's port (default 8000)"})
-def watch(c: Context, notes: str | None = None, out: str | None = None, serve: bool = False,
-          port: int = 8000) -> None:
+@task(
+    help={
+        "notes": NOTES,
+        "out": OUT,
+        "serve": "serve the HTML preview on localhost and reload it after each rebuild",
+        "port": "the preview's port (default 8000)",
+    }
+)
+def watch(
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    serve: bool = False,
+    port: int = 8000,
+) -> None:
     """Rebuild what changed whenever notes, images, styles, fonts or settings are saved."""
     from pipeline.watch import Preview
     from pipeline.watch import watch as watch_files
@@ -154,12 +206,23 @@ def watch(c: Context, notes: str | None = None, out: str | None = None, serve: b
         except Exit as err:  # bad settings: say so and keep watching
             print(err.message, file=sys.stderr, flush=True)
 
-    preview = Preview(out_dir, port) if serve else None
+    try:
+        preview = Preview(out_dir, port) if serve else None
+    except OSError as err:
+        raise Exit(
+            f"error: cannot serve the preview on port {port}: {err.strerror}\n"
+            "  hint: choose another --port",
+            code=1,
+        ) from None
     if preview is not None:
         preview.start()
         print(f"serving the preview on {preview.url}", flush=True)
-    watched = [notes_path, settings.styles_dir, settings.fonts_dir,
-               settings.project_root / "invoke.yaml"]
+    watched = [
+        notes_path,
+        settings.styles_dir,
+        settings.fonts_dir,
+        settings.project_root / "invoke.yaml",
+    ]
     print("watching for changes (Ctrl+C stops)", flush=True)
     watch_files(watched, rebuild, preview)
 
@@ -175,8 +238,13 @@ def new(c: Context, name: str) -> None:
         raise Exit(f"error: {err}", code=1) from None
 
 
-@task(help={"notes": "the report to share (a notes file or a report folder)", "out": OUT,
-            "to": "also copy the folder into this team folder (atomically)"})
+@task(
+    help={
+        "notes": "the report to share (a notes file or a report folder)",
+        "out": OUT,
+        "to": "also copy the folder into this team folder (atomically)",
+    }
+)
 def share(c: Context, notes: str, out: str | None = None, to: str | None = None) -> None:
     """Pack a report for the team: PDF, EPUB, SHA256SUMS and a SUMMARY.md for the chat."""
     import datetime as dt
@@ -191,8 +259,14 @@ def share(c: Context, notes: str, out: str | None = None, to: str | None = None)
     try:
         report = read_report(Path(notes))
         outputs = [out_dir / f"{report.name}.pdf", out_dir / f"{report.name}.epub"]
-        folder = share_report(report, outputs, count_pages(outputs[0]), out_dir / "share",
-                              dt.date.today(), Path(to) if to else None)
+        folder = share_report(
+            report,
+            outputs,
+            count_pages(outputs[0]),
+            out_dir / "share",
+            dt.date.today(),
+            Path(to) if to else None,
+        )
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     print(f"shared {folder}" + (f" and {Path(to) / folder.name}" if to else ""))
@@ -202,8 +276,9 @@ def share(c: Context, notes: str, out: str | None = None, to: str | None = None)
 def bench(c: Context, runs: int = 5, quick: bool = False) -> None:
     """Time our PDF and EPUB against pandoc (+ WeasyPrint); writes dist/bench.json."""
     c.run(f"{sys.executable} -m pip install -q -e '.[bench]'", pty=False)
-    c.run(f"{sys.executable} bench/bench.py --runs {runs}" + (" --quick" if quick else ""),
-          pty=False)
+    c.run(
+        f"{sys.executable} bench/bench.py --runs {runs}" + (" --quick" if quick else ""), pty=False
+    )
 
 
 @task(help={"notes": NOTES, "out": OUT})
@@ -223,8 +298,10 @@ def check(c: Context, notes: str | None = None, out: str | None = None) -> None:
             errors = [f for f in findings if f.severity == "error"]
             failed += bool(errors)
             verdict = "FAILED" if errors else "ok"
-            print(f"{report.name}: {verdict} ({len(errors)} errors, "
-                  f"{len(findings) - len(errors)} warnings)")
+            print(
+                f"{report.name}: {verdict} ({len(errors)} errors, "
+                f"{len(findings) - len(errors)} warnings)"
+            )
             for finding in findings:
                 print(f"  {finding}")
     except ContentError as err:

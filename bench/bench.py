@@ -28,7 +28,7 @@ PANDOC_CSS = Path(__file__).resolve().parent / "pandoc-korean.css"
 def large_notes(copies: int) -> str:
     """The sample's days repeated, renumbered: `copies` x 2 days, 3.5 talks a day."""
     text = SAMPLE.read_text(encoding="utf-8")
-    body = text[text.index("## DAY 1"):]
+    body = text[text.index("## DAY 1") :]
     days = re.split(r"(?m)^## DAY \d+\n", body)[1:]
     parts = ["# DEVIEW 2023 (large)\n"]
     for copy in range(copies):
@@ -40,8 +40,13 @@ def large_notes(copies: int) -> str:
 def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall time (s) and peak memory (MB) of one fresh process (and its children)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, **(env or {})}, cwd=ROOT)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -58,13 +63,32 @@ def ours(notes: Path, out: Path, task: str) -> list[str]:
 
 
 def pandoc_pdf(notes: Path, out: Path) -> list[str]:
-    return [pandoc(), str(notes), "-o", str(out / "pandoc.pdf"), "--pdf-engine=weasyprint",
-            "--css", str(PANDOC_CSS), "--metadata", "lang=ko", "--standalone"]
+    return [
+        pandoc(),
+        str(notes),
+        "-o",
+        str(out / "pandoc.pdf"),
+        "--pdf-engine=weasyprint",
+        "--css",
+        str(PANDOC_CSS),
+        "--metadata",
+        "lang=ko",
+        "--standalone",
+    ]
 
 
 def pandoc_epub(notes: Path, out: Path) -> list[str]:
-    return [pandoc(), str(notes), "-t", "epub3", "--split-level=2", "-o", str(out / "pandoc.epub"),
-            "--metadata", "lang=ko"]
+    return [
+        pandoc(),
+        str(notes),
+        "-t",
+        "epub3",
+        "--split-level=2",
+        "-o",
+        str(out / "pandoc.epub"),
+        "--metadata",
+        "lang=ko",
+    ]
 
 
 def pandoc() -> str:
@@ -85,8 +109,16 @@ def measure(label: str, commands: dict[str, list[str]], runs: int) -> dict[str, 
             memory[name] = max(memory[name], megabytes)
         print(".", end="", flush=True)
     print(f" {label}")
-    return {name: {"median": statistics.median(values), "min": min(values), "max": max(values),
-                   "peak_mb": memory[name], "runs": len(values)} for name, values in times.items()}
+    return {
+        name: {
+            "median": statistics.median(values),
+            "min": min(values),
+            "max": max(values),
+            "peak_mb": memory[name],
+            "runs": len(values),
+        }
+        for name, values in times.items()
+    }
 
 
 def main() -> None:
@@ -97,8 +129,11 @@ def main() -> None:
     runs = 3 if args.quick else args.runs
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict[str, object] = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cores": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cores": os.cpu_count(),
+        },
         "runs": runs,
     }
     try:
@@ -111,11 +146,17 @@ def main() -> None:
         for label, notes in inputs.items():
             out = work / label
             out.mkdir()
-            comparisons[label] = measure(label, {
-                "ours pdf": ours(notes, out, "pdf"), "pandoc pdf": pandoc_pdf(notes, out),
-                "ours epub": ours(notes, out, "epub"), "pandoc epub": pandoc_epub(notes, out),
-                "ours build": ours(notes, out, "build"),
-            }, runs)
+            comparisons[label] = measure(
+                label,
+                {
+                    "ours pdf": ours(notes, out, "pdf"),
+                    "pandoc pdf": pandoc_pdf(notes, out),
+                    "ours epub": ours(notes, out, "epub"),
+                    "pandoc epub": pandoc_epub(notes, out),
+                    "ours build": ours(notes, out, "build"),
+                },
+                runs,
+            )
             comparisons[label]["sizes"] = {  # type: ignore[assignment]
                 "notes_kb": notes.stat().st_size / 1024,
                 "ours pdf_kb": (out / f"{notes.stem}.pdf").stat().st_size / 1024,
@@ -134,10 +175,15 @@ def main() -> None:
                 notes.write_text(large_notes(copies), encoding="utf-8")
                 out = work / f"sweep-{copies}"
                 out.mkdir()
-                timing = measure(f"{copies}x", {"pdf": ours(notes, out, "pdf"),
-                                                "epub": ours(notes, out, "epub")}, 3)
-                sweep[f"{copies}x"] = {"notes_kb": notes.stat().st_size / 1024,
-                                       **{k: v["median"] for k, v in timing.items()}}
+                timing = measure(
+                    f"{copies}x",
+                    {"pdf": ours(notes, out, "pdf"), "epub": ours(notes, out, "epub")},
+                    3,
+                )
+                sweep[f"{copies}x"] = {
+                    "notes_kb": notes.stat().st_size / 1024,
+                    **{k: v["median"] for k, v in timing.items()},
+                }
             results["sweep"] = sweep
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -149,25 +195,34 @@ def main() -> None:
 
 
 def report(results: dict) -> None:  # type: ignore[type-arg]
-    print(f"\n{results['machine']['platform']}, {results['machine']['cores']} cores, "
-          f"median of {results['runs']} runs (min-max), peak memory")
+    print(
+        f"\n{results['machine']['platform']}, {results['machine']['cores']} cores, "
+        f"median of {results['runs']} runs (min-max), peak memory"
+    )
     for label, rows in results["comparisons"].items():
         print(f"\n{label} ({rows['sizes']['notes_kb']:.0f} KB of notes)")
         for name, row in rows.items():
             if name == "sizes":
                 continue
-            print(f"  {name:12} {row['median']:6.2f} s  ({row['min']:.2f}-{row['max']:.2f})"
-                  f"  {row['peak_mb']:5.0f} MB")
+            print(
+                f"  {name:12} {row['median']:6.2f} s  ({row['min']:.2f}-{row['max']:.2f})"
+                f"  {row['peak_mb']:5.0f} MB"
+            )
         pdf = rows["ours pdf"]["median"] / rows["pandoc pdf"]["median"]
         epub = rows["ours epub"]["median"] / rows["pandoc epub"]["median"]
-        both = rows["ours build"]["median"] / max(rows["ours pdf"]["median"],
-                                                  rows["ours epub"]["median"])
-        print(f"  ratios: pdf {pdf:.2f} x pandoc, epub {epub:.2f} x pandoc, "
-              f"build {both:.2f} x the slower alone")
+        both = rows["ours build"]["median"] / max(
+            rows["ours pdf"]["median"], rows["ours epub"]["median"]
+        )
+        print(
+            f"  ratios: pdf {pdf:.2f} x pandoc, epub {epub:.2f} x pandoc, "
+            f"build {both:.2f} x the slower alone"
+        )
     print(f"\nunchanged rebuild: {results['unchanged_rebuild']:.2f} s")
     for label, row in results.get("sweep", {}).items():
-        print(f"  {label:4} {row['notes_kb']:6.0f} KB: pdf {row['pdf']:6.2f} s, "
-              f"epub {row['epub']:5.2f} s")
+        print(
+            f"  {label:4} {row['notes_kb']:6.0f} KB: pdf {row['pdf']:6.2f} s, "
+            f"epub {row['epub']:5.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing.connection import Connection
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipeline import cache
@@ -49,14 +49,21 @@ class Outcome:
     outputs: tuple[Output, ...] = ()
     error: ContentError | None = None
     seconds: float = 0.0
+    crash: str = ""  # the traceback of a bug in our code (never of a user's mistake)
 
 
 def output_path(notes: Path, out_dir: Path, output_format: str) -> Path:
     return out_dir / f"{report_name(notes)}{SUFFIXES[output_format]}"
 
 
-def build(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
-          force: bool = False, jobs: int | None = None) -> Iterator[Outcome]:
+def build(
+    notes: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    settings: Settings,
+    force: bool = False,
+    jobs: int | None = None,
+) -> Iterator[Outcome]:
     """Build every report found at ``notes``, yielding each outcome as it completes."""
     paths = discover_reports(notes)
     jobs = min(jobs or os.cpu_count() or 1, len(paths))
@@ -65,45 +72,65 @@ def build(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settin
             yield build_report(path, out_dir, formats, settings, force, parallel=True)
         return
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(build_report, path, out_dir, formats, settings, force, False)
-                   for path in paths]
+        futures = [
+            pool.submit(build_report, path, out_dir, formats, settings, force, False)
+            for path in paths
+        ]
         for future in as_completed(futures):
             yield future.result()
 
 
-def build_report(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
-                 force: bool = False, parallel: bool = True) -> Outcome:
+def build_report(
+    notes: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    settings: Settings,
+    force: bool = False,
+    parallel: bool = True,
+) -> Outcome:
     """Parse one report once and write the formats that are not up to date."""
     started = time.monotonic()
-    stale = [f for f in formats
-             if force or not cache.is_fresh(output_path(notes, out_dir, f), notes, settings, f)]
+    stale = [
+        f
+        for f in formats
+        if force or not cache.is_fresh(output_path(notes, out_dir, f), notes, settings, f)
+    ]
     try:
         written = write_formats(notes, out_dir, tuple(stale), settings, parallel) if stale else {}
     except ContentError as err:
         return Outcome(notes, error=err, seconds=time.monotonic() - started)
-    outputs = tuple(written.get(f) or Output(output_path(notes, out_dir, f), skipped=True)
-                    for f in formats)
+    except Exception:  # a bug: report it for this report and go on with the others
+        return Outcome(notes, seconds=time.monotonic() - started, crash=traceback.format_exc())
+    outputs = tuple(
+        written.get(f) or Output(output_path(notes, out_dir, f), skipped=True) for f in formats
+    )
     return Outcome(notes, outputs, seconds=time.monotonic() - started)
 
 
-def write_formats(notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings,
-                  parallel: bool) -> dict[str, Output]:
+def write_formats(
+    notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings, parallel: bool
+) -> dict[str, Output]:
     """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
     second process that imports WeasyPrint (half a second) while this one parses."""
-    worker = PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 \
-        else None
+    worker = (
+        PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 else None
+    )
     try:
         from pipeline.build_formats import font_files, write_format  # the heavy imports
-        from pipeline.parse import read_report
+        from pipeline.parse import apply_settings, read_report
 
         inputs = cache.snapshot(cache.notes_files(notes))
         report = read_report(notes, settings.fetch_policy)
         inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
         report_settings = settings.override(report.settings)
+        report = apply_settings(report, report_settings)
         if worker is not None:
             worker.start_job(report, report_settings, out_dir)
-        results = {f: write_format(f, report, report_settings, out_dir)
-                   for f in formats if not (worker is not None and f == "pdf")}
+        results = {
+            f: write_format(f, report, report_settings, out_dir)
+            for f in formats
+            if not (worker is not None and f == "pdf")
+        }
         fonts = font_files(report_settings)
         if worker is not None:
             results["pdf"] = worker.result()
@@ -131,7 +158,9 @@ class PdfWorker:
         try:
             status, value = self.connection.recv()
         except EOFError:
-            raise RuntimeError(f"the PDF process died (exit code {self.process.exitcode})") from None
+            raise RuntimeError(
+                f"the PDF process died (exit code {self.process.exitcode})"
+            ) from None
         if status == "error":
             raise value
         if status == "crash":
@@ -168,6 +197,11 @@ def describe_outcome(outcome: Outcome) -> str:
     """One line a user reads per report: pages, size and time, or the error."""
     if outcome.error:
         return f"error: {outcome.error}"
+    if outcome.crash:
+        return (
+            f"error: {outcome.notes}: the build failed because of a bug in the pipeline; "
+            f"please report it with this trace:\n{outcome.crash}"
+        )
     written = [o for o in outcome.outputs if not o.skipped]
     unchanged = [str(o.path) for o in outcome.outputs if o.skipped]
     parts = []

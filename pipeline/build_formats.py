@@ -15,8 +15,9 @@ from pipeline.render import render_preview
 def write_format(output_format: str, report: Report, settings: Settings, out_dir: Path) -> Output:
     """Write one format of a report; the PDF's page count comes back for the progress line."""
     if output_format == "html":
-        path = write_text_atomically(out_dir / f"{report.name}.html",
-                                     render_preview(report, settings))
+        path = write_text_atomically(
+            out_dir / f"{report.name}.html", render_preview(report, settings)
+        )
         return Output(path)
     if output_format == "pdf":
         from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed

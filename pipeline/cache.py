@@ -64,10 +64,11 @@ def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) 
                 return False
         for name, (size, mtime, recorded) in manifest["fonts"].items():
             stat = Path(name).stat()
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime) and \
-                    file_hash(Path(name)) != recorded:
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime) and file_hash(
+                Path(name)
+            ) != recorded:
                 return False
-        return file_hash(output) == manifest["output"]
+        return file_hash(output) == str(manifest["output"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -78,8 +79,14 @@ def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     return {str(p): file_hash(p) for p in paths}
 
 
-def record(output: Path, notes: Path, inputs: dict[str, str], fonts: Iterable[Path],
-           settings: Settings, output_format: str) -> None:
+def record(
+    output: Path,
+    notes: Path,
+    inputs: dict[str, str],
+    fonts: Iterable[Path],
+    settings: Settings,
+    output_format: str,
+) -> None:
     """Remember what ``output`` was built from (``inputs``: a snapshot of notes and images)."""
     path = manifest_path(settings, output)
     try:  # font files are large: reuse their hash while their size and time are unchanged
@@ -100,5 +107,4 @@ def record(output: Path, notes: Path, inputs: dict[str, str], fonts: Iterable[Pa
         "fonts": font_hashes,
         "output": file_hash(output),
     }
-    write_text_atomically(path,
-                          json.dumps(manifest, ensure_ascii=False, indent=1))
+    write_text_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1))

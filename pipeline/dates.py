@@ -42,7 +42,11 @@ def build_time(report: Report) -> dt.datetime | None:
         try:
             return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (ValueError, OverflowError, OSError) as err:
-            raise ContentError("SOURCE_DATE_EPOCH", None, f'"{epoch}" is not a Unix time',
-                               "set it to whole seconds, e.g. $(git log -1 --format=%ct)") from err
+            raise ContentError(
+                "SOURCE_DATE_EPOCH",
+                None,
+                f'"{epoch}" is not a Unix time',
+                "set it to whole seconds, e.g. $(git log -1 --format=%ct)",
+            ) from err
     dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
     return dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None

@@ -8,7 +8,6 @@ and the characters each font face must carry are collected for subsetting.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -93,7 +92,7 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
         ("toc", "nav.xhtml#toc", "차례"),
         ("bodymatter", files[0] if files else "title.xhtml", "본문"),
     )
-    authors = report.meta.authors or ((settings.author,) if settings.author else ())
+    authors = report.meta.authors
     sources = [  # (file name, title, kind, XHTML) in reading order
         (
             "cover.xhtml",

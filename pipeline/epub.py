@@ -177,7 +177,7 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
             None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"}
         )
     book.set_language(lang)
-    authors = meta.authors or ((settings.author,) if settings.author else ())
+    authors = meta.authors
     for number, author in enumerate(authors, start=1):
         book.add_author(author, role="aut", uid=f"creator-{number}")
     if os.environ.get("SOURCE_DATE_EPOCH", "").strip() or report.meta.dates:

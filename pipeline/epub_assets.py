@@ -61,7 +61,7 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
                 f'cover "{cover}" cannot be read: {err.strerror}',
                 "put the image next to the notes, or fix the path",
             ) from err
-    authors = report.meta.authors or ((settings.author,) if settings.author else ())
+    authors = report.meta.authors
     text = CoverText(
         report.meta.title,
         report.meta.subtitle,

@@ -13,27 +13,48 @@ import hashlib
 import http.client
 import ipaddress
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import ParseResult, urljoin, urlparse
 
 from pipeline.config import FetchPolicy
 from pipeline.output import write_atomically
 
-IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
-               "image/webp": ".webp"}
+IMAGE_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
 
 
 class FetchError(Exception):
     """Why a remote image was not fetched (it then stays a captioned link)."""
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # we follow redirects ourselves, checking each address
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to next
+    (a host that answers a public address to the check and 127.0.0.1 to the download)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def fetch_image(url: str, policy: FetchPolicy) -> Path:
@@ -54,22 +75,24 @@ def fetch_image(url: str, policy: FetchPolicy) -> Path:
 def download(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
     deadline = time.monotonic() + policy.timeout
     for _ in range(policy.max_redirects + 1):
-        check_address(url, policy)
-        request = urllib.request.Request(url, headers={"User-Agent": "conference-report"})
+        parsed, address = check_address(url, policy)
+        kind = PinnedHTTPSConnection if parsed.scheme == "https" else PinnedHTTPConnection
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        connection = kind(parsed.hostname or "", port, address, remaining(deadline))
+        target = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
         try:
-            opener = urllib.request.build_opener(NoRedirects, urllib.request.ProxyHandler({}))
-            response = opener.open(request, timeout=remaining(deadline))
-        except urllib.error.HTTPError as err:
-            if err.code in (301, 302, 303, 307, 308) and err.headers.get("Location"):
-                url = urljoin(url, err.headers["Location"])
-                err.close()
+            connection.request("GET", target, headers={"User-Agent": "conference-report"})
+            response = connection.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location", ""))
                 continue
-            raise FetchError(f"the server answered {err.code} {err.reason}") from err
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-            reason = getattr(err, "reason", err)
-            raise FetchError(f"cannot download: {reason}") from err
-        with response:
+            if response.status != 200:
+                raise FetchError(f"the server answered {response.status} {response.reason}")
             return read_image(response, policy, deadline)
+        except (OSError, http.client.HTTPException) as err:
+            raise FetchError(f"cannot download: {err}") from err
+        finally:
+            connection.close()
     raise FetchError(f"more than {policy.max_redirects} redirects")
 
 
@@ -80,23 +103,32 @@ def remaining(deadline: float) -> float:
     return left
 
 
-def check_address(url: str, policy: FetchPolicy) -> None:
-    parsed = urlparse(url)
+def check_address(url: str, policy: FetchPolicy) -> tuple[ParseResult, str]:
+    """The URL's parts and the one address to connect to, after checking that it is allowed."""
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError as err:  # "http://[zz/", a port out of range
+        raise FetchError(f"not a valid address ({err})") from err
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise FetchError("only http and https images are fetched")
     try:
-        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as err:
+        infos = socket.getaddrinfo(parsed.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as err:
         raise FetchError(f"cannot resolve {parsed.hostname}") from err
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global and not policy.allow_private:
-            raise FetchError(f"{parsed.hostname} is a private, loopback or link-local address "
-                             f"({address}); allow it explicitly to fetch from it")
+            raise FetchError(
+                f"{parsed.hostname} is a private, loopback or link-local address "
+                f"({address}); allow it explicitly to fetch from it"
+            )
+    return parsed, str(infos[0][4][0])
 
 
-def read_image(response: http.client.HTTPResponse, policy: FetchPolicy,
-               deadline: float) -> tuple[bytes, str]:
+def read_image(
+    response: http.client.HTTPResponse, policy: FetchPolicy, deadline: float
+) -> tuple[bytes, str]:
     content_type = response.headers.get_content_type()
     if content_type not in IMAGE_TYPES:
         raise FetchError(f"not an image (Content-Type {content_type})")
@@ -108,7 +140,7 @@ def read_image(response: http.client.HTTPResponse, policy: FetchPolicy,
     while True:
         try:  # each read waits at most the socket timeout; the deadline bounds the sum
             chunk = response.read1(65536)
-        except (TimeoutError, socket.timeout) as err:
+        except TimeoutError as err:
             raise FetchError("timed out") from err
         if not chunk:
             break

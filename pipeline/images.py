@@ -38,31 +38,50 @@ class ImageTable:
             log.warning('%s: image "%s" left out: not a valid address', source, src)
             return
         if parsed.scheme in ("http", "https") or src.startswith("//"):
-            self.images[src] = Image(src=src, alt=alt, source=source,
-                                     path=self.fetched(src, source))
+            self.images[src] = Image(
+                src=src, alt=alt, source=source, path=self.fetched(src, source)
+            )
         elif parsed.scheme:
-            log.warning('%s: image "%s" left out: only local files and http(s) images are '
-                        "allowed", source, src)
+            log.warning(
+                '%s: image "%s" left out: only local files and http(s) images are allowed',
+                source,
+                src,
+            )
         elif parsed.path.startswith("/"):
             self.site_image(src, alt, source)
         else:
             path = self.local_path(source.path.resolve().parent, parsed.path, src, source)
             if not path.is_file():
-                raise ContentError(source.path, source.line, f'image "{src}" not found',
-                                   "put the file next to the notes, or fix the path")
-            self.images[src] = Image(src=path.relative_to(self.content_root).as_posix(), alt=alt,
-                                     source=source, path=path)
+                raise ContentError(
+                    source.path,
+                    source.line,
+                    f'image "{src}" not found',
+                    "put the file next to the notes, or fix the path",
+                )
+            self.images[src] = Image(
+                src=path.relative_to(self.content_root).as_posix(),
+                alt=alt,
+                source=source,
+                path=path,
+            )
 
     def local_path(self, base: Path, written: str, src: str, source: Source) -> Path:
         try:
             path = (base / unquote(written)).resolve()
         except (ValueError, OSError) as err:  # a NUL byte, a name too long...
-            raise ContentError(source.path, source.line, f'image "{src}" is not a usable path',
-                               "fix the image path") from err
+            raise ContentError(
+                source.path,
+                source.line,
+                f'image "{src}" is not a usable path',
+                "fix the image path",
+            ) from err
         if not path.is_relative_to(self.content_root):
-            raise ContentError(source.path, source.line,
-                               f'image "{src}" is outside the content folder',
-                               "copy the image next to the notes and link it from there")
+            raise ContentError(
+                source.path,
+                source.line,
+                f'image "{src}" is outside the content folder',
+                "copy the image next to the notes and link it from there",
+            )
         return path
 
     def fetched(self, src: str, source: Source) -> Path | None:
@@ -78,17 +97,26 @@ class ImageTable:
             return None
 
     def site_image(self, src: str, alt: str, source: Source) -> None:
-        """`/images/x.png` is a path on the blog's web site: look for it under the content folder."""
+        """`/images/x.png` is a path on the blog's site: look for it under the content folder."""
         try:
             path = self.local_path(self.content_root, src.lstrip("/"), src, source)
         except ContentError:
             path = None
         if path is not None and path.is_file():
-            self.images[src] = Image(src=path.relative_to(self.content_root).as_posix(), alt=alt,
-                                     source=source, path=path)
+            self.images[src] = Image(
+                src=path.relative_to(self.content_root).as_posix(),
+                alt=alt,
+                source=source,
+                path=path,
+            )
             return
-        log.warning('%s: image "%s" is a path on the blog\'s web site and is not under %s; '
-                    "shown as its caption", source, src, self.content_root)
+        log.warning(
+            '%s: image "%s" is a path on the blog\'s web site and is not under %s; '
+            "shown as its caption",
+            source,
+            src,
+            self.content_root,
+        )
         self.site_paths[src] = alt
 
     def show(self, element: Any) -> None:
@@ -106,15 +134,19 @@ class ImageTable:
             return
         if image is None:
             replacement = lxml.html.Element("span", {"class": "missing-image"})
-            replacement.text = f"이미지 없음 · {src}" if in_figure else \
-                f"[이미지: {self.site_paths[src] or src}]"
+            replacement.text = (
+                f"이미지 없음 · {src}" if in_figure else f"[이미지: {self.site_paths[src] or src}]"
+            )
             kind = "missing-image"
         else:
             url = absolute_url(src)
             host = urlparse(url).hostname or url
             replacement = lxml.html.Element("a", {"class": "remote-image", "href": url})
-            replacement.text = f"원격 이미지 · {host}" if in_figure else \
-                (f"[이미지: {image.alt}]" if image.alt else f"[원격 이미지 · {host}]")
+            replacement.text = (
+                f"원격 이미지 · {host}"
+                if in_figure
+                else (f"[이미지: {image.alt}]" if image.alt else f"[원격 이미지 · {host}]")
+            )
             kind = "remote-image"
         if in_figure:
             parent.set("class", (parent.get("class", "") + f" {kind}").strip())

@@ -1,7 +1,7 @@
 """The Markdown dialect of the notes: CommonMark + GFM, footnotes, callouts, Korean emphasis.
 
 ``parse_tokens`` gives markdown-it tokens (with source lines); ``render_tokens`` turns a run
-of them into raw HTML, which ``sanitize.clean_fragment`` then makes safe.
+of them into raw HTML, which ``sanitize.clean`` and ``sanitize.finish_fragment`` then make safe.
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
+
 from pipeline import sanitize
 
-CALLOUTS = {"tip": "TIP", "info": "INFO", "note": "NOTE", "warning": "주의", "danger": "경고",
-            "caution": "주의", "details": "자세히"}
+CALLOUTS = {
+    "tip": "TIP",
+    "info": "INFO",
+    "note": "NOTE",
+    "warning": "주의",
+    "danger": "경고",
+    "caution": "주의",
+    "details": "자세히",
+}
 
 
 def is_hangul(char: str) -> bool:
@@ -46,8 +54,12 @@ class KoreanStateInline(StateInline):
         while pos < maximum and self.src[pos] == marker:
             pos += 1
         next_char = self.src[pos] if pos < maximum else " "
-        last_punct = isMdAsciiPunct(ord(last_char)) or isPunctChar(last_char) or is_hangul(last_char)
-        next_punct = isMdAsciiPunct(ord(next_char)) or isPunctChar(next_char) or is_hangul(next_char)
+        last_punct = (
+            isMdAsciiPunct(ord(last_char)) or isPunctChar(last_char) or is_hangul(last_char)
+        )
+        next_punct = (
+            isMdAsciiPunct(ord(next_char)) or isPunctChar(next_char) or is_hangul(next_char)
+        )
         last_space, next_space = isWhiteSpace(ord(last_char)), isWhiteSpace(ord(next_char))
         left = not (next_space or (next_punct and not (last_space or last_punct)))
         right = not (last_space or (last_punct and not (next_space or next_punct)))
@@ -100,8 +112,7 @@ def render_html_block(self: Any, tokens: Sequence[Token], idx: int, options: Any
     return html + sanitize.embed_links(html, block=True)
 
 
-def render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                       env: Any) -> str:
+def render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     html = tokens[idx].content
     return html + sanitize.embed_links(html, block=False)
 
@@ -150,14 +161,17 @@ def render_tokens(tokens: Sequence[Token], footnotes: Footnotes) -> str:
         for number in notes:
             body = md.renderer.render(footnotes.bodies.get(number, []), md.options, env)
             anchor = footnotes.anchor(number)
-            items.append(f'<li id="{anchor}">{body}<a href="#ref-{anchor}" '
-                         f'class="footnote-backref">↩</a></li>')
+            items.append(
+                f'<li id="{anchor}">{body}<a href="#ref-{anchor}" '
+                f'class="footnote-backref">↩</a></li>'
+            )
         html += f'<section class="footnotes"><ol>{"".join(items)}</ol></section>'
     return html
 
 
-def render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                        env: Any) -> str:
+def render_footnote_ref(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
     footnotes: Footnotes = env["footnotes"]
     number = tokens[idx].meta["id"]
     if number not in footnotes.used:
@@ -165,8 +179,7 @@ def render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: A
     anchor = footnotes.anchor(number)
     sub = tokens[idx].meta.get("subId", 0)
     ref_id = f"ref-{anchor}" + (f"-{sub}" if sub else "")
-    return (f'<sup class="footnote-ref"><a href="#{anchor}" id="{ref_id}">{number + 1}</a>'
-            "</sup>")
+    return f'<sup class="footnote-ref"><a href="#{anchor}" id="{ref_id}">{number + 1}</a></sup>'
 
 
 def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -183,8 +196,11 @@ def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
     except ClassNotFound:
         lexer = None
     css = f' class="language-{escape(language)}"' if language else ""
-    code = (str(highlight(token.content, lexer, HtmlFormatter(nowrap=True))) if lexer
-            else escape(token.content))
+    code = (
+        str(highlight(token.content, lexer, HtmlFormatter(nowrap=True)))
+        if lexer
+        else escape(token.content)
+    )
     return f'<div class="highlight"><pre><code{css}>{code}</code></pre></div>\n'
 
 

@@ -15,8 +15,8 @@ TEMPLATE_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def read_metadata(notes: Notes, h1_title: str, fallback: str) -> Metadata:
-    """Title: front matter, else the title heading, else the file name; the rest from front matter."""
+def read_metadata(notes: Notes, h1_title: str, fallback: str, content_root: Path) -> Metadata:
+    """Title: front matter, else the title heading, else the file name; the rest: front matter."""
     data = notes.front_matter
     h1 = "" if TEMPLATE_EXPRESSION.search(h1_title) else h1_title
     title = text(data.get("title")) or h1 or fallback
@@ -25,9 +25,12 @@ def read_metadata(notes: Notes, h1_title: str, fallback: str) -> Metadata:
         subtitle = h1
     lang = text(data.get("lang") or data.get("language")) or "ko"
     if not LANG_TAG.match(lang):
-        raise ContentError(notes.path, 1, f'front matter lang "{lang}" is not a language tag',
-                           'use a BCP 47 tag such as "ko" or "en"')
-    cover = text(data.get("cover"))
+        raise ContentError(
+            notes.path,
+            1,
+            f'front matter lang "{lang}" is not a language tag',
+            'use a BCP 47 tag such as "ko" or "en"',
+        )
     return Metadata(
         title=title,
         subtitle=subtitle,
@@ -37,7 +40,7 @@ def read_metadata(notes: Notes, h1_title: str, fallback: str) -> Metadata:
         tags=strings(data.get("tags") or data.get("keywords")),
         description=text(data.get("description") or data.get("summary")),
         lang=lang,
-        cover=(notes.path.parent / cover) if cover else None,
+        cover=read_cover(notes, content_root),
     )
 
 
@@ -67,6 +70,8 @@ def read_dates(path: Path, data: dict[str, Any]) -> tuple[dt.date, ...]:
     values: list[Any] = []
     if isinstance(data.get("dates"), list):
         values = list(data["dates"])
+    elif isinstance(data.get("date"), list):  # date: [2024-01-01, 2024-01-02]
+        values = list(data["date"])
     else:
         values = [data.get("date") or data.get("start"), data.get("end") or data.get("date_end")]
     dates = []
@@ -84,6 +89,46 @@ def read_dates(path: Path, data: dict[str, Any]) -> tuple[dt.date, ...]:
                     raise ValueError(value)
                 dates.append(dt.date(*(int(g) for g in match.groups())))
             except ValueError as err:
-                raise ContentError(path, 1, f'front matter date "{value}" is not a date',
-                                   "write dates as YYYY-MM-DD") from err
+                raise ContentError(
+                    path,
+                    1,
+                    f'front matter date "{value}" is not a date',
+                    "write dates as YYYY-MM-DD",
+                ) from err
     return tuple(sorted(set(dates)))
+
+
+def read_cover(notes: Notes, content_root: Path) -> Path | None:
+    """The front matter's `cover`: a PNG or JPEG inside the content folder, as an absolute path."""
+    written = text(notes.front_matter.get("cover"))
+    if not written:
+        return None
+    line = notes.front_matter_lines.get("cover", 1)
+    try:
+        path = (notes.path.resolve().parent / written).resolve()
+    except (ValueError, OSError) as err:
+        raise ContentError(
+            notes.path, line, f'cover "{written}" is not a usable path', "fix the cover path"
+        ) from err
+    if not path.is_relative_to(content_root.resolve()):
+        raise ContentError(
+            notes.path,
+            line,
+            f'cover "{written}" is outside the content folder',
+            "copy the image next to the notes and name it from there",
+        )
+    if not path.is_file():
+        raise ContentError(
+            notes.path,
+            line,
+            f'cover "{written}" not found',
+            "put the image next to the notes, or fix the path",
+        )
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ContentError(
+            notes.path,
+            line,
+            f'cover "{written}" is not a PNG or JPEG image',
+            "convert it to .png or .jpg",
+        )
+    return path

@@ -39,11 +39,18 @@ def discover_reports(notes: Path) -> list[Path]:
         return [notes]
     if not notes.is_dir():
         raise ContentError(notes, None, "no such notes file or folder", "check the --notes path")
-    found = sorted(p for p in notes.iterdir()
-                   if (p.is_file() and p.suffix == ".md") or (p / "index.md").is_file())
+    found = sorted(
+        p
+        for p in notes.iterdir()
+        if (p.is_file() and p.suffix == ".md") or (p / "index.md").is_file()
+    )
     if not found:
-        raise ContentError(notes, None, "holds no notes (.md files or folders with index.md)",
-                           "put your notes in this folder, or give --notes a file")
+        raise ContentError(
+            notes,
+            None,
+            "holds no notes (.md files or folders with index.md)",
+            "put your notes in this folder, or give --notes a file",
+        )
     return found
 
 
@@ -59,8 +66,12 @@ def read_notes(path: Path) -> Notes:
     except FileNotFoundError as err:
         raise ContentError(path, None, "notes file not found", "check the --notes path") from err
     except IsADirectoryError as err:
-        raise ContentError(path, None, "is a folder without an index.md",
-                           "give a notes file, or add index.md to the folder") from err
+        raise ContentError(
+            path,
+            None,
+            "is a folder without an index.md",
+            "give a notes file, or add index.md to the folder",
+        ) from err
     except OSError as err:
         raise ContentError(path, None, f"cannot read the notes: {err.strerror}") from err
     text = decode(path, data)
@@ -73,15 +84,23 @@ def read_notes(path: Path) -> Notes:
             key = re.match(r"\s*([A-Za-z_][\w-]*)\s*[:=]", line)
             if key:
                 lines.setdefault(key.group(1), number)
-    return Notes(path=path, text=strip_blog_leftovers(body), front_matter=front_matter,
-                 front_matter_lines=lines)
+    return Notes(
+        path=path,
+        text=strip_blog_leftovers(body),
+        front_matter=front_matter,
+        front_matter_lines=lines,
+    )
 
 
 def decode(path: Path, data: bytes) -> str:
     """UTF-8 (with or without BOM); CP949/EUC-KR with a warning; anything else is an error."""
     if b"\x00" in data[:8192]:
-        raise ContentError(path, None, "is a binary file, not Markdown notes",
-                           "give the .md file you wrote your notes in")
+        raise ContentError(
+            path,
+            None,
+            "is a binary file, not Markdown notes",
+            "give the .md file you wrote your notes in",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
@@ -90,13 +109,15 @@ def decode(path: Path, data: bytes) -> str:
         except UnicodeDecodeError:
             line = data.count(b"\n", 0, utf8_error.start) + 1
             raise ContentError(
-                path, line,
+                path,
+                line,
                 f"cannot decode the notes: byte 0x{data[utf8_error.start]:02x} at offset "
                 f"{utf8_error.start} is neither UTF-8 nor CP949/EUC-KR",
                 "save the file as UTF-8",
             ) from utf8_error
-        log.warning("%s: not UTF-8; decoded as CP949/EUC-KR (save it as UTF-8 to silence this)",
-                    path)
+        log.warning(
+            "%s: not UTF-8; decoded as CP949/EUC-KR (save it as UTF-8 to silence this)", path
+        )
         return text
 
 
@@ -130,19 +151,36 @@ def looks_like_hexo(block: str) -> bool:
 def parse_yaml(path: Path, source: str, first_line: int) -> dict[str, Any]:
     import yaml  # 20 ms: only for notes with YAML front matter
 
+    class Loader(yaml.SafeLoader):
+        """No anchors and aliases: front matter never needs them, and `&a [*a]` or nested
+        aliases ("billion laughs") would recurse forever or take minutes."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=Loader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = first_line + (mark.line if mark else 0)
-        raise ContentError(path, line, f"broken YAML front matter: {err.problem}",
-                           FENCE_HINT) from err
+        raise ContentError(
+            path, line, f"broken YAML front matter: {err.problem}", FENCE_HINT
+        ) from err
     except yaml.YAMLError as err:
-        raise ContentError(path, first_line, f"broken YAML front matter: {err}",
-                           FENCE_HINT) from err
+        raise ContentError(
+            path, first_line, f"broken YAML front matter: {err}", FENCE_HINT
+        ) from err
+    except RecursionError as err:
+        raise ContentError(path, first_line, "front matter nested too deeply", FENCE_HINT) from err
     except ValueError as err:  # a well-formed but impossible value, e.g. date: 2024-02-30
-        raise ContentError(path, first_line, f"invalid value in the front matter: {err}",
-                           FENCE_HINT) from err
+        raise ContentError(
+            path, first_line, f"invalid value in the front matter: {err}", FENCE_HINT
+        ) from err
     return front_matter_mapping(path, data, first_line)
 
 
@@ -153,8 +191,7 @@ def parse_toml(path: Path, source: str, first_line: int) -> dict[str, Any]:
         found = re.search(r"\(at line (\d+), column \d+\)", str(err))
         line = first_line + int(found.group(1)) - 1 if found else first_line
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
-        raise ContentError(path, line, f"broken TOML front matter: {message}",
-                           FENCE_HINT) from err
+        raise ContentError(path, line, f"broken TOML front matter: {message}", FENCE_HINT) from err
     return data
 
 
@@ -162,8 +199,9 @@ def front_matter_mapping(path: Path, data: Any, first_line: int) -> dict[str, An
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ContentError(path, first_line, "front matter is not a list of `key: value` lines",
-                           FENCE_HINT)
+        raise ContentError(
+            path, first_line, "front matter is not a list of `key: value` lines", FENCE_HINT
+        )
     return {str(key): value for key, value in data.items()}
 
 
@@ -201,8 +239,10 @@ def strip_blog_leftovers(text: str) -> str:
 
 
 def shortcode_to_image(match: re.Match[str]) -> str:
-    attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
-             for m in SHORTCODE_ATTR.finditer(match.group(2))}
+    attrs = {
+        m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+        for m in SHORTCODE_ATTR.finditer(match.group(2))
+    }
     src = attrs.get("src", "")
     alt = attrs.get("alt") or attrs.get("title") or attrs.get("caption") or ""
     caption = attrs.get("caption") or attrs.get("title") or ""

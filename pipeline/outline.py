@@ -28,6 +28,7 @@ def describe_report(report: Report) -> str:
     remote = sum(1 for image in report.images if image.is_remote)
     if report.images:
         lines.append(f"images: {len(report.images) - remote} local, {remote} remote")
+
     def place(source: Source) -> str:
         if source.path == report.source.path:
             return f"line {source.line}"
@@ -37,7 +38,9 @@ def describe_report(report: Report) -> str:
         kind = "day" if chapter.kind == "day" else "chapter"
         date = f" ({chapter.date.isoformat()})" if chapter.date else ""
         title = f" {chapter.title}" if chapter.label != chapter.title else ""
-        lines.append(f"{kind} {chapter.label}{title}{date} #{chapter.id}  [{place(chapter.source)}]")
+        lines.append(
+            f"{kind} {chapter.label}{title}{date} #{chapter.id}  [{place(chapter.source)}]"
+        )
         for talk in chapter.talks:
             marker = "talk" if talk.kind == "talk" else "section"
             details = []

@@ -24,8 +24,9 @@ AT_FDCWD, AT_SYMLINK_FOLLOW = -100, 0x400
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(path)`` to fill a temporary file, then put it in place of ``target``."""
     if target.parent.exists() and not target.parent.is_dir():
-        raise ContentError(target.parent, None, "is a file, not a folder",
-                           "choose another --out folder")
+        raise ContentError(
+            target.parent, None, "is a file, not a folder", "choose another --out folder"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY, 0o644)
@@ -50,8 +51,9 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
 def link_unnamed(descriptor: int, path: Path) -> None:
     """Give an O_TMPFILE file a name. os.link() calls link(2), which does not follow the
     /proc/self/fd magic link; linkat(2) with AT_SYMLINK_FOLLOW does (see open(2), O_TMPFILE)."""
-    result = LIBC.linkat(AT_FDCWD, f"/proc/self/fd/{descriptor}".encode(), AT_FDCWD,
-                         bytes(path), AT_SYMLINK_FOLLOW)
+    result = LIBC.linkat(
+        AT_FDCWD, f"/proc/self/fd/{descriptor}".encode(), AT_FDCWD, bytes(path), AT_SYMLINK_FOLLOW
+    )
     if result != 0:
         error = ctypes.get_errno()
         raise OSError(error, os.strerror(error), str(path))
@@ -59,8 +61,9 @@ def link_unnamed(descriptor: int, path: Path) -> None:
 
 def write_named_temporary(target: Path, write: Callable[[Path], None]) -> Path:
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                        dir=target.parent)
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
     except OSError as err:
         raise unwritable(target, err) from err
     os.close(handle)
@@ -75,8 +78,12 @@ def write_named_temporary(target: Path, write: Callable[[Path], None]) -> Path:
 
 
 def unwritable(target: Path, err: OSError) -> ContentError:
-    return ContentError(target.parent, None, f"cannot write the output: {err.strerror}",
-                        "choose a writable --out folder")
+    return ContentError(
+        target.parent,
+        None,
+        f"cannot write the output: {err.strerror}",
+        "choose a writable --out folder",
+    )
 
 
 def write_text_atomically(target: Path, text: str) -> Path:

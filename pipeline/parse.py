@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
@@ -14,7 +15,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from pipeline import recognise, sanitize
-from pipeline.config import REPORT_KEYS, FetchPolicy, checked
+from pipeline.config import REPORT_KEYS, FetchPolicy, Settings, checked
 from pipeline.dates import date_label
 from pipeline.errors import ContentError
 from pipeline.images import ImageTable
@@ -38,9 +39,15 @@ from pipeline.structure import (
 log = logging.getLogger(__name__)
 
 
-
 NO_FETCHING = FetchPolicy()
 UNTITLED = "제목 없음"  # what an empty heading is called in the contents
+
+
+def apply_settings(report: Report, settings: Settings) -> Report:
+    """The report as the build sees it: the configured author when the notes name none."""
+    if report.meta.authors or not settings.author:
+        return report
+    return replace(report, meta=replace(report.meta, authors=(settings.author,)))
 
 
 def read_report(path: Path, fetch: FetchPolicy = NO_FETCHING) -> Report:
@@ -52,29 +59,43 @@ def read_report(path: Path, fetch: FetchPolicy = NO_FETCHING) -> Report:
     return parse_report(path.stem, read_notes(path), [], content_root=path.parent, fetch=fetch)
 
 
-def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: Path,
-                 fetch: FetchPolicy = NO_FETCHING) -> Report:
+def parse_report(
+    name: str,
+    notes: Notes,
+    parts: Sequence[Notes],
+    content_root: Path,
+    fetch: FetchPolicy = NO_FETCHING,
+) -> Report:
     """Turn the notes (and, for a folder, its chapter files) into the report model."""
     if not notes.text.strip() and not parts:
-        raise ContentError(notes.path, None, "the notes are empty",
-                           "write a title (# ...) and your notes, then build again")
+        raise ContentError(
+            notes.path,
+            None,
+            "the notes are empty",
+            "write a title (# ...) and your notes, then build again",
+        )
     blocks = read_blocks(notes, "")
     root = build_tree(blocks)
     title_node = find_title_node(root)
     if title_node is not None:
         root = drop_title(root, title_node)
-    meta = read_metadata(notes, title_node.title if title_node else "", fallback=name)
+    meta = read_metadata(
+        notes, title_node.title if title_node else "", fallback=name, content_root=content_root
+    )
     year = meta.dates[0].year if meta.dates else None
     if parts:
         chapter_nodes = [("node", node) for node in root.children]
         for number, part in enumerate(parts, start=1):
             chapter_nodes.append(("node", part_node(part, read_blocks(part, f"{number}-"))))
-        layout = Layout(root=Node(None, 0, children=[n for _, n in chapter_nodes]), year=year,
-                        chapter_level=None, files_are_chapters=True)
+        layout = Layout(
+            root=Node(None, 0, children=[n for _, n in chapter_nodes]),
+            year=year,
+            chapter_level=None,
+            files_are_chapters=True,
+        )
     else:
         layout = Layout(root=root, year=year, chapter_level=chapter_level(root, year))
-    builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates,
-                            fetch=fetch)
+    builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates, fetch=fetch)
     drafts = layout.chapters()
     builder.assign_ids(drafts, title_node)
     chapters = tuple(builder.chapter(draft) for draft in drafts)
@@ -82,21 +103,33 @@ def parse_report(name: str, notes: Notes, parts: Sequence[Notes], content_root: 
     linked = sum(1 for image in builder.images.images.values() if image.is_remote)
     if linked:
         plural = "s" if linked > 1 else ""
-        log.warning("%s: %d remote image%s shown as captioned link%s (use --fetch-images to "
-                    "embed them)", notes.path, linked, plural, plural)
+        log.warning(
+            "%s: %d remote image%s shown as captioned link%s (use --fetch-images to embed them)",
+            notes.path,
+            linked,
+            plural,
+            plural,
+        )
     overrides = {key: notes.front_matter[key] for key in REPORT_KEYS if key in notes.front_matter}
     return Report(
-        name=name, meta=meta,
-        settings=checked(overrides, notes.path, notes.front_matter_lines, report_level=True), source=Source(notes.path, 1), intro_html=intro, chapters=chapters,
-        images=tuple(builder.images.images.values()), aliases=dict(builder.aliases),
+        name=name,
+        meta=meta,
+        settings=checked(overrides, notes.path, notes.front_matter_lines, report_level=True),
+        source=Source(notes.path, 1),
+        intro_html=intro,
+        chapters=chapters,
+        images=tuple(builder.images.images.values()),
+        aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
     )
+
 
 class ReportBuilder:
     """Gives ids, resolves links and images, and renders each part's HTML."""
 
-    def __init__(self, content_root: Path, meta_dates: tuple[dt.date, ...],
-                 fetch: FetchPolicy) -> None:
+    def __init__(
+        self, content_root: Path, meta_dates: tuple[dt.date, ...], fetch: FetchPolicy
+    ) -> None:
         self.meta_dates = meta_dates
         self.year = meta_dates[0].year if meta_dates else None
         self.ids: set[str] = set()
@@ -164,21 +197,37 @@ class ReportBuilder:
         if draft.kind == "implicit":
             date = self.meta_dates[0] if len(self.meta_dates) == 1 else None
             title = date_label(date) if date else "세션"
-            first = node.children[0].heading if node.children else \
-                (node.content[0] if node.content else None)
+            first = (
+                node.children[0].heading
+                if node.children
+                else (node.content[0] if node.content else None)
+            )
             source = first.source if first else Source(Path("."), 1)
-            return Chapter(id=draft.id, title=title, source=source, kind="day", number=None,
-                           date=date, intro_html=self.render(node.content),
-                           talks=tuple(self.talk(e) for e in draft.entries))
+            return Chapter(
+                id=draft.id,
+                title=title,
+                source=source,
+                kind="day",
+                number=None,
+                date=date,
+                intro_html=self.render(node.content),
+                talks=tuple(self.talk(e) for e in draft.entries),
+            )
         assert node.heading is not None
         kind: Literal["day", "section"] = "day" if draft.kind == "day" else "section"
         number = None
         if kind == "day":
             number = int(draft.id.split("-")[1]) if re.fullmatch(r"day-\d+", draft.id) else None
-        content = node.content if draft.entries or draft.own_content_only else \
-            node.content + [b for child in node.children for b in self.subtree(child)]
+        content = (
+            node.content
+            if draft.entries or draft.own_content_only
+            else node.content + [b for child in node.children for b in self.subtree(child)]
+        )
         return Chapter(
-            id=draft.id, title=node.title or UNTITLED, source=node.heading.source, kind=kind,
+            id=draft.id,
+            title=node.title or UNTITLED,
+            source=node.heading.source,
+            kind=kind,
             number=number,
             date=marker.date if marker else None,
             subtitle=recognise.day_subtitle(node.title) if marker else "",
@@ -207,18 +256,26 @@ class ReportBuilder:
                 abstract = [content.pop(0)]
         else:
             title = node.title
-        body = content if draft.own_content_only else \
-            content + [b for child in node.children for b in self.subtree(child)]
+        body = (
+            content
+            if draft.own_content_only
+            else content + [b for child in node.children for b in self.subtree(child)]
+        )
         return Talk(
-            id=draft.id, title=title or UNTITLED, source=node.heading.source,
-            kind="talk" if draft.kind == "talk" else "section", speaker=speaker, slot=draft.slot,
+            id=draft.id,
+            title=title or UNTITLED,
+            source=node.heading.source,
+            kind="talk" if draft.kind == "talk" else "section",
+            speaker=speaker,
+            slot=draft.slot,
             abstract_html=self.render(abstract, inner_blockquote=True),
             body_html=self.render(body, talk_level=node.level),
         )
 
     # html --------------------------------------------------------------------------------
-    def render(self, blocks: list[Block], talk_level: int = 0,
-               inner_blockquote: bool = False) -> str:
+    def render(
+        self, blocks: list[Block], talk_level: int = 0, inner_blockquote: bool = False
+    ) -> str:
         if not blocks:
             return ""
         runs: list[tuple[Footnotes, list[Token]]] = []
@@ -234,8 +291,9 @@ class ReportBuilder:
             runs[-1][1].extend(tokens)
         parts = [render_tokens(tokens, footnotes) for footnotes, tokens in runs]
         raw = "".join(parts)
-        return sanitize.finish_fragment(sanitize.clean(raw), self.images.show,
-                                        self.resolve_anchor, trim_rules=talk_level > 0)
+        return sanitize.finish_fragment(
+            sanitize.clean(raw), self.images.show, self.resolve_anchor, trim_rules=talk_level > 0
+        )
 
     def body_heading(self, block: Block, talk_level: int) -> list[Token]:
         """Headings inside a talk become h4-h6 with their model id."""
@@ -254,13 +312,17 @@ class ReportBuilder:
                 self.check_html(token.content, block.notes.path, line)
             for child in token.children or ():
                 if child.type == "image":
-                    self.images.add(str(child.attrs.get("src", "")), child.content,
-                                    Source(block.notes.path, line))
+                    self.images.add(
+                        str(child.attrs.get("src", "")),
+                        child.content,
+                        Source(block.notes.path, line),
+                    )
                 elif child.type == "html_inline":
                     self.check_html(child.content, block.notes.path, line)
                 elif child.type == "link_open":
-                    self.check_anchor(str(child.attrs.get("href", "")),
-                                      Source(block.notes.path, line))
+                    self.check_anchor(
+                        str(child.attrs.get("href", "")), Source(block.notes.path, line)
+                    )
 
     def check_html(self, html: str, path: Path, line: int) -> None:
         for tag, attrs in sanitize.tags_in(html):
@@ -272,13 +334,21 @@ class ReportBuilder:
     def check_anchor(self, href: str, source: Source) -> None:
         if href.startswith("#") and len(href) > 1 and self.resolve_anchor(href[1:]) is None:
             log.warning('%s: link to "%s" matches no heading; shown as plain text', source, href)
+
+
 def speaker_line(block: Block) -> str | None:
     """`**텀블벅 박형식**` alone under a talk heading names its speaker."""
     tokens = block.tokens
     if tokens[0].type != "paragraph_open":
         return None
-    children = [c for c in tokens[1].children or () if not (c.type == "text" and not c.content.strip())]
-    if len(children) < 3 or children[0].type != "strong_open" or children[-1].type != "strong_close":
+    children = [
+        c for c in tokens[1].children or () if not (c.type == "text" and not c.content.strip())
+    ]
+    if (
+        len(children) < 3
+        or children[0].type != "strong_open"
+        or children[-1].type != "strong_close"
+    ):
         return None
     if any(c.type in ("strong_open", "strong_close") for c in children[1:-1]):
         return None

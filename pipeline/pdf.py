@@ -52,15 +52,19 @@ MAX_TEXT = 600_000  # characters of report HTML, about 1.1 MB of notes or 900 pa
 
 def check_size(report: Report) -> None:
     size = len(report.intro_html) + sum(
-        len(chapter.intro_html) + sum(len(t.abstract_html) + len(t.body_html) for t in chapter.talks)
-        for chapter in report.chapters)
+        len(chapter.intro_html)
+        + sum(len(t.abstract_html) + len(t.body_html) for t in chapter.talks)
+        for chapter in report.chapters
+    )
     if size > MAX_TEXT:
         raise ContentError(
-            report.source.path, None,
+            report.source.path,
+            None,
             f"too large for one PDF ({size // 1000:,}k characters of text; at most "
             f"{MAX_TEXT // 1000:,}k, about 900 pages)",
             "split the notes into several reports (one notes file per day or per track); "
-            "the EPUB has no such limit")
+            "the EPUB has no such limit",
+        )
 
 
 def render_pdf(report: Report, settings: Settings) -> Document:
@@ -100,7 +104,7 @@ def render_pdf_html(report: Report, settings: Settings) -> str:
             for c in report.chapters
             if c.date and not _names_date(c.title, c.date)
         },
-        authors=report.meta.authors or ((settings.author,) if settings.author else ()),
+        authors=report.meta.authors,
     )
     return adapt_document(html, report)
 

@@ -10,8 +10,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-ORDINALS = {"첫": 1, "첫째": 1, "둘째": 2, "두째": 2, "셋째": 3, "세째": 3, "넷째": 4, "네째": 4,
-            "다섯째": 5}
+ORDINALS = {
+    "첫": 1,
+    "첫째": 1,
+    "둘째": 2,
+    "두째": 2,
+    "셋째": 3,
+    "세째": 3,
+    "넷째": 4,
+    "네째": 4,
+    "다섯째": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ def day_subtitle(text: str) -> str:
     for pattern in (*DAY_NUMBER, ISO_DATE, KOREAN_DATE):
         match = pattern.match(head)
         if match:
-            head = head[match.end():]
+            head = head[match.end() :]
             break
     head = ISO_DATE.sub("", head)
     head = re.sub(r"^\s*\((월|화|수|목|금|토|일)\)", "", head)
@@ -91,10 +100,46 @@ GROUP = re.compile(
 
 # Short headings that name a part of the notes, not a talk (소개, 후기, 점심...).
 SECTION_WORDS = (
-    "후기", "느낌", "느낀", "소감", "총평", "감상", "점심", "휴식", "쉬는", "참가", "신청", "찾아가는",
-    "오시는", "이벤트", "부스", "경품", "굿즈", "마무리", "마치며", "맺음말", "끝으로", "들어가며",
-    "시작하며", "참고", "목차", "행사", "개요", "소개", "인트로", "스폰서", "intro", "introduction",
-    "references", "reference", "related", "previous", "next", "outro", "summary", "epilogue",
+    "후기",
+    "느낌",
+    "느낀",
+    "소감",
+    "총평",
+    "감상",
+    "점심",
+    "휴식",
+    "쉬는",
+    "참가",
+    "신청",
+    "찾아가는",
+    "오시는",
+    "이벤트",
+    "부스",
+    "경품",
+    "굿즈",
+    "마무리",
+    "마치며",
+    "맺음말",
+    "끝으로",
+    "들어가며",
+    "시작하며",
+    "참고",
+    "목차",
+    "행사",
+    "개요",
+    "소개",
+    "인트로",
+    "스폰서",
+    "intro",
+    "introduction",
+    "references",
+    "reference",
+    "related",
+    "previous",
+    "next",
+    "outro",
+    "summary",
+    "epilogue",
 )
 
 
@@ -114,11 +159,11 @@ NAME = r"(?:[가-힣]{2,4}|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2})"
 SPEAKER_IN_PARENS = re.compile(
     rf"^(?P<title>.+?)\s*[(（](?P<speaker>[가-힣]{{2,4}}(?:\s*님)?|{NAME}(?:\s*님)?\s*[|/,·@]\s*[^()（）]+)[)）]\s*$"
 )
-SPEAKER_AFTER_DASH = re.compile(rf"^(?P<title>.+?)\s+[-–—]\s+(?P<speaker>[가-힣]{{2,4}}(?:\s*님)?)$")
+SPEAKER_AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—]\s+(?P<speaker>[가-힣]{2,4}(?:\s*님)?)$")
 
 
 def split_speaker(heading: str) -> tuple[str, str | None]:
-    """`Title (이름 | 회사)` and `Title - 발표자` give (title, speaker); otherwise (heading, None)."""
+    """`Title (이름 | 회사)`, `Title - 발표자` give (title, speaker); else (heading, None)."""
     for pattern in (SPEAKER_IN_PARENS, SPEAKER_AFTER_DASH):
         match = pattern.match(heading.strip())
         if match:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.model import Report
@@ -15,13 +21,14 @@ STYLES_DIR = PROJECT_ROOT / "styles"
 
 @cache
 def environment(styles_dir: Path = STYLES_DIR) -> Environment:
-    """The template environment: autoescaped, and a template typo fails the build."""
+    """The template environment: HTML and XML templates autoescaped (CSS and Markdown ones
+    not), and a template typo fails the build."""
     cache_dir = PROJECT_ROOT / ".cache" / "templates"
     cache_dir.mkdir(parents=True, exist_ok=True)
     return Environment(
         loader=FileSystemLoader(styles_dir),
         bytecode_cache=FileSystemBytecodeCache(str(cache_dir)),  # compiling costs ~60 ms a run
-        autoescape=True,
+        autoescape=select_autoescape(("html.j2", "xhtml.j2", "ncx.j2"), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

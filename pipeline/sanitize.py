@@ -14,11 +14,59 @@ import nh3
 from lxml.html import HtmlElement
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "section", "small",
-    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
-    "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
@@ -32,10 +80,15 @@ ATTRIBUTES = {
 }
 EMBED_TAGS = {"iframe", "script", "embed", "object", "video", "audio", "source"}
 EMBED_SITES = {
-    "youtube.com": "YouTube 영상", "youtu.be": "YouTube 영상", "slideshare.net": "SlideShare 슬라이드",
-    "speakerdeck.com": "Speaker Deck 슬라이드", "docs.google.com": "Google 문서",
-    "drive.google.com": "Google Drive 문서", "vimeo.com": "Vimeo 영상",
-    "gist.github.com": "GitHub Gist", "codepen.io": "CodePen",
+    "youtube.com": "YouTube 영상",
+    "youtu.be": "YouTube 영상",
+    "slideshare.net": "SlideShare 슬라이드",
+    "speakerdeck.com": "Speaker Deck 슬라이드",
+    "docs.google.com": "Google 문서",
+    "drive.google.com": "Google Drive 문서",
+    "vimeo.com": "Vimeo 영상",
+    "gist.github.com": "GitHub Gist",
+    "codepen.io": "CodePen",
 }
 SPACER = re.compile(r"^\s*(<br\s*/?>\s*|&nbsp;\s*)*$", re.I)
 
@@ -86,8 +139,10 @@ def embed_links(html: str, block: bool) -> str:
         if tag not in EMBED_TAGS or not url.startswith(("http://", "https://")):
             continue
         host = urlparse(url).hostname or ""
-        site = next((label for domain, label in EMBED_SITES.items() if host.endswith(domain)),
-                    "삽입된 콘텐츠")
+        site = next(
+            (label for domain, label in EMBED_SITES.items() if host.endswith(domain)),
+            "삽입된 콘텐츠",
+        )
         label = f"{site}: {title}" if title else site
         links.append(f'<a class="embed" href="{escape(url)}">{escape(label)}</a>')
     if not links:
@@ -103,8 +158,12 @@ def is_spacer(html: str) -> bool:
 def clean(html: str) -> str:
     """The allowlist: no script, style, event handlers, javascript: URLs, object/embed/form."""
     return nh3.clean(
-        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel=None, clean_content_tags={"script", "style", "template", "noscript"},
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        clean_content_tags={"script", "style", "template", "noscript"},
         strip_comments=True,
     )
 
@@ -113,8 +172,9 @@ ImageRewriter = Callable[[HtmlElement], None]
 LinkResolver = Callable[[str], str | None]
 
 
-def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver,
-                    trim_rules: bool = False) -> str:
+def finish_fragment(
+    html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver, trim_rules: bool = False
+) -> str:
     """Resolve images and in-document links; turn lone images into figures; drop spacers
     (and, with ``trim_rules``, the `---` rules a talk opens or closes with)."""
     if not html.strip():
@@ -145,8 +205,11 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
         root.remove(root[-1])
     while trim_rules and len(root) and root[0].tag == "hr" and not (root.text or "").strip():
         root.remove(root[0])
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if len(root) \
+    return (
+        "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+        if len(root)
         else escape(root.text or "")
+    )
 
 
 MAX_DEPTH = 40  # deeper raw HTML nesting is flattened: no reader needs it, parsers choke on it
@@ -170,9 +233,12 @@ def make_figures(root: HtmlElement) -> None:
     become figures, one per image, captioned by their title or a meaningful alt text."""
     for paragraph in list(root.iter("p")):
         children = list(paragraph)
-        if children and all(c.tag in ("img", "br") and not (c.tail or "").strip()
-                            for c in children) and not (paragraph.text or "").strip() \
-                and any(c.tag == "img" for c in children):
+        if (
+            children
+            and all(c.tag in ("img", "br") and not (c.tail or "").strip() for c in children)
+            and not (paragraph.text or "").strip()
+            and any(c.tag == "img" for c in children)
+        ):
             for image in (c for c in children if c.tag == "img"):
                 paragraph.addprevious(figure_for(image))
             paragraph.drop_tree()
@@ -198,7 +264,9 @@ def figure_for(image: HtmlElement) -> HtmlElement:
 JUNK_CAPTION = re.compile(
     r"^(image|img|photo|picture|screenshot|그림|이미지|사진|캡처|스크린샷)?[\s_-]*\d*$"
     r"|\.(png|jpe?g|gif|webp|svg|bmp)$|^(image|img|screenshot|capture|cap)[\s_%+-]*\d"
-    r"|^IMG[_-]?\d", re.I)
+    r"|^IMG[_-]?\d",
+    re.I,
+)
 
 
 def is_junk_caption(text: str) -> bool:

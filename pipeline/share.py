@@ -13,8 +13,14 @@ from pipeline.model import Report
 from pipeline.output import write_text_atomically
 
 
-def share_report(report: Report, outputs: list[Path], pages: int | None, share_dir: Path,
-                 day: dt.date, to: Path | None = None) -> Path:
+def share_report(
+    report: Report,
+    outputs: list[Path],
+    pages: int | None,
+    share_dir: Path,
+    day: dt.date,
+    to: Path | None = None,
+) -> Path:
     """Write ``share_dir/<name>-<date>/`` (replacing an older one), optionally copy it to ``to``."""
     folder = share_dir / f"{report.name}-{day.isoformat()}"
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=ensure(share_dir)))
@@ -38,8 +44,9 @@ def ensure(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise ContentError(folder, None, f"cannot create the folder: {err.strerror}",
-                           "choose a writable folder") from err
+        raise ContentError(
+            folder, None, f"cannot create the folder: {err.strerror}", "choose a writable folder"
+        ) from err
     return folder
 
 
@@ -88,8 +95,11 @@ def summarize(report: Report, files: list[Path], pages: int | None) -> str:
         lines.append(" · ".join(facts))
     lines.append("")
     for chapter in report.chapters:
-        title = chapter.label if chapter.label == chapter.title else \
-            f"{chapter.label} · {chapter.title}"
+        title = (
+            chapter.label
+            if chapter.label == chapter.title
+            else f"{chapter.label} · {chapter.title}"
+        )
         lines.append(f"**{title}**")
         for talk in chapter.talks:
             speaker = f" — {talk.speaker}" if talk.speaker else ""

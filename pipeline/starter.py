@@ -17,12 +17,19 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 def start_notes(name: str, settings: Settings, today: dt.date | None = None) -> Path:
     """Write ``content/NAME.md`` from the starter template; never overwrite existing notes."""
     if not NAME.match(name):
-        raise ContentError(name, None, "is not a usable report name",
-                           "use ASCII letters, digits, '-', '_' or '.', e.g. pycon-2024")
+        raise ContentError(
+            name,
+            None,
+            "is not a usable report name",
+            "use ASCII letters, digits, '-', '_' or '.', e.g. pycon-2024",
+        )
     target = settings.project_root / settings.content / f"{name}.md"
     if target.exists():
         raise ContentError(target, None, "already exists", "choose another name")
     title = name.replace("-", " ").replace("_", " ").upper()
-    text = environment(settings.styles_dir).get_template("new-notes.md.j2").render(
-        title=title, today=(today or dt.date.today()).isoformat())
+    text = (
+        environment(settings.styles_dir)
+        .get_template("new-notes.md.j2")
+        .render(title=title, today=(today or dt.date.today()).isoformat())
+    )
     return write_text_atomically(target, text)

@@ -102,14 +102,22 @@ def remove_scaffolding(blocks: list[Block]) -> list[Block]:
         if first.type == "html_block":
             html = first.content
             if TOC_OPEN.search(html):  # drop through the closing marker, if there is one
-                toc_end = next((i for i in range(index, len(blocks))
-                                if blocks[i].tokens[0].type == "html_block"
-                                and TOC_CLOSE.search(blocks[i].tokens[0].content)), index)
+                toc_end = next(
+                    (
+                        i
+                        for i in range(index, len(blocks))
+                        if blocks[i].tokens[0].type == "html_block"
+                        and TOC_CLOSE.search(blocks[i].tokens[0].content)
+                    ),
+                    index,
+                )
                 continue
             if sanitize.is_spacer(html) or re.fullmatch(r"\s*(<!--.*?-->\s*)+", html, re.S):
                 continue
-        if first.type == "paragraph_open" and (TOC_MARKERS.match(block.tokens[1].content)
-                                               or sanitize.is_spacer(block.tokens[1].content)):
+        if first.type == "paragraph_open" and (
+            TOC_MARKERS.match(block.tokens[1].content)
+            or sanitize.is_spacer(block.tokens[1].content)
+        ):
             continue
         if first.type in ("bullet_list_open", "ordered_list_open") and is_link_list(block):
             continue
@@ -130,8 +138,15 @@ def is_link_list(block: Block) -> bool:
                 links += 1
             elif child.type == "text" and child.content.strip() and child.level == 0:
                 return False
-            elif child.type not in ("text", "link_open", "link_close", "softbreak",
-                                    "code_inline", "strong_open", "strong_close"):
+            elif child.type not in (
+                "text",
+                "link_open",
+                "link_close",
+                "softbreak",
+                "code_inline",
+                "strong_open",
+                "strong_close",
+            ):
                 return False
     return links >= 2
 
@@ -162,6 +177,7 @@ def find_title_node(root: Node) -> Node | None:
 
 def drop_title(root: Node, title: Node) -> Node:
     """The title heading leaves the tree; what it held moves up in its place."""
+
     def rebuild(node: Node) -> Node:
         children: list[Node] = []
         content = list(node.content)
@@ -172,6 +188,7 @@ def drop_title(root: Node, title: Node) -> Node:
             else:
                 children.append(rebuild(child))
         return Node(node.heading, node.level, content, children)
+
     return rebuild(root)
 
 
@@ -183,14 +200,20 @@ def part_node(part: Notes, blocks: list[Block]) -> Node:
     title = str(part.front_matter.get("title") or part.path.stem)
     heading = Token("heading_open", "h1", 1, map=[0, 1])
     inline = Token("inline", "", 0, content=title, children=[Token("text", "", 0, content=title)])
-    synthetic = Block([heading, inline, Token("heading_close", "h1", -1)], part,
-                      blocks[0].footnotes if blocks else Footnotes(""))
+    synthetic = Block(
+        [heading, inline, Token("heading_close", "h1", -1)],
+        part,
+        blocks[0].footnotes if blocks else Footnotes(""),
+    )
     return Node(synthetic, 1, tree.content, tree.children)
 
 
 def chapter_level(root: Node, year: int | None) -> int | None:
-    levels = [node.level for node in root.walk()
-              if node.heading and recognise.day_marker(node.title, year)]
+    levels = [
+        node.level
+        for node in root.walk()
+        if node.heading and recognise.day_marker(node.title, year)
+    ]
     return min(levels) if levels else None
 
 

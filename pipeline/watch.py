@@ -82,8 +82,12 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def watch(paths: Iterable[Path], rebuild: Callable[[], None], preview: Preview | None = None,
-          stop: threading.Event | None = None) -> None:
+def watch(
+    paths: Iterable[Path],
+    rebuild: Callable[[], None],
+    preview: Preview | None = None,
+    stop: threading.Event | None = None,
+) -> None:
     """Build once, then again after every batch of saved changes, until ``stop`` is set."""
     existing = [str(p) for p in paths if p.exists()]
     started = time.time()
@@ -93,8 +97,13 @@ def watch(paths: Iterable[Path], rebuild: Callable[[], None], preview: Preview |
         rebuild()
     if preview is not None:
         preview.builds += 1
-    for changes in watchfiles.watch(*existing, debounce=300, stop_event=stop,
-                                    watch_filter=ignore_temporary_files, raise_interrupt=False):
+    for changes in watchfiles.watch(
+        *existing,
+        debounce=300,
+        stop_event=stop,
+        watch_filter=ignore_temporary_files,
+        raise_interrupt=False,
+    ):
         log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
         rebuild()
         if preview is not None:
@@ -104,8 +113,12 @@ def watch(paths: Iterable[Path], rebuild: Callable[[], None], preview: Preview |
 def saved_since(paths: Iterable[str], moment: float) -> bool:
     for path in map(Path, paths):
         files = path.rglob("*") if path.is_dir() else [path]
-        if any(f.is_file() and f.stat().st_mtime > moment and ignore_temporary_files(
-                watchfiles.Change.modified, str(f)) for f in files):
+        if any(
+            f.is_file()
+            and f.stat().st_mtime > moment
+            and ignore_temporary_files(watchfiles.Change.modified, str(f))
+            for f in files
+        ):
             return True
     return False
 

@@ -59,15 +59,16 @@ def to_xhtml(html: str, images: Mapping[str, str]) -> str:
 
 def adapt_footnotes(root: HtmlElement) -> None:
     """Noterefs point to footnote asides that start with their number, linked back."""
+    numbers: dict[str, str] = {}  # footnote id -> the number its reference shows
     for link in root.xpath('.//sup[contains(@class, "footnote-ref")]/a'):
         link.set(EPUB_TYPE, "noteref")
         link.set("role", "doc-noteref")
+        numbers.setdefault((link.get("href") or "").lstrip("#"), (link.text or "").strip())
     for section in root.xpath('.//section[contains(@class, "footnotes")]'):
         container = lxml.html.Element("div", {"class": "footnotes"})
-        items = section.xpath("./ol/li")
-        start = int(section.xpath("string(./ol/@start)") or 1)
-        for number, item in enumerate(items, start=start):
-            container.append(footnote_aside(item, number))
+        for index, item in enumerate(section.xpath("./ol/li"), start=1):
+            shown = numbers.get(item.get("id") or "", "")
+            container.append(footnote_aside(item, int(shown) if shown.isdigit() else index))
         section.addprevious(container)
         container.tail = section.tail
         section.getparent().remove(section)

@@ -31,19 +31,22 @@ def test_a_missing_output_is_reported(sample_report: Report, tmp_path: Path) -> 
     findings = check_outputs(sample_report, tmp_path, Settings())
     assert [str(f) for f in findings] == [
         f"error: {tmp_path / 'deview-2023.pdf'}: not built (run invoke build)",
-        f"error: {tmp_path / 'deview-2023.epub'}: not built (run invoke build)"]
+        f"error: {tmp_path / 'deview-2023.epub'}: not built (run invoke build)",
+    ]
 
 
-def test_words_broken_across_lines_are_caught(sample_report: Report, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_words_broken_across_lines_are_caught(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(print_html, "join_hangul_words", lambda root: None)
     pdf = write_format("pdf", sample_report, Settings(), tmp_path).path
     broken = [f.message for f in check_pdf(pdf, sample_report, Settings())]
     assert broken and all("a line ends inside a Hangul word" in m for m in broken)
 
 
-def test_a_dead_link_in_the_epub_is_caught(built: Path, sample_report: Report,
-                                           tmp_path: Path) -> None:
+def test_a_dead_link_in_the_epub_is_caught(
+    built: Path, sample_report: Report, tmp_path: Path
+) -> None:
     source = built / "deview-2023.epub"
     broken = tmp_path / "deview-2023.epub"
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(broken, "w") as new:

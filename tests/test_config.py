@@ -18,9 +18,12 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 def test_reads_the_report_section(tmp_path: Path) -> None:
     path = tmp_path / "invoke.yaml"
-    path.write_text("run:\n  echo: true\nreport:\n  paper: A5\n  out: build/\n"
-                    "  fonts:\n    body: Nanum Myeongjo\n  accent: '#aa3300'\n"
-                    "  remote_images: fetch\n", encoding="utf-8")
+    path.write_text(
+        "run:\n  echo: true\nreport:\n  paper: A5\n  out: build/\n"
+        "  fonts:\n    body: Nanum Myeongjo\n  accent: '#aa3300'\n"
+        "  remote_images: fetch\n",
+        encoding="utf-8",
+    )
     settings = load_settings(path)
     assert settings.paper == "A5"
     assert settings.out == Path("build/")
@@ -31,8 +34,11 @@ def test_reads_the_report_section(tmp_path: Path) -> None:
 
 def test_every_bad_key_is_reported_at_once(tmp_path: Path) -> None:
     path = tmp_path / "invoke.yaml"
-    path.write_text("report:\n  paper: A3\n  fonts:\n    body: X\n    title: Y\n  colour: red\n"
-                    "  accent: blue\n", encoding="utf-8")
+    path.write_text(
+        "report:\n  paper: A3\n  fonts:\n    body: X\n    title: Y\n  colour: red\n"
+        "  accent: blue\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ContentError) as error:
         load_settings(path)
     assert str(error.value) == (
@@ -41,7 +47,8 @@ def test_every_bad_key_is_reported_at_once(tmp_path: Path) -> None:
         f'{path}:6: unknown setting "colour" (known: content, out, paper, fonts, accent, author, '
         "pdf_variant, remote_images, allow_private_addresses)\n"
         f'{path}:7: accent "blue" is not a colour like "#1f5fa8"\n'
-        "  hint: fix or remove these settings (see the README's Configuration)")
+        "  hint: fix or remove these settings (see the README's Configuration)"
+    )
 
 
 def test_broken_yaml(tmp_path: Path) -> None:
@@ -53,8 +60,10 @@ def test_broken_yaml(tmp_path: Path) -> None:
 
 def test_front_matter_overrides_per_report(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text("---\ntitle: 작은 책\npaper: A5\naccent: '#123456'\nlayout: post\n---\n\n"
-                     "## DAY 1\n", encoding="utf-8")
+    notes.write_text(
+        "---\ntitle: 작은 책\npaper: A5\naccent: '#123456'\nlayout: post\n---\n\n## DAY 1\n",
+        encoding="utf-8",
+    )
     report = read_report(notes)
     assert report.settings == {"paper": "A5", "accent": "#123456"}
     assert Settings().override(report.settings).paper == "A5"
@@ -65,6 +74,8 @@ def test_bad_front_matter_setting_names_its_line(tmp_path: Path) -> None:
     notes.write_text("---\ntitle: 작은 책\npaper: A6\n---\n\n## DAY 1\n", encoding="utf-8")
     with pytest.raises(ContentError) as error:
         read_report(notes)
-    assert str(error.value) == (f'{notes}:3: paper "A6" is not one of A4, A5, B5, Letter\n'
-                                "  hint: fix or remove these settings (see the README's "
-                                "Configuration)")
+    assert str(error.value) == (
+        f'{notes}:3: paper "A6" is not one of A4, A5, B5, Letter\n'
+        "  hint: fix or remove these settings (see the README's "
+        "Configuration)"
+    )

@@ -156,7 +156,8 @@ class Book:
 
 
 @pytest.mark.parametrize(
-    "name", ["sample", "features", "epub-edge-cases", "hostile-html", *(p.name for p in CORPUS)])
+    "name", ["sample", "features", "epub-edge-cases", "hostile-html", *(p.name for p in CORPUS)]
+)
 def test_epubcheck_finds_nothing(epubcheck: dict[str, dict[str, Any]], name: str) -> None:
     result = epubcheck[name]
     found = [

@@ -27,8 +27,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def send(self, code: int, body: bytes, content_type: str = "image/png",
-             headers: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str = "image/png",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -84,8 +89,13 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def policy(tmp_path: Path) -> FetchPolicy:
-    return FetchPolicy(enabled=True, timeout=1.5, max_bytes=512 * 1024, allow_private=True,
-                       cache_dir=tmp_path / "cache")
+    return FetchPolicy(
+        enabled=True,
+        timeout=1.5,
+        max_bytes=512 * 1024,
+        allow_private=True,
+        cache_dir=tmp_path / "cache",
+    )
 
 
 def test_fetches_and_caches(server: str, policy: FetchPolicy) -> None:
@@ -101,14 +111,17 @@ def test_follows_a_redirect(server: str, policy: FetchPolicy) -> None:
     assert fetch_image(f"{server}/redirect", policy).read_bytes() == png_bytes()
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/loop", "more than 3 redirects"),
-    ("/page", "not an image (Content-Type text/html)"),
-    ("/fake.png", "the data is not a readable image"),
-    ("/huge.png", "larger than 512 KB"),
-    ("/slow.png", "timed out"),
-    ("/missing.png", "the server answered 404 Not Found"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/loop", "more than 3 redirects"),
+        ("/page", "not an image (Content-Type text/html)"),
+        ("/fake.png", "the data is not a readable image"),
+        ("/huge.png", "larger than 512 KB"),
+        ("/slow.png", "timed out"),
+        ("/missing.png", "the server answered 404 Not Found"),
+    ],
+)
 def test_refuses(server: str, policy: FetchPolicy, path: str, message: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError) as error:
@@ -122,8 +135,10 @@ def test_loopback_needs_explicit_permission(server: str, policy: FetchPolicy) ->
     strict = FetchPolicy(enabled=True, cache_dir=policy.cache_dir)
     with pytest.raises(FetchError) as error:
         fetch_image(f"{server}/ok.png", strict)
-    assert str(error.value) == ("127.0.0.1 is a private, loopback or link-local address "
-                                "(127.0.0.1); allow it explicitly to fetch from it")
+    assert str(error.value) == (
+        "127.0.0.1 is a private, loopback or link-local address "
+        "(127.0.0.1); allow it explicitly to fetch from it"
+    )
 
 
 def test_only_http_and_https(policy: FetchPolicy) -> None:
@@ -131,11 +146,14 @@ def test_only_http_and_https(policy: FetchPolicy) -> None:
         fetch_image("ftp://example.com/a.png", policy)
 
 
-def test_notes_embed_fetched_images(server: str, policy: FetchPolicy, tmp_path: Path,
-                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_notes_embed_fetched_images(
+    server: str, policy: FetchPolicy, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text(f"## DAY 1\n\n### 발표\n\n![사진]({server}/ok.png)\n\n![없음]({server}/x.png)\n",
-                     encoding="utf-8")
+    notes.write_text(
+        f"## DAY 1\n\n### 발표\n\n![사진]({server}/ok.png)\n\n![없음]({server}/x.png)\n",
+        encoding="utf-8",
+    )
     with caplog.at_level(logging.WARNING):
         report = read_report(notes, fetch=policy)
     fetched, missing = report.images
@@ -143,8 +161,10 @@ def test_notes_embed_fetched_images(server: str, policy: FetchPolicy, tmp_path: 
     assert missing.is_remote
     body = report.chapters[0].talks[0].body_html
     assert f'<figure><img src="{server}/ok.png" alt="사진"></figure>' in body  # 사진: no caption
-    assert (f'<figure class="remote-image"><a class="remote-image" href="{server}/x.png">'
-            "원격 이미지 · 127.0.0.1</a><figcaption>없음</figcaption></figure>") in body
+    assert (
+        f'<figure class="remote-image"><a class="remote-image" href="{server}/x.png">'
+        "원격 이미지 · 127.0.0.1</a><figcaption>없음</figcaption></figure>"
+    ) in body
     assert caplog.messages == [
         f'{notes}:7: image "{server}/x.png" not fetched: the server answered 404 Not Found; '
         "shown as a link",
@@ -154,10 +174,20 @@ def test_notes_embed_fetched_images(server: str, policy: FetchPolicy, tmp_path: 
 
 def test_default_is_no_network(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text("## DAY 1\n\n### 발표\n\n![a](https://example.com/a.png)\n"
-                     "![b](https://example.com/b.png)\n", encoding="utf-8")
+    notes.write_text(
+        "## DAY 1\n\n### 발표\n\n![a](https://example.com/a.png)\n"
+        "![b](https://example.com/b.png)\n",
+        encoding="utf-8",
+    )
     with caplog.at_level(logging.WARNING):
         report = read_report(notes)
     assert all(image.is_remote for image in report.images)
-    assert caplog.messages == [f"{notes}: 2 remote images shown as captioned links "
-                               "(use --fetch-images to embed them)"]
+    assert caplog.messages == [
+        f"{notes}: 2 remote images shown as captioned links (use --fetch-images to embed them)"
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://example.com:99999/x.png", "http://[zz/x.png"])
+def test_malformed_addresses_are_refused(policy: FetchPolicy, url: str) -> None:
+    with pytest.raises(FetchError, match="not a valid address"):
+        fetch_image(url, policy)

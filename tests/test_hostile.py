@@ -120,23 +120,44 @@ def test_no_byte_of_an_outside_file_and_no_request(tmp_path: Path, server: str) 
             assert SECRET.encode() not in content, name
             if name.endswith((".xhtml", ".opf", ".ncx", ".css")):
                 text = content.decode("utf-8").lower()
-                for forbidden in ("<script", "javascript:", "onerror", "onclick", "<iframe",
-                                  "<object", "<embed", "http-equiv", "file:", "<video",
-                                  "<link rel=\"stylesheet\" href=\"file"):
+                for forbidden in (
+                    "<script",
+                    "javascript:",
+                    "onerror",
+                    "onclick",
+                    "<iframe",
+                    "<object",
+                    "<embed",
+                    "http-equiv",
+                    "file:",
+                    "<video",
+                    '<link rel="stylesheet" href="file',
+                ):
                     assert forbidden not in text, (name, forbidden)
     for forbidden in ("<script", "javascript:", "onerror", "<iframe", "file:", "<video"):
-        assert forbidden not in html.lower().split("<style>")[0] + html.lower().split("</style>")[-1]
+        assert (
+            forbidden not in html.lower().split("<style>")[0] + html.lower().split("</style>")[-1]
+        )
     assert CountingHandler.hits == []
 
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("nested-blockquotes", "## DAY 1\n\n### 발표\n\n" + "> " * 10_000 + "깊다\n"),
-    ("nested-lists", "## DAY 1\n\n### 발표\n\n" + "- " * 10_000 + "항목\n"),
-    ("nested-html", "## DAY 1\n\n### 발표\n\n" + "<div>" * 10_000 + "x" + "</div>" * 10_000 + "\n"),
-    ("long-line", "## DAY 1\n\n### 발표\n\n" + "가나다라 " * 200_000 + "\n"),
-    ("unmatched-emphasis", "## DAY 1\n\n### 발표\n\n" + "**굵게 " * 10_000 + "\n"),
-    ("many-headings", "## DAY 1\n\n" + "".join(f"### 발표 {i}\n\n본문.\n\n" for i in range(5_000))),
-])
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("nested-blockquotes", "## DAY 1\n\n### 발표\n\n" + "> " * 10_000 + "깊다\n"),
+        ("nested-lists", "## DAY 1\n\n### 발표\n\n" + "- " * 10_000 + "항목\n"),
+        (
+            "nested-html",
+            "## DAY 1\n\n### 발표\n\n" + "<div>" * 10_000 + "x" + "</div>" * 10_000 + "\n",
+        ),
+        ("long-line", "## DAY 1\n\n### 발표\n\n" + "가나다라 " * 200_000 + "\n"),
+        ("unmatched-emphasis", "## DAY 1\n\n### 발표\n\n" + "**굵게 " * 10_000 + "\n"),
+        (
+            "many-headings",
+            "## DAY 1\n\n" + "".join(f"### 발표 {i}\n\n본문.\n\n" for i in range(5_000)),
+        ),
+    ],
+)
 def test_pathological_markdown_in_bounded_time(tmp_path: Path, name: str, text: str) -> None:
     notes = tmp_path / f"{name}.md"
     notes.write_text(text, encoding="utf-8")
@@ -153,8 +174,10 @@ def test_whitespace_only_notes_are_an_error(tmp_path: Path) -> None:
     notes.write_text(" \n\t\n\n", encoding="utf-8")
     with pytest.raises(ContentError) as error:
         read_report(notes)
-    assert str(error.value) == (f"{notes}: the notes are empty\n"
-                                "  hint: write a title (# ...) and your notes, then build again")
+    assert str(error.value) == (
+        f"{notes}: the notes are empty\n"
+        "  hint: write a title (# ...) and your notes, then build again"
+    )
 
 
 def test_notes_without_headings_are_one_chapter(tmp_path: Path) -> None:
@@ -176,12 +199,25 @@ def test_very_large_notes_finish_or_fail_clearly(tmp_path: Path) -> None:
 
     day = SAMPLE.read_text(encoding="utf-8").split("## DAY 1", 1)[1]
     notes = tmp_path / "huge.md"
-    notes.write_text("# 아주 큰 노트\n" + "".join(f"\n## DAY {n}{day}" for n in range(1, 1121)),
-                     encoding="utf-8")
+    notes.write_text(
+        "# 아주 큰 노트\n" + "".join(f"\n## DAY {n}{day}" for n in range(1, 1121)), encoding="utf-8"
+    )
     assert notes.stat().st_size > 10_000_000 and notes.read_text().count("\n") > 100_000
     process = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "build", "--notes", str(notes), "--out",
-         str(tmp_path / "dist")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "build",
+            "--notes",
+            str(notes),
+            "--out",
+            str(tmp_path / "dist"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert os.waitstatus_to_exitcode(status) == 1

@@ -80,8 +80,10 @@ def test_undecodable_file_names_the_byte(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as error:
         read_notes(tmp_path / "nothere.md")
-    assert str(error.value) == f"{tmp_path / 'nothere.md'}: notes file not found\n" \
+    assert (
+        str(error.value) == f"{tmp_path / 'nothere.md'}: notes file not found\n"
         "  hint: check the --notes path"
+    )
 
 
 def test_yaml_front_matter() -> None:
@@ -102,8 +104,11 @@ def test_yaml_front_matter() -> None:
 
 def test_toml_front_matter() -> None:
     meta = read_report(DATA / "toml-front-matter.md").meta
-    assert (meta.title, meta.authors, meta.tags) == ("INFCON 2024 후기", ("우명규",),
-                                                     ("infcon", "인프런"))
+    assert (meta.title, meta.authors, meta.tags) == (
+        "INFCON 2024 후기",
+        ("우명규",),
+        ("infcon", "인프런"),
+    )
     assert meta.dates == (dt.date(2024, 7, 5),)
 
 
@@ -145,3 +150,42 @@ def test_template_expression_heading_shows_the_title() -> None:
 def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
     path = write(tmp_path, "## DAY 1\n\n### 발표\n".encode(), name="pycon-2023.md")
     assert read_report(path).meta.title == "pycon-2023"
+
+
+def test_cover_must_be_an_image_inside_the_content_folder(tmp_path: Path) -> None:
+    from tests.conftest import make_png
+
+    content = tmp_path / "content"
+    make_png(tmp_path / "secret" / "private.png")
+    make_png(content / "img" / "cover.png")
+    notes = content / "notes.md"
+    for cover, message in [
+        ("../secret/private.png", 'cover "../secret/private.png" is outside the content folder'),
+        ("img/none.png", 'cover "img/none.png" not found'),
+        ("notes.md", 'cover "notes.md" is not a PNG or JPEG image'),
+    ]:
+        notes.write_text(f"---\ntitle: 표지\ncover: {cover}\n---\n\n## DAY 1\n", encoding="utf-8")
+        with pytest.raises(ContentError) as error:
+            read_report(notes)
+        assert f"{notes}:3: {message}" == str(error.value).splitlines()[0]
+    notes.write_text("---\ntitle: 표지\ncover: img/cover.png\n---\n\n## DAY 1\n", encoding="utf-8")
+    assert read_report(notes).meta.cover == (content / "img" / "cover.png").resolve()
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: &a [*a]", "broken YAML front matter: aliases (*name) are not allowed"),
+        (
+            "a: &a [x, x]\nb: &b [*a, *a]\ntitle: *b",
+            "broken YAML front matter: aliases (*name) are not allowed",
+        ),
+        ("title: " + "[" * 5000 + "]" * 5000, "front matter nested too deeply"),
+    ],
+)
+def test_hostile_yaml_is_refused_quickly(tmp_path: Path, front: str, message: str) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(f"---\n{front}\n---\n\n## DAY 1\n", encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        read_report(notes)
+    assert message in str(error.value)

@@ -13,16 +13,16 @@ from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.markdown import markdown
 from pipeline.model import Report
-from pipeline.notes import read_notes
+from pipeline.notes import discover_reports, read_notes
 from pipeline.outline import describe_report
-from pipeline.notes import discover_reports
 from pipeline.parse import read_report
 from pipeline.render import render_preview
 from tests.conftest import DATA, ROOT, SAMPLE
 
 GOLDEN = ROOT / "tests" / "golden"
 OUTLINE_FIXTURES = sorted(
-    p.name for p in DATA.glob("*.md")
+    p.name
+    for p in DATA.glob("*.md")
     if not p.name.startswith(("broken-", "missing-", "image-outside", "pdf-", "epub-"))
 )
 
@@ -63,7 +63,9 @@ def test_folder_report(folder_report: Path) -> None:
     assert report.name == "folder-report"
     assert report.meta.title == "폴더 보고서"
     assert [(c.label, [t.title for t in c.talks]) for c in report.chapters] == [
-        ("DAY 1", ["첫 발표", "두 번째 발표"]), ("DAY 2", ["셋째 발표"])]
+        ("DAY 1", ["첫 발표", "두 번째 발표"]),
+        ("DAY 2", ["셋째 발표"]),
+    ]
     assert report.chapters[0].talks[0].source.path.name == "day1.md"
     (image,) = report.images
     assert image.src == "img/diagram.png" and image.path == folder_report / "img" / "diagram.png"
@@ -74,22 +76,32 @@ def test_folder_report(folder_report: Path) -> None:
 def test_content_folder_lists_files_and_report_folders(tmp_path: Path, folder_report: Path) -> None:
     (folder_report.parent / "pycon.md").write_text("# PyCon\n", encoding="utf-8")
     (folder_report.parent / "notes.txt").write_text("not notes", encoding="utf-8")
-    assert discover_reports(folder_report.parent) == [folder_report, folder_report.parent / "pycon.md"]
+    assert discover_reports(folder_report.parent) == [
+        folder_report,
+        folder_report.parent / "pycon.md",
+    ]
 
 
 def test_empty_content_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as error:
         discover_reports(tmp_path)
-    assert str(error.value) == (f"{tmp_path}: holds no notes (.md files or folders with index.md)"
-                                "\n  hint: put your notes in this folder, or give --notes a file")
+    assert str(error.value) == (
+        f"{tmp_path}: holds no notes (.md files or folders with index.md)"
+        "\n  hint: put your notes in this folder, or give --notes a file"
+    )
 
 
 def test_day_chapters_keep_their_place_and_subtitles() -> None:
     report = read_report(DATA / "day-markers.md")
     assert [(c.kind, c.label) for c in report.chapters][:3] == [
-        ("section", "소개"), ("day", "DAY 1"), ("day", "DAY 2")]
+        ("section", "소개"),
+        ("day", "DAY 1"),
+        ("day", "DAY 2"),
+    ]
     assert report.chapters[-1].title == "후기" and report.chapters[-1].kind == "section"
-    assert report.chapters[1].date is not None and report.chapters[1].date.isoformat() == "2023-08-12"
+    assert (
+        report.chapters[1].date is not None and report.chapters[1].date.isoformat() == "2023-08-12"
+    )
     deep = read_report(DATA / "days-deep.md")
     assert [c.subtitle for c in deep.chapters] == ["", "둘째 날"]
     assert '<h4 id="day-1-talk-2-1">세부 내용</h4>' in deep.chapters[0].talks[1].body_html
@@ -117,18 +129,23 @@ def test_blog_leftovers(caplog: pytest.LogCaptureFixture) -> None:
     talk = report.chapters[0].talks[0]
     assert talk.title == "발표 🎉"
     assert "site." not in talk.body_html and "{{" not in talk.body_html
-    assert '<figure class="remote-image"><a class="remote-image" href="https://example.com/slide.png">' \
+    assert (
+        '<figure class="remote-image"><a class="remote-image" href="https://example.com/slide.png">'
         "원격 이미지 · example.com</a><figcaption>첫 장</figcaption></figure>" in talk.body_html
+    )
     assert "<figcaption>현장 사진</figcaption>" in talk.body_html
     assert '<div class="callout tip"><p class="callout-title">알아두기</p>' in talk.body_html
     assert "팁 내용 😱" in talk.body_html
     assert '<div class="callout warning"><p class="callout-title">주의</p>' in talk.body_html
     assert "<code>:not_an_emoji:</code>" in talk.body_html
-    assert '<figure class="missing-image"><span class="missing-image">이미지 없음 · /images/arch.png' \
-        "</span><figcaption>아키텍처</figcaption></figure>" in talk.body_html  # a blog-site path
+    assert (
+        '<figure class="missing-image"><span class="missing-image">이미지 없음 · /images/arch.png'
+        "</span><figcaption>아키텍처</figcaption></figure>" in talk.body_html
+    )  # a blog-site path
     assert caplog.messages[0] == (
         f'{DATA / "blog-leftovers.md"}:9: image "/images/arch.png" is a path on the blog\'s web '
-        f"site and is not under {DATA}; shown as its caption")
+        f"site and is not under {DATA}; shown as its caption"
+    )
 
 
 def test_markdown_features() -> None:
@@ -136,7 +153,7 @@ def test_markdown_features() -> None:
     assert "<table>" in body and "<th>항목</th>" in body and '<td align="right">잘 됨</td>' in body
     assert "<s>취소선</s>" in body
     assert "<strong>API(응용)</strong>를" in body
-    assert "<strong>\"인용\"</strong>을" in body
+    assert '<strong>"인용"</strong>을' in body
     assert 'class="task-list-item' in body and 'type="checkbox"' in body
     assert '<a href="https://deview.kr/2023">https://deview.kr/2023</a>' in body
     assert 'href="http://www.naver.com"' in body
@@ -150,15 +167,34 @@ def test_markdown_features() -> None:
 
 def test_raw_html_is_sanitised() -> None:
     body = read_report(DATA / "raw-html.md").chapters[0].talks[0].body_html
-    for forbidden in ("<script", "alert", "javascript:", "onclick", "onmouseover", "style=",
-                      "<iframe", "<object", "<embed", "<form", "steal"):
+    for forbidden in (
+        "<script",
+        "alert",
+        "javascript:",
+        "onclick",
+        "onmouseover",
+        "style=",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<form",
+        "steal",
+    ):
         assert forbidden not in body
     assert '<a href="https://ok.example">안전</a>' in body
-    assert '<a class="embed" href="https://www.youtube.com/watch?v=abc123">YouTube 영상: 발표 영상</a>' in body
-    assert 'href="https://www.slideshare.net/slideshow/embed_code/key/FuqgTKqq2Z626y">SlideShare 슬라이드' in body
+    assert (
+        '<a class="embed" href="https://www.youtube.com/watch?v=abc123">YouTube 영상: 발표 영상</a>'
+        in body
+    )
+    assert (
+        'href="https://www.slideshare.net/slideshow/embed_code/key/FuqgTKqq2Z626y">SlideShare 슬라이드'
+        in body
+    )
     assert "&lt;사진 1&gt; 은 태그가 아니다." in body
-    assert '<figure class="remote-image"><a class="remote-image" href="https://example.com/a.png">' \
+    assert (
+        '<figure class="remote-image"><a class="remote-image" href="https://example.com/a.png">'
         "원격 이미지 · example.com</a><figcaption>infcon</figcaption></figure>" in body
+    )
     assert "<p>스타일 없는 문단</p>" in body
 
 
@@ -172,14 +208,17 @@ def test_links_resolve_to_model_ids(caplog: pytest.LogCaptureFixture) -> None:
     assert "빈 링크" in body and 'href=""' not in body
     assert '<a href="#day-2-talk-1">바로가기</a>' in report.intro_html  # percent-encoded slug
     assert caplog.messages == [
-        f'{DATA / "links.md"}:9: link to "#nowhere" matches no heading; shown as plain text']
+        f'{DATA / "links.md"}:9: link to "#nowhere" matches no heading; shown as plain text'
+    ]
 
 
 def test_missing_image_is_an_error_at_its_line() -> None:
     with pytest.raises(ContentError) as error:
         read_report(DATA / "missing-image.md")
-    assert str(error.value) == (f'{DATA / "missing-image.md"}:7: image "img/nothere.png" not found'
-                                "\n  hint: put the file next to the notes, or fix the path")
+    assert str(error.value) == (
+        f'{DATA / "missing-image.md"}:7: image "img/nothere.png" not found'
+        "\n  hint: put the file next to the notes, or fix the path"
+    )
 
 
 def test_image_outside_the_content_folder_is_an_error() -> None:
@@ -187,7 +226,8 @@ def test_image_outside_the_content_folder_is_an_error() -> None:
         read_report(DATA / "image-outside.md")
     assert str(error.value) == (
         f'{DATA / "image-outside.md"}:7: image "../../../etc/passwd" is outside the content '
-        "folder\n  hint: copy the image next to the notes and link it from there")
+        "folder\n  hint: copy the image next to the notes and link it from there"
+    )
 
 
 def test_file_urls_are_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -196,8 +236,10 @@ def test_file_urls_are_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING):
         report = read_report(path)
     assert "<img" not in report.chapters[0].talks[0].body_html
-    assert caplog.messages == [f'{path}:5: image "file:///etc/hostname" left out: only local '
-                               "files and http(s) images are allowed"]
+    assert caplog.messages == [
+        f'{path}:5: image "file:///etc/hostname" left out: only local '
+        "files and http(s) images are allowed"
+    ]
 
 
 SOURCE_WORDS = re.compile(r"[\w가-힣]+")
@@ -216,9 +258,18 @@ def source_words(path: Path) -> list[str]:
     return words
 
 
-@pytest.mark.parametrize("path", [SAMPLE, DATA / "markdown-features.md", DATA / "day-markers.md",
-                                  DATA / "no-days.md", DATA / "time-slots.md",
-                                  DATA / "yaml-front-matter.md"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [
+        SAMPLE,
+        DATA / "markdown-features.md",
+        DATA / "day-markers.md",
+        DATA / "no-days.md",
+        DATA / "time-slots.md",
+        DATA / "yaml-front-matter.md",
+    ],
+    ids=lambda p: p.name,
+)
 def test_no_word_is_lost_in_the_html(path: Path) -> None:
     html = render_preview(read_report(path), Settings())
     rendered = " ".join(lxml.html.fromstring(html).text_content().split())
@@ -228,32 +279,48 @@ def test_no_word_is_lost_in_the_html(path: Path) -> None:
 
 def test_a_br_line_does_not_swallow_the_markdown_after_it(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text("## DAY 1\n\n### 발표\n\n<br>\n![현장](https://example.com/a.jpg)\n"
-                     "**굵게** 쓴 말\n\n```html\n<br>\n```\n", encoding="utf-8")
+    notes.write_text(
+        "## DAY 1\n\n### 발표\n\n<br>\n![현장](https://example.com/a.jpg)\n"
+        "**굵게** 쓴 말\n\n```html\n<br>\n```\n",
+        encoding="utf-8",
+    )
     body = read_report(notes).chapters[0].talks[0].body_html
     assert "![" not in body and "[이미지: 현장]</a>" in body
     assert "<strong>굵게</strong> 쓴 말" in body
     assert '<span class="nt">br</span>' in body  # inside code it is kept
 
 
-@pytest.mark.parametrize(("alt", "caption"), [
-    ("image", False), ("IMG_8149%20Medium.png 14-49-57-772", False),
-    ("image-20220827151546729", False), ("사진", False), ("스크린샷 3", False),
-    ("아키텍처 구조도", True), ("infcon", True), ("Kafka consumer 흐름", True),
-])
-def test_file_names_and_placeholders_are_not_captions(tmp_path: Path, alt: str,
-                                                      caption: bool) -> None:
+@pytest.mark.parametrize(
+    ("alt", "caption"),
+    [
+        ("image", False),
+        ("IMG_8149%20Medium.png 14-49-57-772", False),
+        ("image-20220827151546729", False),
+        ("사진", False),
+        ("스크린샷 3", False),
+        ("아키텍처 구조도", True),
+        ("infcon", True),
+        ("Kafka consumer 흐름", True),
+    ],
+)
+def test_file_names_and_placeholders_are_not_captions(
+    tmp_path: Path, alt: str, caption: bool
+) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text(f"## DAY 1\n\n### 발표\n\n![{alt}](https://example.com/a.jpg)\n",
-                     encoding="utf-8")
+    notes.write_text(
+        f"## DAY 1\n\n### 발표\n\n![{alt}](https://example.com/a.jpg)\n", encoding="utf-8"
+    )
     body = read_report(notes).chapters[0].talks[0].body_html
     assert ("<figcaption>" in body) is caption
 
 
 def test_images_side_by_side_become_figures(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
-    notes.write_text('## DAY 1\n\n### 발표\n\n<img src="https://e.com/a.png" alt=가><img '
-                     'src="https://e.com/b.png" alt=나>\n\n---\n', encoding="utf-8")
+    notes.write_text(
+        '## DAY 1\n\n### 발표\n\n<img src="https://e.com/a.png" alt=가><img '
+        'src="https://e.com/b.png" alt=나>\n\n---\n',
+        encoding="utf-8",
+    )
     body = read_report(notes).chapters[0].talks[0].body_html
     assert body.count('<figure class="remote-image">') == 2
     assert "<hr" not in body  # a closing rule: the talks are separated by the layout

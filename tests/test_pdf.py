@@ -21,11 +21,11 @@ from pypdf.generic import DictionaryObject, IndirectObject
 
 from pipeline import fonts
 from pipeline.config import FontRoles, Settings
+from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
 from pipeline.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
 from pipeline.parse import read_report
-from pipeline.dates import korean_dates
 from pipeline.pdf import build_stamp, locked_fetcher, render_pdf_html, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent

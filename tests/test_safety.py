@@ -56,7 +56,10 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("a file where the folder should be", encoding="utf-8")
     with pytest.raises(ContentError) as error:
         write_text_atomically(blocker / "report.html", "x")
-    assert str(error.value) == f"{blocker}: is a file, not a folder\n  hint: choose another --out folder"
+    assert (
+        str(error.value)
+        == f"{blocker}: is a file, not a folder\n  hint: choose another --out folder"
+    )
     readonly = Path("/proc/version")  # a read-only file system even for root
     with pytest.raises(ContentError) as error:
         write_text_atomically(readonly / "x" / "report.html", "x")
@@ -65,14 +68,31 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    subprocess.run([*INVOKE, "epub", "--notes", str(SAMPLE), "--out", str(out)], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*INVOKE, "epub", "--notes", str(SAMPLE), "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     before = (out / "deview-2023.epub").read_bytes()
     for delay in (0.6, 1.2, 1.8):  # kill it at different moments of the PDF build
-        process = subprocess.Popen([*INVOKE, "build", "--notes", str(SAMPLE), "--out", str(out),
-                                    "--force", "--variant", "plain"], cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [
+                *INVOKE,
+                "build",
+                "--notes",
+                str(SAMPLE),
+                "--out",
+                str(out),
+                "--force",
+                "--variant",
+                "plain",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()

@@ -24,8 +24,10 @@ from pipeline.starter import start_notes
 from tests.conftest import ROOT
 
 INVOKE = [sys.executable, "-m", "invoke"]
-NOTES = "---\ntitle: {title}\ndate: 2024-05-01\n---\n\n## DAY 1\n\n### 발표 하나 (홍길동 | 회사)\n\n" \
-        "> 초록.\n\n본문 {body}.\n"
+NOTES = (
+    "---\ntitle: {title}\ndate: 2024-05-01\n---\n\n## DAY 1\n\n### 발표 하나 (홍길동 | 회사)\n\n"
+    "> 초록.\n\n본문 {body}.\n"
+)
 
 
 def write_notes(path: Path, title: str = "워크플로", body: str = "처음") -> Path:
@@ -41,8 +43,11 @@ def test_new_starts_notes_the_pipeline_understands(tmp_path: Path) -> None:
     assert path == tmp_path / "content" / "pycon-2024.md"
     report = read_report(path)
     assert report.meta.title == "PYCON 2024" and report.meta.dates == (dt.date(2024, 8, 10),)
-    assert [(c.label, len(c.talks)) for c in report.chapters] == [("DAY 1", 2), ("DAY 2", 1),
-                                                                  ("후기", 0)]
+    assert [(c.label, len(c.talks)) for c in report.chapters] == [
+        ("DAY 1", 2),
+        ("DAY 2", 1),
+        ("후기", 0),
+    ]
     first = report.chapters[0].talks[0]
     assert first.speaker == "홍길동 · 소속 회사" and first.abstract_html
     with pytest.raises(ContentError, match="already exists"):
@@ -58,12 +63,22 @@ def test_share_packs_files_checksums_and_summary(tmp_path: Path) -> None:
     pdf.parent.mkdir()
     pdf.write_bytes(b"%PDF-1.7 fake for the packing test")
     epub.write_bytes(b"PK fake epub")
-    folder = share_report(report, [pdf, epub], 9, tmp_path / "dist" / "share",
-                          dt.date(2024, 5, 2), to=tmp_path / "team")
+    folder = share_report(
+        report,
+        [pdf, epub],
+        9,
+        tmp_path / "dist" / "share",
+        dt.date(2024, 5, 2),
+        to=tmp_path / "team",
+    )
     assert folder == tmp_path / "dist" / "share" / "team-report-2024-05-02"
     for where in (folder, tmp_path / "team" / folder.name):
         assert sorted(p.name for p in where.iterdir()) == [
-            "SHA256SUMS", "SUMMARY.md", "team-report.epub", "team-report.pdf"]
+            "SHA256SUMS",
+            "SUMMARY.md",
+            "team-report.epub",
+            "team-report.pdf",
+        ]
         for line in (where / "SHA256SUMS").read_text().splitlines():
             digest, name = line.split("  ")
             assert hashlib.sha256((where / name).read_bytes()).hexdigest() == digest
@@ -72,13 +87,16 @@ def test_share_packs_files_checksums_and_summary(tmp_path: Path) -> None:
     assert summary.startswith("# 워크플로\n2024-05-01\n\n**DAY 1**\n- 발표 하나 — 홍길동 · 회사\n")
     assert "- `team-report.pdf` (0 KB, 9쪽)" in summary
     # sharing again replaces the folder whole
-    assert share_report(report, [pdf, epub], 9, tmp_path / "dist" / "share",
-                        dt.date(2024, 5, 2)) == folder
+    assert (
+        share_report(report, [pdf, epub], 9, tmp_path / "dist" / "share", dt.date(2024, 5, 2))
+        == folder
+    )
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_many_reports_build_in_parallel_and_one_error_does_not_stop_the_others(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     content = tmp_path / "content"
     for number in range(3):
         write_notes(content / f"report-{number}.md", title=f"보고서 {number}")
@@ -108,8 +126,22 @@ def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> 
     out = tmp_path / "out"
     port = 18000 + os.getpid() % 1000
     process = subprocess.Popen(
-        [*INVOKE, "watch", "--notes", str(notes), "--out", str(out), "--serve", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            *INVOKE,
+            "watch",
+            "--notes",
+            str(notes),
+            "--out",
+            str(out),
+            "--serve",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         html = out / "live.html"
         wait_for(lambda: html.exists() and "본문 처음" in html.read_text(encoding="utf-8"))
@@ -118,8 +150,12 @@ def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> 
         builds = urllib.request.urlopen(f"http://127.0.0.1:{port}/__build", timeout=5).read()
         write_notes(notes, body="고침")
         wait_for(lambda: "본문 고침" in html.read_text(encoding="utf-8"))
-        wait_for(lambda: urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/__build", timeout=5).read() != builds)
+        wait_for(
+            lambda: (
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/__build", timeout=5).read()
+                != builds
+            )
+        )
         # an error is shown and the watch goes on
         notes.write_text("---\ntitle: [깨짐\n---\n", encoding="utf-8")
         time.sleep(2)
