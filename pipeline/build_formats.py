@@ -38,7 +38,7 @@ def count_pages(path: Path) -> int:
 def font_files(settings: Settings) -> list[Path]:
     """Every font file the build may use: the user's fonts/ and each role's faces."""
     files = list(project_font_files(settings.fonts_dir))
-    for family in vars(settings.fonts).values():
+    for family in settings.fonts.families().values():
         for bold in (False, True):
             face = find_face(family, settings.fonts_dir, bold=bold)
             if face is not None:

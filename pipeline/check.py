@@ -106,7 +106,7 @@ def unembedded_fonts(reader: Any) -> list[str]:
 def missing_glyphs(report: Report, settings: Settings) -> list[str]:
     faces = [
         face
-        for family in vars(settings.fonts).values()
+        for family in settings.fonts.families().values()
         if (face := find_face(family, settings.fonts_dir)) is not None
     ]
     missing = uncovered(faces, report_text(report))

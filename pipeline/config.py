@@ -32,6 +32,16 @@ class FontRoles:
     heading: str = "Noto Sans CJK KR"
     code: str = "Noto Sans Mono CJK KR"
     emoji: str = "Noto Color Emoji"
+    # where they were set, for error messages: invoke.yaml, or a report's front matter
+    origin: str = "invoke.yaml"
+    origin_line: int = 0
+
+    def families(self) -> dict[str, str]:
+        """Role -> family name."""
+        return {role: getattr(self, role) for role in FONT_ROLES}
+
+
+FONT_ROLES = ("body", "heading", "code", "emoji")
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,8 @@ class Settings:
 
 
 # key -> (check, what it must be); the report-level keys may also be set in front matter
+CHOICES = {"paper": PAPER_SIZES, "pdf_variant": PDF_VARIANTS, "remote_images": REMOTE_IMAGES}
 REPORT_KEYS = ("paper", "fonts", "accent", "author", "pdf_variant")
-FONT_ROLES = tuple(f.name for f in dataclasses.fields(FontRoles))
 
 
 def checked(
@@ -110,21 +120,11 @@ def checked(
                 changes[key] = Path(value)
             else:
                 problem(key, f'"{key}" must be a folder path')
-        elif key == "paper":
-            if value in PAPER_SIZES:
+        elif key in CHOICES:
+            if value in CHOICES[key]:
                 changes[key] = value
             else:
-                problem(key, f'paper "{value}" is not one of {", ".join(PAPER_SIZES)}')
-        elif key == "pdf_variant":
-            if value in PDF_VARIANTS:
-                changes[key] = value
-            else:
-                problem(key, f'pdf_variant "{value}" is not one of {", ".join(PDF_VARIANTS)}')
-        elif key == "remote_images":
-            if value in REMOTE_IMAGES:
-                changes[key] = value
-            else:
-                problem(key, f'remote_images "{value}" is not one of {", ".join(REMOTE_IMAGES)}')
+                problem(key, f'{key} "{value}" is not one of {", ".join(CHOICES[key])}')
         elif key == "allow_private_addresses":
             if isinstance(value, bool):
                 changes[key] = value
@@ -150,7 +150,11 @@ def checked(
                     )
                 )
             if not unknown:
-                changes[key] = FontRoles(**{role: str(name) for role, name in value.items()})
+                changes[key] = FontRoles(
+                    **{role: str(name) for role, name in value.items()},
+                    origin=str(path),
+                    origin_line=lines.get(key, 0),
+                )
     if problems:
         problems.sort()
         first_line, first = problems[0]

@@ -13,7 +13,13 @@ from pipeline.cover import CoverFonts, CoverText, draw_cover
 from pipeline.dates import korean_dates
 from pipeline.ebook import Ebook
 from pipeline.errors import ContentError
-from pipeline.fonts import INSTALL_HINT, FontFace, find_face, font_media_type, subset_font
+from pipeline.fonts import (
+    FontFace,
+    find_face,
+    font_media_type,
+    require_face,
+    subset_font,
+)
 from pipeline.model import Report
 from pipeline.render import environment
 
@@ -74,13 +80,7 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
 
 
 def face(settings: Settings, role: str, *, bold: bool = False) -> FontFace:
-    family = getattr(settings.fonts, role)
-    found = find_face(family, settings.fonts_dir, bold=bold)
-    if found is None:
-        raise ContentError(
-            "invoke.yaml", None, f'font "{family}" ({role} font) is not installed', INSTALL_HINT
-        )
-    return found
+    return require_face(settings.fonts, role, settings.fonts_dir, bold=bold)
 
 
 def embed_fonts(text: dict[str, str], settings: Settings) -> list[EmbeddedFont]:

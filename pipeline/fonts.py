@@ -61,22 +61,32 @@ def find_face(family: str, fonts_dir: Path, *, bold: bool = False) -> FontFace |
     return _fc_match(family, bold)
 
 
+def require_face(roles: FontRoles, role: str, fonts_dir: Path, *, bold: bool = False) -> FontFace:
+    """A role's face; ContentError, naming where the font was set, when it is not installed."""
+    family = getattr(roles, role)
+    face = find_face(family, fonts_dir, bold=bold)
+    if face is None:
+        raise ContentError(
+            roles.origin,
+            roles.origin_line,
+            f'font "{family}" ({role} font) is not installed',
+            INSTALL_HINT,
+        )
+    return face
+
+
 def resolve_fonts(roles: FontRoles, fonts_dir: Path) -> dict[str, FontFace]:
     """Each role's regular face; ContentError when a font is missing or cannot set Hangul."""
     faces: dict[str, FontFace] = {}
-    for role, family in vars(roles).items():
-        face = find_face(family, fonts_dir)
-        if face is None:
-            raise ContentError(
-                "invoke.yaml", None, f'font "{family}" ({role} font) is not installed', INSTALL_HINT
-            )
+    for role, family in roles.families().items():
+        face = require_face(roles, role, fonts_dir)
         sample = EMOJI_SAMPLE if role == "emoji" else HANGUL_SAMPLE
         missing = _missing(face, sample)
         if missing:
             what = "emoji" if role == "emoji" else "Hangul"
             raise ContentError(
-                "invoke.yaml",
-                None,
+                roles.origin,
+                roles.origin_line,
                 f'font "{family}" ({role} font, {face.path.name}) has no {what} '
                 f"({''.join(missing)})",
                 "choose a font with Korean glyphs, e.g. Noto Serif CJK KR (Debian fonts-noto-cjk)"

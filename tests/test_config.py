@@ -27,7 +27,8 @@ def test_reads_the_report_section(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.paper == "A5"
     assert settings.out == Path("build/")
-    assert settings.fonts == FontRoles(body="Nanum Myeongjo")
+    assert settings.fonts.families() == {**FontRoles().families(), "body": "Nanum Myeongjo"}
+    assert (settings.fonts.origin, settings.fonts.origin_line) == (str(path), 6)
     assert settings.accent == "#aa3300"
     assert settings.remote_images == "fetch"
 
@@ -79,3 +80,16 @@ def test_bad_front_matter_setting_names_its_line(tmp_path: Path) -> None:
         "  hint: fix or remove these settings (see the README's "
         "Configuration)"
     )
+
+
+def test_a_missing_font_names_where_it_was_set(tmp_path: Path) -> None:
+    from pipeline.fonts import resolve_fonts
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("---\ntitle: 글꼴\nfonts:\n  body: Nope Font\n---\n\n## DAY 1\n",
+                     encoding="utf-8")
+    settings = Settings().override(read_report(notes).settings)
+    with pytest.raises(ContentError) as error:
+        resolve_fonts(settings.fonts, settings.fonts_dir)
+    assert str(error.value).startswith(
+        f'{notes}:3: font "Nope Font" (body font) is not installed\n  hint: install it')
