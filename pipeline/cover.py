@@ -1,4 +1,5 @@
-"""The ebook's cover: a 1600x2560 PNG with the title, subtitle and dates in the report's fonts.
+"""The ebook's cover: a 1600x2560 PNG in the print cover's design (an accent band with the
+title at its foot, the days as chips, dates and people at the bottom), in the report's fonts.
 
 Korean lines break at spaces only (KLREQ: never inside a word); a word wider than the whole
 line is the one exception. Characters the heading face lacks (emoji) are drawn from the emoji
@@ -21,6 +22,9 @@ SIZE = (1600, 2560)
 MARGIN = 150
 TEXT = (255, 255, 255)
 SOFT = (222, 232, 245)
+INK = (40, 46, 56)
+MUTED = (107, 115, 128)
+BAND = 1500  # the accent band's height, at least
 EMOJI_PIXELS = 109  # Noto Color Emoji is a bitmap font with this one size
 
 
@@ -30,6 +34,7 @@ class CoverText:
     subtitle: str
     dates: str
     byline: str
+    chips: tuple[str, ...] = ()  # "DAY 1 · 4개 세션"
 
 
 @dataclass(frozen=True)
@@ -41,24 +46,61 @@ class CoverFonts:
 
 def draw_cover(text: CoverText, fonts: CoverFonts, accent: str) -> bytes:
     """The cover as PNG bytes; the same text and fonts give the same bytes."""
-    image = Image.new("RGB", SIZE, accent)
+    image = Image.new("RGB", SIZE, (255, 255, 255))
     draw = ImageDraw.Draw(image)
     width = SIZE[0] - 2 * MARGIN
-    draw.rectangle((MARGIN, 520, MARGIN + 180, 540), fill=TEXT)
-    y = 640
     title_size = 150 if len(text.title) <= 16 else 120
-    y = draw_block(image, draw, text.title, fonts.title, fonts.emoji, title_size, y, width, TEXT)
-    if text.subtitle:
-        y = draw_block(image, draw, text.subtitle, fonts.text, fonts.emoji, 72, y + 70, width, SOFT)
-    bottom = SIZE[1] - 260
-    if text.byline:
-        draw_block(image, draw, text.byline, fonts.text, fonts.emoji, 56, bottom, width, SOFT)
-        bottom -= 110
+    # lay the title block out on a scratch image first: the band grows to hold it
+    scratch = Image.new("RGB", SIZE)
+    height = title_block(scratch, ImageDraw.Draw(scratch), text, fonts, title_size, 0, width)
+    band = max(BAND, 1000 + height + 160)
+    draw.rectangle((0, 0, SIZE[0], band), fill=accent)
+    kicker = load_font(fonts.text.path, fonts.text.index, 40)
+    draw.text((MARGIN, 170), "C O N F E R E N C E   R E P O R T", font=kicker, fill=SOFT)
+    draw.rectangle((MARGIN, 940, SIZE[0] - MARGIN, 944), fill=TEXT)
+    title_block(image, draw, text, fonts, title_size, band - 160 - height, width)
+    draw_chips(draw, text.chips, fonts.title, accent, band + 140)
+    bottom = SIZE[1] - 200
+    draw.rectangle((MARGIN, bottom - 190, SIZE[0] - MARGIN, bottom - 188), fill=(213, 217, 223))
     if text.dates:
-        draw_block(image, draw, text.dates, fonts.text, fonts.emoji, 64, bottom, width, TEXT)
+        draw_block(image, draw, text.dates, fonts.text, fonts.emoji, 58, bottom - 150, width, INK)
+    if text.byline:
+        draw_block(image, draw, text.byline, fonts.text, fonts.emoji, 46, bottom - 60, width, MUTED)
     out = io.BytesIO()
     image.save(out, format="PNG")  # optimize=True doubles the time for 1% of the size
     return out.getvalue()
+
+
+def title_block(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    text: CoverText,
+    fonts: CoverFonts,
+    title_size: int,
+    y: int,
+    width: int,
+) -> int:
+    """The title and subtitle from ``y``; returns the block's height."""
+    top = y
+    y = draw_block(image, draw, text.title, fonts.title, fonts.emoji, title_size, y, width, TEXT)
+    if text.subtitle:
+        y = draw_block(image, draw, text.subtitle, fonts.text, fonts.emoji, 64, y + 40, width, SOFT)
+    return y - top
+
+
+def draw_chips(
+    draw: ImageDraw.ImageDraw, chips: tuple[str, ...], face: FontFace, accent: str, y: int
+) -> None:
+    """The days as outlined chips, in rows."""
+    font = load_font(face.path, face.index, 44)
+    x = MARGIN
+    for chip in chips:
+        chip_width = round(font.getlength(chip)) + 72
+        if x + chip_width > SIZE[0] - MARGIN and x > MARGIN:
+            x, y = MARGIN, y + 120
+        draw.rounded_rectangle((x, y, x + chip_width, y + 92), radius=18, outline=accent, width=4)
+        draw.text((x + 36, y + 18), chip, font=font, fill=accent)
+        x += chip_width + 28
 
 
 def draw_block(

@@ -73,6 +73,10 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
         report.meta.subtitle,
         korean_dates(report.meta.dates),
         " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part),
+        tuple(
+            f"{c.label} · {len(c.talks)}개 세션" if c.talks else c.label
+            for c in report.chapters[:8]
+        ),
     )
     emoji = find_face(settings.fonts.emoji, settings.fonts_dir)
     fonts = CoverFonts(face(settings, "heading", bold=True), face(settings, "heading"), emoji)

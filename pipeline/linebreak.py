@@ -23,6 +23,7 @@ HANGUL = re.compile(
 )
 WORD = re.compile("[^\\s\u200b]+")
 LATIN = re.compile("[A-Za-z0-9]")
+ARROW = re.compile("-(?=>)")
 BLOCKS = frozenset(
     "address article aside blockquote body br caption dd details div dl dt figcaption figure "
     "footer h1 h2 h3 h4 h5 h6 header hr img li nav ol p pre section summary table tbody td tfoot "
@@ -59,6 +60,8 @@ def join_hangul_words(root: HtmlElement) -> None:
                     for p in range(word.start() + 1, word.end())
                     if not (LATIN.match(joined[p - 1]) and LATIN.match(joined[p]))
                 )
+        # an arrow written as "->" must not break after its hyphen
+        marks.update(match.end() for match in ARROW.finditer(joined))
         if not marks:
             continue
         start = 0

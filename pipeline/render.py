@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.model import Report
 
 STYLES_DIR = PROJECT_ROOT / "styles"
+SELF_NUMBERED = re.compile(r"^\d+([-.]\d+)*[.)]?\s")
 
 
 @cache
@@ -25,7 +27,7 @@ def environment(styles_dir: Path = STYLES_DIR) -> Environment:
     not), and a template typo fails the build."""
     cache_dir = PROJECT_ROOT / ".cache" / "templates"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(styles_dir),
         bytecode_cache=FileSystemBytecodeCache(str(cache_dir)),  # compiling costs ~60 ms a run
         autoescape=select_autoescape(("html.j2", "xhtml.j2", "ncx.j2"), default=False),
@@ -34,6 +36,13 @@ def environment(styles_dir: Path = STYLES_DIR) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.tests["self_numbered"] = is_self_numbered
+    return env
+
+
+def is_self_numbered(title: str) -> bool:
+    """`1-1. React Native...`, `3) 발표`: the title brings its own number, so we add none."""
+    return bool(SELF_NUMBERED.match(title))
 
 
 def render_preview(report: Report, settings: Settings) -> str:
