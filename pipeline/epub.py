@@ -192,7 +192,8 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
 
 def accessibility(report: Report, ebook: Ebook) -> list[tuple[str, str]]:
     """Schema.org accessibility metadata that is true of this book (EPUB Accessibility 1.1)."""
-    every_alt = all(image.alt.strip() for image in ebook.images.values())
+    # every image of the notes counts: embedded ones and remote ones shown as links
+    every_alt = all(image.alt.strip() for image in (*ebook.images.values(), *report.images))
     remote = any(image.is_remote for image in report.images)
     # The cover is an image: the book always has visual content besides its text.
     items = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
