@@ -47,19 +47,11 @@ class EmbeddedFont:
 
 def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
     """The front matter's cover image, or a generated one: (href in the book, bytes)."""
-    cover = report.meta.cover
+    cover = report.meta.cover  # checked when the notes were read (metadata.read_cover)
     if cover is not None:
-        path = cover if cover.is_absolute() else report.content_root / cover
-        suffix = path.suffix.lower().replace(".jpeg", ".jpg")
-        if suffix not in (".png", ".jpg"):
-            raise ContentError(
-                report.source.path,
-                report.source.line,
-                f'cover "{cover}" is not a PNG or JPEG image',
-                "convert it to .png or .jpg",
-            )
+        suffix = cover.suffix.lower().replace(".jpeg", ".jpg")
         try:
-            return f"images/cover{suffix}", path.read_bytes()
+            return f"images/cover{suffix}", cover.read_bytes()
         except OSError as err:
             raise ContentError(
                 report.source.path,
