@@ -125,7 +125,9 @@ def write_formats(
         report_settings = settings.override(report.settings)
         report = apply_settings(report, report_settings)
         if worker is not None:
-            worker.start_job(report, report_settings, out_dir)
+            from pipeline.pdf import prepare_pdf
+
+            worker.start_job(report, report_settings, out_dir, prepare_pdf(report, report_settings))
         results = {
             f: write_format(f, report, report_settings, out_dir)
             for f in formats
@@ -151,8 +153,8 @@ class PdfWorker:
         self.process = context.Process(target=pdf_worker, args=(child,), daemon=True)
         self.process.start()
 
-    def start_job(self, report: object, settings: Settings, out_dir: Path) -> None:
-        self.connection.send((report, settings, out_dir))
+    def start_job(self, report: object, settings: Settings, out_dir: Path, job: object) -> None:
+        self.connection.send((report, settings, out_dir, job))
 
     def result(self) -> Output:
         try:
@@ -179,14 +181,15 @@ class PdfWorker:
 def pdf_worker(connection: Connection) -> None:
     import weasyprint  # noqa: F401  the import is the work done in advance
 
-    from pipeline.build_formats import write_format
+    from pipeline.pdf import write_pdf_pages
 
-    job = connection.recv()
-    if job is None:
+    work = connection.recv()
+    if work is None:
         return
-    report, settings, out_dir = job
+    report, settings, out_dir, job = work
     try:
-        connection.send(("ok", write_format("pdf", report, settings, out_dir)))
+        path, pages = write_pdf_pages(report, settings, out_dir, job)
+        connection.send(("ok", Output(path, pages=pages)))
     except ContentError as err:
         connection.send(("error", err))
     except Exception:  # a bug: its traceback goes to the parent, which raises it

@@ -22,8 +22,8 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
     if output_format == "pdf":
         from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed
 
-        path = pdf.write_pdf(report, settings, out_dir)
-        return Output(path, pages=count_pages(path))
+        path, pages = pdf.write_pdf_pages(report, settings, out_dir)
+        return Output(path, pages=pages)
     from pipeline import epub
 
     return Output(epub.write_epub(report, settings, out_dir))

@@ -6,6 +6,8 @@ import datetime as dt
 import logging
 import os
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -17,7 +19,7 @@ from pipeline.errors import ContentError
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.print_fonts import font_configuration, print_families
+from pipeline.print_fonts import cut_fonts, font_configuration, print_families
 from pipeline.print_html import adapt_document
 from pipeline.render import environment
 
@@ -32,17 +34,44 @@ STYLESHEET = "print.css"
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
 
 
-def write_pdf(report: Report, settings: Settings, out_dir: Path) -> Path:
+@dataclass(frozen=True)
+class PrintJob:
+    """What WeasyPrint is given: the print HTML and the cut fonts (in their own folder)."""
+
+    html: str
+    fonts: tuple[Path, ...]
+    folder: Path
+
+
+def prepare_pdf(report: Report, settings: Settings) -> PrintJob:
+    """Everything before WeasyPrint: checks, the print HTML, the font cuts. `invoke build`
+    does this while a second process imports WeasyPrint (half a second)."""
+    check_size(report)
+    check_harfbuzz_subset()
+    html = render_pdf_html(report, settings)
+    css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
+    folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
+    return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
+
+
+def write_pdf(
+    report: Report, settings: Settings, out_dir: Path, job: PrintJob | None = None
+) -> Path:
     """Write ``out_dir/<report.name>.pdf`` (through a temporary file) and return its path."""
-    document = render_pdf(report, settings)
+    return write_pdf_pages(report, settings, out_dir, job)[0]
+
+
+def write_pdf_pages(
+    report: Report, settings: Settings, out_dir: Path, job: PrintJob | None = None
+) -> tuple[Path, int]:
+    """``write_pdf``, also saying how many pages were written."""
+    document = render_pdf(report, settings, job)
     variant = VARIANTS[settings.pdf_variant]
 
     def write(path: Path) -> None:
         document.write_pdf(str(path), pdf_variant=variant)
 
-    target = write_atomically(out_dir / f"{report.name}.pdf", write)
-    log.info("wrote %s (%d pages)", target, len(document.pages))
-    return target
+    return write_atomically(out_dir / f"{report.name}.pdf", write), len(document.pages)
 
 
 # WeasyPrint lays a whole document out in memory, and its time grows faster than the text:
@@ -67,21 +96,18 @@ def check_size(report: Report) -> None:
         )
 
 
-def render_pdf(report: Report, settings: Settings) -> Document:
+def render_pdf(report: Report, settings: Settings, job: PrintJob | None = None) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    check_size(report)
-    check_harfbuzz_subset()
-    html = render_pdf_html(report, settings)
-    from weasyprint import HTML  # a 0.8 s import: only when we render
+    job = job or prepare_pdf(report, settings)
+    from weasyprint import HTML  # a 0.6 s import: only when we render
 
-    css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
     document = HTML(
-        string=html,
+        string=job.html,
         base_url=_content_root(report).as_uri() + "/",
         url_fetcher=locked_fetcher(report, settings),
     )
     return document.render(
-        font_config=font_configuration(settings, html, css),
+        font_config=font_configuration(job.fonts, job.folder),
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
 

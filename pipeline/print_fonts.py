@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,14 +54,10 @@ def print_families(settings: Settings) -> PrintFonts:
     return PrintFonts(*(f"{family} {SUFFIX}" for family in (roles.body, roles.heading, roles.code)))
 
 
-def font_configuration(settings: Settings, text: str, css: str) -> FontConfiguration:
-    """WeasyPrint's fontconfig set-up with each role's faces cut to ``text`` and ``css``."""
-    from weasyprint.text.fonts import FontConfiguration
-
+def cut_fonts(settings: Settings, text: str, css: str, folder: Path) -> tuple[Path, ...]:
+    """Each role's faces cut to ``text`` and ``css`` in ``folder``, and the user's own fonts.
+    Pure Python and HarfBuzz: it runs while another process still imports WeasyPrint."""
     faces = resolve_fonts(settings.fonts, settings.fonts_dir)
-    config = FontConfiguration()
-    folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
-    weakref.finalize(config, shutil.rmtree, folder, True)
     characters = "".join(sorted(set(text) | set(css) | set(GENERATED)))
     files = []
     for role, weight in _faces_needed(text):
@@ -76,7 +71,16 @@ def font_configuration(settings: Settings, text: str, css: str) -> FontConfigura
             continue  # no bold face: WeasyPrint emboldens the regular one
         files.append(_write_cut(face, characters, folder / f"{role}-{weight}.otf"))
     files += project_font_files(settings.fonts_dir)  # a user's own fonts, by their own names
-    _register(config, tuple(files))
+    return tuple(files)
+
+
+def font_configuration(files: tuple[Path, ...], folder: Path) -> FontConfiguration:
+    """WeasyPrint's fontconfig set-up with ``files`` added; ``folder`` goes with it."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = FontConfiguration()
+    weakref.finalize(config, shutil.rmtree, folder, True)
+    _register(config, files)
     return config
 
 
