@@ -96,25 +96,32 @@ def build_report(
         if force or not cache.is_fresh(output_path(notes, out_dir, f), notes, settings, f)
     ]
     try:
-        written = write_formats(notes, out_dir, tuple(stale), settings, parallel) if stale else {}
+        written, failure = (
+            write_formats(notes, out_dir, tuple(stale), settings, parallel) if stale else ({}, None)
+        )
     except ContentError as err:
         return Outcome(notes, error=err, seconds=time.monotonic() - started)
     except Exception:  # a bug: report it for this report and go on with the others
         return Outcome(notes, seconds=time.monotonic() - started, crash=traceback.format_exc())
     outputs = tuple(
-        written.get(f) or Output(output_path(notes, out_dir, f), skipped=True) for f in formats
+        written.get(f) or Output(output_path(notes, out_dir, f), skipped=f not in stale)
+        for f in formats
+        if f in written or f not in stale
     )
-    return Outcome(notes, outputs, seconds=time.monotonic() - started)
+    return Outcome(notes, outputs, error=failure, seconds=time.monotonic() - started)
 
 
 def write_formats(
     notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings, parallel: bool
-) -> dict[str, Output]:
+) -> tuple[dict[str, Output], ContentError | None]:
     """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
-    second process that imports WeasyPrint (half a second) while this one parses."""
+    second process that imports WeasyPrint (half a second) while this one parses. A format
+    that fails (notes too large for a PDF) does not stop the others: its error comes back."""
     worker = (
         PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 else None
     )
+    results: dict[str, Output] = {}
+    failure: ContentError | None = None
     try:
         from pipeline.build_formats import font_files, write_format  # the heavy imports
         from pipeline.parse import apply_settings, read_report
@@ -124,24 +131,38 @@ def write_formats(
         inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
         report_settings = settings.override(report.settings)
         report = apply_settings(report, report_settings)
+        pending = list(formats)
         if worker is not None:
             from pipeline.pdf import prepare_pdf
 
-            worker.start_job(report, report_settings, out_dir, prepare_pdf(report, report_settings))
-        results = {
-            f: write_format(f, report, report_settings, out_dir)
-            for f in formats
-            if not (worker is not None and f == "pdf")
-        }
+            pending.remove("pdf")
+            try:
+                worker.start_job(
+                    report, report_settings, out_dir, prepare_pdf(report, report_settings)
+                )
+            except ContentError as err:
+                failure = err
+                worker.close()
+                worker = None
+        for output_format in pending:
+            try:
+                results[output_format] = write_format(
+                    output_format, report, report_settings, out_dir
+                )
+            except ContentError as err:
+                failure = failure or err
         fonts = font_files(report_settings)
         if worker is not None:
-            results["pdf"] = worker.result()
+            try:
+                results["pdf"] = worker.result()
+            except ContentError as err:
+                failure = failure or err
     finally:
         if worker is not None:
             worker.close()
     for output_format, output in results.items():
         cache.record(output.path, notes, inputs, fonts, settings, output_format)
-    return {f: results[f] for f in formats}
+    return {f: results[f] for f in formats if f in results}, failure
 
 
 class PdfWorker:
@@ -170,6 +191,8 @@ class PdfWorker:
         return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        if self.connection.closed:
+            return
         if self.process.is_alive():
             self.connection.send(None)
             self.process.join(timeout=5)
@@ -197,9 +220,8 @@ def pdf_worker(connection: Connection) -> None:
 
 
 def describe_outcome(outcome: Outcome) -> str:
-    """One line a user reads per report: pages, size and time, or the error."""
-    if outcome.error:
-        return f"error: {outcome.error}"
+    """One line a user reads per report: pages, size and time; or the error (after what was
+    still written)."""
     if outcome.crash:
         return (
             f"error: {outcome.notes}: the build failed because of a bug in the pipeline; "
@@ -216,4 +238,6 @@ def describe_outcome(outcome: Outcome) -> str:
         line += f"wrote {', '.join(parts)} in {outcome.seconds:.1f} s"
     if unchanged:
         line += ("; " if parts else "") + f"unchanged: {', '.join(unchanged)} (--force rebuilds)"
+    if outcome.error:
+        return (line + "\n" if parts or unchanged else "") + f"error: {outcome.error}"
     return line
