@@ -201,7 +201,10 @@ def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
         if lexer
         else escape(token.content)
     )
-    return f'<div class="highlight"><pre><code{css}>{code}</code></pre></div>\n'
+    # One span per source line (Pygments closes its spans at each line end), so that print can
+    # indent the continuation of a wrapped line instead of starting it at column 0.
+    lines = "".join(f'<span class="line">{line}\n</span>' for line in code.split("\n")[:-1])
+    return f'<div class="highlight"><pre><code{css}>{lines}</code></pre></div>\n'
 
 
 def render_callout(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -405,7 +405,7 @@ def test_code_whitespace_and_inline_spacing_are_kept(features_epub: Path) -> Non
         "    return [r for r in 레코드 if r]  # 빈 값은 버린다\n",
         "들여 쓴 코드  두 칸 띄움\n",
     ]
-    assert day.find(".//x:pre/x:code/x:span[@class='k']", NS) is not None  # highlighted
+    assert day.find(".//x:pre/x:code/x:span[@class='line']/x:span[@class='k']", NS) is not None
     assert "<strong>굵게</strong><em>기울임</em> 사이" in raw
     assert "<br>" not in raw
 

@@ -159,7 +159,7 @@ def test_markdown_features() -> None:
     assert 'href="http://www.naver.com"' in body
     assert '<sup class="footnote-ref"><a href="#fn-1" id="ref-fn-1">1</a></sup>' in body
     assert '<li id="fn-2"><p>두 번째 각주.</p>' in body
-    assert '<code class="language-python"><span class="k">def</span>' in body
+    assert '<code class="language-python"><span class="line"><span class="k">def</span>' in body
     assert "탭으로 들여 쓴 코드" in body
     assert re.search(r"<li>탭 목록\s*<ul>\s*<li>안쪽 항목</li>", body)
     assert '<ol start="3">' in body
