@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 from pipeline.errors import ContentError
 from pipeline.model import Report
@@ -50,3 +51,11 @@ def build_time(report: Report) -> dt.datetime | None:
             ) from err
     dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
     return dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
+
+
+def cover_year(report: Report) -> str:
+    """The year the cover shows: the conference's, or one the title names (``DEVIEW 2023``)."""
+    if report.meta.dates:
+        return str(min(report.meta.dates).year)
+    found = re.search(r"\b(19|20)\d\d\b", report.meta.title)
+    return found.group(0) if found else ""

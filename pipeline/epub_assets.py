@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pipeline.config import Settings
 from pipeline.cover import CoverFonts, CoverText, draw_cover
-from pipeline.dates import korean_dates
+from pipeline.dates import cover_year, korean_dates
 from pipeline.ebook import Ebook
 from pipeline.errors import ContentError
 from pipeline.fonts import (
@@ -63,7 +63,7 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
     text = CoverText(
         report.meta.title,
         report.meta.subtitle,
-        korean_dates(report.meta.dates),
+        korean_dates(report.meta.dates) or cover_year(report),
         " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part),
         tuple(
             f"{c.label} · {len(c.talks)}개 세션" if c.talks else c.label

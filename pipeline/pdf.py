@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pipeline.config import Settings
-from pipeline.dates import build_time, korean_dates
+from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.errors import ContentError
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
@@ -161,14 +160,6 @@ def _cover_src(report: Report) -> str:
         log.warning('%s: cover image "%s" not found in the content folder', report.source, cover)
         return ""
     return path.as_uri()
-
-
-def cover_year(report: Report) -> str:
-    """The year the cover shows: the conference's, or one the title names (``DEVIEW 2023``)."""
-    if report.meta.dates:
-        return str(min(report.meta.dates).year)
-    found = re.search(r"\b(19|20)\d\d\b", report.meta.title)
-    return found.group(0) if found else ""
 
 
 def _content_root(report: Report) -> Path:
