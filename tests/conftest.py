@@ -28,7 +28,7 @@ def sample_report() -> Report:
 
 
 def make_png(path: Path, size: tuple[int, int] = (400, 200), colour: str = "navy") -> Path:
-    """Images are made by the tests, never committed as binaries."""
+    """A plain image made by the test (only the quirks fixture keeps a tiny committed one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, colour).save(path)
     return path
