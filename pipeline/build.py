@@ -7,7 +7,6 @@ several reports are built side by side. Outputs whose inputs have not changed ar
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import time
@@ -22,8 +21,6 @@ from pipeline import cache
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.notes import discover_reports, report_name
-
-log = logging.getLogger(__name__)
 
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
 

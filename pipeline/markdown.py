@@ -23,6 +23,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from pipeline import sanitize
+from pipeline.code import highlight_code
 
 CALLOUTS = {
     "tip": "TIP",
@@ -184,27 +185,9 @@ def render_footnote_ref(
 
 def render_code(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """Code keeps its language and is highlighted with Pygments CSS classes."""
-    from pygments import highlight  # only notes with code pay for Pygments
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0].lower() if token.info.strip() else ""
-    try:
-        lexer = get_lexer_by_name(language) if language else None
-    except ClassNotFound:
-        lexer = None
-    css = f' class="language-{escape(language)}"' if language else ""
-    code = (
-        str(highlight(token.content, lexer, HtmlFormatter(nowrap=True)))
-        if lexer
-        else escape(token.content)
-    )
-    # One span per source line (Pygments closes its spans at each line end), so that print can
-    # indent the continuation of a wrapped line instead of starting it at column 0.
-    lines = "".join(f'<span class="line">{line}\n</span>' for line in code.split("\n")[:-1])
-    return f'<div class="highlight"><pre><code{css}>{lines}</code></pre></div>\n'
+    return highlight_code(token.content, language)
 
 
 def render_callout(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

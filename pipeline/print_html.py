@@ -1,4 +1,4 @@
-"""Adapt the rendered print HTML for WeasyPrint: footnotes, links, code, lists, Korean breaks.
+"""Adapt the rendered print HTML for WeasyPrint: footnotes, links, lists, Korean breaks.
 
 The model holds format-neutral HTML; the print template wraps it into one document. This
 stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
@@ -6,7 +6,6 @@ stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN
 - markdown-it footnotes become ``<span class="footnote">`` (``float: footnote`` in the CSS);
 - external links get their URL as a footnote, so a printed page still says where it points;
 - ``<ol start>`` becomes ``counter-reset: list-item`` (WeasyPrint ignores ``start``);
-- code blocks are highlighted with Pygments;
 - Hangul words are kept whole across line breaks (``pipeline.linebreak``).
 """
 
@@ -33,7 +32,7 @@ LINK_SCHEMES = ("http", "https", "mailto")
 
 
 def adapt_document(html: str, report: Report) -> str:
-    """The print document with footnotes, links, lists and code adapted, and Hangul joined."""
+    """The print document with footnotes, links and lists adapted, and Hangul joined."""
     root = lxml.html.document_fromstring(html)
     ids = {str(i) for i in root.xpath("//@id")}
     for element in root.xpath("//a[@rel] | //link[@rel]"):
@@ -44,7 +43,6 @@ def adapt_document(html: str, report: Report) -> str:
         _link_footnotes(scope)
         _fix_internal_links(scope, ids, report.aliases)
         _number_lists(scope)
-        _highlight_code(scope)
         _show_remote_images(scope)
     body = root.find("body")
     if body is not None:
@@ -195,31 +193,3 @@ def _show_remote_images(scope: HtmlElement) -> None:
             link.remove(child)
         link.text = unquote(link.get("href", ""))
         link.set("class", (link.get("class", "") + " url").strip())
-
-
-def _highlight_code(scope: HtmlElement) -> None:
-    """``<pre><code class="language-x">`` -> Pygments spans (left alone if already highlighted)."""
-    blocks = [
-        code
-        for code in scope.xpath(".//pre/code[starts-with(@class, 'language-')]")
-        if not code.xpath("ancestor::div[contains(@class, 'highlight')]")
-    ]
-    if not blocks:
-        return  # the reading stage usually highlights already: skip importing Pygments
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    formatter = HtmlFormatter(cssclass="highlight")
-    for code in blocks:
-        pre = code.getparent()
-        language = code.get("class", "").split()[0].removeprefix("language-")
-        try:
-            lexer = get_lexer_by_name(language, stripnl=False)
-        except ClassNotFound:
-            continue
-        block = lxml.html.fragment_fromstring(highlight(code.text_content(), lexer, formatter))
-        block.set("data-language", language)
-        block.tail = pre.tail
-        pre.getparent().replace(pre, block)

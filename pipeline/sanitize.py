@@ -13,6 +13,8 @@ import lxml.html
 import nh3
 from lxml.html import HtmlElement
 
+from pipeline.code import highlight_code
+
 TAGS = {
     "a",
     "abbr",
@@ -194,6 +196,7 @@ def finish_fragment(
             else:
                 link.set("href", "#" + target)
     flatten_deep_nesting(root)
+    highlight_raw_code(root)
     make_figures(root)
     for image in list(root.iter("img")):
         rewrite_image(image)
@@ -226,6 +229,18 @@ def flatten_deep_nesting(root: HtmlElement) -> None:
         stack.extend((child, depth + 1) for child in element)
     for element in reversed(too_deep):  # innermost first
         element.drop_tag()
+
+
+def highlight_raw_code(root: HtmlElement) -> None:
+    """Raw `<pre><code class="language-x">` in the notes is highlighted like fenced code."""
+    for code in root.xpath('.//pre/code[starts-with(@class, "language-")]'):
+        pre = code.getparent()
+        if code.xpath('ancestor::div[contains(@class, "highlight")]') or len(code):
+            continue
+        language = code.get("class", "").split()[0].removeprefix("language-")
+        block = lxml.html.fragment_fromstring(highlight_code(code.text or "", language))
+        block.tail = pre.tail
+        pre.getparent().replace(pre, block)
 
 
 def make_figures(root: HtmlElement) -> None:

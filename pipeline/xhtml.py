@@ -1,4 +1,4 @@
-"""Model HTML fragments -> EPUB XHTML fragments: footnote pop-ups, highlighted code, images.
+"""Model HTML fragments -> EPUB XHTML fragments: footnote pop-ups, images.
 
 The model holds format-neutral HTML (see ``pipeline.model``). An EPUB content document must be
 well-formed XML in the XHTML namespace, so a fragment is parsed with lxml's HTML parser, adapted,
@@ -16,10 +16,6 @@ from collections.abc import Mapping
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +38,6 @@ def to_xhtml(html: str, images: Mapping[str, str]) -> str:
         return ""
     root = lxml.html.fragment_fromstring(NOT_XML.sub("", html), create_parent="div")
     adapt_footnotes(root)
-    adapt_code(root)
     adapt_images(root, images)
     adapt_attributes(root)
     wrapper = etree.Element(f"{{{XHTML_NS}}}div", nsmap=NSMAP)
@@ -114,28 +109,6 @@ def remove_keeping_tail(element: HtmlElement) -> None:
     else:
         parent.text = (parent.text or "").rstrip() + tail
     parent.remove(element)
-
-
-def adapt_code(root: HtmlElement) -> None:
-    """Highlight ``<pre><code class="language-x">`` with Pygments classes, unless already done."""
-    for code in root.xpath('.//pre/code[starts-with(@class, "language-")]'):
-        if code.xpath('ancestor::div[contains(@class, "highlight")]') or len(code):
-            continue
-        language = code.get("class", "").split()[0].removeprefix("language-")
-        try:
-            lexer = get_lexer_by_name(language)
-        except ClassNotFound:
-            continue
-        spans = highlight(code.text or "", lexer, HtmlFormatter(nowrap=True))
-        highlighted = lxml.html.fragment_fromstring(spans, create_parent="code")
-        code.text = highlighted.text
-        for span in highlighted:
-            code.append(span)
-        pre = code.getparent()
-        wrapper = lxml.html.Element("div", {"class": "highlight"})
-        pre.addprevious(wrapper)
-        wrapper.tail, pre.tail = pre.tail, None
-        wrapper.append(pre)
 
 
 def adapt_images(root: HtmlElement, images: Mapping[str, str]) -> None:
