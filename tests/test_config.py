@@ -86,10 +86,12 @@ def test_a_missing_font_names_where_it_was_set(tmp_path: Path) -> None:
     from pipeline.fonts import resolve_fonts
 
     notes = tmp_path / "notes.md"
-    notes.write_text("---\ntitle: 글꼴\nfonts:\n  body: Nope Font\n---\n\n## DAY 1\n",
-                     encoding="utf-8")
+    notes.write_text(
+        "---\ntitle: 글꼴\nfonts:\n  body: Nope Font\n---\n\n## DAY 1\n", encoding="utf-8"
+    )
     settings = Settings().override(read_report(notes).settings)
     with pytest.raises(ContentError) as error:
         resolve_fonts(settings.fonts, settings.fonts_dir)
     assert str(error.value).startswith(
-        f'{notes}:3: font "Nope Font" (body font) is not installed\n  hint: install it')
+        f'{notes}:3: font "Nope Font" (body font) is not installed\n  hint: install it'
+    )
