@@ -199,9 +199,9 @@ class PdfWorker:
 
 
 def pdf_worker(connection: Connection) -> None:
-    import weasyprint  # noqa: F401  the import is the work done in advance
+    from pipeline.pdf import import_weasyprint, write_pdf_pages
 
-    from pipeline.pdf import write_pdf_pages
+    import_weasyprint()  # the work done in advance
 
     work = connection.recv()
     if work is None:

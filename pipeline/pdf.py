@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import logging
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +101,8 @@ def check_size(report: Report) -> None:
 def render_pdf(report: Report, settings: Settings, job: PrintJob | None = None) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
     job = job or prepare_pdf(report, settings)
-    from weasyprint import HTML  # a 0.6 s import: only when we render
+    import_weasyprint()
+    from weasyprint import HTML
 
     document = HTML(
         string=job.html,
@@ -109,6 +113,30 @@ def render_pdf(report: Report, settings: Settings, job: PrintJob | None = None) 
         font_config=font_configuration(job.fonts, job.folder),
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
+
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint (0.4 s: done only when we render) without ctypes' library search.
+
+    WeasyPrint tries several names for each C library, the Linux soname among them; each
+    name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld,
+    54 processes and a quarter of a second on a machine with a compiler. The sonames load
+    directly, so the search is skipped, and used only if the libraries are not found without it.
+    """
+    import ctypes.util
+
+    if "weasyprint" in sys.modules:
+        return
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
+            import weasyprint  # noqa: F401
+    except OSError:
+        pass  # not found by soname (not Linux?): import again below, with the search
+    finally:
+        ctypes.util.find_library = search
+    import weasyprint  # noqa: F401, F811
 
 
 def render_pdf_html(report: Report, settings: Settings) -> str:

@@ -10,6 +10,8 @@ import functools
 import io
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -196,6 +198,23 @@ def test_missing_harfbuzz_subset_is_reported(
     with caplog.at_level(logging.WARNING):
         assert not fonts.check_harfbuzz_subset()
     assert "15x" in caplog.text and "libharfbuzz-subset0" in caplog.text
+
+
+def test_weasyprint_is_imported_without_a_library_search() -> None:
+    """Each missed library name would run ldconfig, gcc and ld: a quarter of a second."""
+    count_processes = (
+        "import sys\n"
+        "started = []\n"
+        "sys.addaudithook(lambda event, _: started.append(event) if event == 'subprocess.Popen'"
+        " else None)\n"
+        "from pipeline.pdf import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "print(len(started), 'weasyprint.text.ffi' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", count_processes], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.stdout.split() == ["0", "True"], result.stderr
 
 
 # ---------- metadata and reproducibility ----------
