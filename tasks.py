@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -27,6 +29,12 @@ logging.addLevelName(logging.WARNING, "warning")
 logging.addLevelName(logging.INFO, "info")
 for noisy in ("fontTools", "weasyprint"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
+# A build allocates millions of short-lived objects (imports, parse trees, layout boxes) that
+# reference counting frees: the cycle collector's default pace (every 700 allocations) costs
+# 7% of a PDF build, a pace of 50,000 almost nothing. Its last pass over every object at exit
+# (40 ms) is skipped: the memory goes back with the process. (Measured with `invoke bench`.)
+gc.set_threshold(50_000)
+atexit.register(gc.freeze)
 
 
 def settings_for(
