@@ -130,12 +130,12 @@ def write_formats(
         report = apply_settings(report, report_settings)
         pending = list(formats)
         if worker is not None:
-            from pipeline.pdf import prepare_pdf
+            from pipeline.print_html import prepare_print
 
             pending.remove("pdf")
             try:
                 worker.start_job(
-                    report, report_settings, out_dir, prepare_pdf(report, report_settings)
+                    report, report_settings, out_dir, prepare_print(report, report_settings)
                 )
             except ContentError as err:
                 failure = err

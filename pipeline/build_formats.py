@@ -21,8 +21,10 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
         return Output(path)
     if output_format == "pdf":
         from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed
+        from pipeline.print_html import prepare_print
 
-        path, pages = pdf.write_pdf_pages(report, settings, out_dir)
+        job = prepare_print(report, settings)
+        path, pages = pdf.write_pdf_pages(report, settings, out_dir, job)
         return Output(path, pages=pages)
     from pipeline import epub
 

@@ -1,14 +1,12 @@
-"""Report -> print HTML -> PDF through WeasyPrint, with a URL fetcher locked to our own files."""
+"""The print job (HTML and cut fonts, see ``print_html``) -> PDF through WeasyPrint, with a URL
+fetcher locked to our own files. This module is all the PDF process imports besides WeasyPrint:
+the templates and the HTML tree work stay in the process that prepares the job."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
-import logging
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,23 +14,15 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pipeline.config import Settings
-from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.errors import ContentError
-from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.print_fonts import cut_fonts, font_configuration, print_families
-from pipeline.print_html import adapt_document
-from pipeline.render import environment
+from pipeline.print_fonts import font_configuration
 
 if TYPE_CHECKING:
     from weasyprint import Document
     from weasyprint.urls import URLFetcher
 
-log = logging.getLogger(__name__)
-
-TEMPLATE = "print.html.j2"
-STYLESHEET = "print.css"
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
 
 
@@ -45,26 +35,13 @@ class PrintJob:
     folder: Path
 
 
-def prepare_pdf(report: Report, settings: Settings) -> PrintJob:
-    """Everything before WeasyPrint: checks, the print HTML, the font cuts. `invoke build`
-    does this while a second process imports WeasyPrint (half a second)."""
-    check_size(report)
-    check_harfbuzz_subset()
-    html = render_pdf_html(report, settings)
-    css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
-    folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
-    return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
-
-
-def write_pdf(
-    report: Report, settings: Settings, out_dir: Path, job: PrintJob | None = None
-) -> Path:
+def write_pdf(report: Report, settings: Settings, out_dir: Path, job: PrintJob) -> Path:
     """Write ``out_dir/<report.name>.pdf`` (through a temporary file) and return its path."""
     return write_pdf_pages(report, settings, out_dir, job)[0]
 
 
 def write_pdf_pages(
-    report: Report, settings: Settings, out_dir: Path, job: PrintJob | None = None
+    report: Report, settings: Settings, out_dir: Path, job: PrintJob
 ) -> tuple[Path, int]:
     """``write_pdf``, also saying how many pages were written."""
     document = render_pdf(report, settings, job)
@@ -98,15 +75,14 @@ def check_size(report: Report) -> None:
         )
 
 
-def render_pdf(report: Report, settings: Settings, job: PrintJob | None = None) -> Document:
+def render_pdf(report: Report, settings: Settings, job: PrintJob) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    job = job or prepare_pdf(report, settings)
     import_weasyprint()
     from weasyprint import HTML
 
     document = HTML(
         string=job.html,
-        base_url=_content_root(report).as_uri() + "/",
+        base_url=content_root(report).as_uri() + "/",
         url_fetcher=locked_fetcher(report, settings),
     )
     return document.render(
@@ -139,58 +115,7 @@ def import_weasyprint() -> None:
     import weasyprint  # noqa: F401, F811
 
 
-def render_pdf_html(report: Report, settings: Settings) -> str:
-    """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
-    resolve_fonts(settings.fonts, settings.fonts_dir)  # a missing font fails before any work
-    template = environment(settings.styles_dir).get_template(TEMPLATE)
-    html = template.render(
-        report=report,
-        settings=settings,
-        fonts=print_families(settings),
-        stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
-        stamp=build_stamp(report),
-        dates=korean_dates(report.meta.dates, weekdays=True),
-        year=cover_year(report),
-        cover_src=_cover_src(report),
-        chapter_dates={
-            c.id: korean_dates((c.date,), weekdays=True)
-            for c in report.chapters
-            if c.date and not _names_date(c.title, c.date)
-        },
-        authors=report.meta.authors,
-    )
-    return adapt_document(html, report)
-
-
-def _names_date(title: str, date: dt.date) -> bool:
-    """Whether a chapter title already says its date (``2024년 10월 26일``, ``2024-10-26``)."""
-    compact = title.replace(" ", "")
-    return date.isoformat() in title or f"{date.month}월{date.day}일" in compact
-
-
-def build_stamp(report: Report) -> str:
-    """The PDF's creation and modification date (see ``dates.build_time``)."""
-    moment = build_time(report)
-    if moment is None:
-        return ""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return moment.date().isoformat()
-
-
-def _cover_src(report: Report) -> str:
-    """The front matter's cover image as a URL the locked fetcher serves, or ``""``."""
-    cover = report.meta.cover
-    if cover is None:
-        return ""
-    path = cover.resolve()
-    if not path.is_file() or not path.is_relative_to(_content_root(report)):
-        log.warning('%s: cover image "%s" not found in the content folder', report.source, cover)
-        return ""
-    return path.as_uri()
-
-
-def _content_root(report: Report) -> Path:
+def content_root(report: Report) -> Path:
     """Local images' ``src`` is relative to the content root (see ``model.Image``)."""
     root = report.content_root
     return (root if root.is_absolute() else Path.cwd() / root).resolve()
@@ -198,7 +123,7 @@ def _content_root(report: Report) -> Path:
 
 def allowed_roots(report: Report, settings: Settings) -> tuple[Path, ...]:
     """The only folders WeasyPrint may read from: the notes' content root, styles/, fonts/."""
-    folders = (_content_root(report), settings.styles_dir, settings.fonts_dir)
+    folders = (content_root(report), settings.styles_dir, settings.fonts_dir)
     return tuple(folder.resolve() for folder in folders)
 
 

@@ -1,4 +1,7 @@
-"""Adapt the rendered print HTML for WeasyPrint: footnotes, links, lists, Korean breaks.
+"""The print document: the report through the print template, adapted for WeasyPrint.
+
+With the role fonts cut to its characters, it makes the ``PrintJob`` the PDF stage lays out.
+``invoke build`` prepares it while a second process imports WeasyPrint (see ``pipeline.build``).
 
 The model holds format-neutral HTML; the print template wraps it into one document. This
 stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
@@ -11,24 +14,97 @@ stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from copy import deepcopy
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
 
+from pipeline.config import Settings
+from pipeline.dates import build_time, cover_year, korean_dates
+from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.linebreak import BLOCKS, VERBATIM, join_hangul_words
 from pipeline.model import Report
+from pipeline.pdf import PrintJob, check_size, content_root
+from pipeline.print_fonts import cut_fonts, print_families
+from pipeline.render import environment
 
 log = logging.getLogger(__name__)
 
+TEMPLATE = "print.html.j2"
+STYLESHEET = "print.css"
 BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
 SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
 LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def prepare_print(report: Report, settings: Settings) -> PrintJob:
+    """Everything before WeasyPrint: checks, the print HTML, the font cuts."""
+    check_size(report)
+    check_harfbuzz_subset()
+    html = render_print_html(report, settings)
+    css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
+    folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
+    return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
+
+
+def render_print_html(report: Report, settings: Settings) -> str:
+    """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
+    resolve_fonts(settings.fonts, settings.fonts_dir)  # a missing font fails before any work
+    template = environment(settings.styles_dir).get_template(TEMPLATE)
+    html = template.render(
+        report=report,
+        settings=settings,
+        fonts=print_families(settings),
+        stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
+        stamp=build_stamp(report),
+        dates=korean_dates(report.meta.dates, weekdays=True),
+        year=cover_year(report),
+        cover_src=_cover_src(report),
+        chapter_dates={
+            c.id: korean_dates((c.date,), weekdays=True)
+            for c in report.chapters
+            if c.date and not _names_date(c.title, c.date)
+        },
+        authors=report.meta.authors,
+    )
+    return adapt_document(html, report)
+
+
+def _names_date(title: str, date: dt.date) -> bool:
+    """Whether a chapter title already says its date (``2024년 10월 26일``, ``2024-10-26``)."""
+    compact = title.replace(" ", "")
+    return date.isoformat() in title or f"{date.month}월{date.day}일" in compact
+
+
+def build_stamp(report: Report) -> str:
+    """The PDF's creation and modification date (see ``dates.build_time``)."""
+    moment = build_time(report)
+    if moment is None:
+        return ""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.date().isoformat()
+
+
+def _cover_src(report: Report) -> str:
+    """The front matter's cover image as a URL the locked fetcher serves, or ``""``."""
+    cover = report.meta.cover
+    if cover is None:
+        return ""
+    path = cover.resolve()
+    if not path.is_file() or not path.is_relative_to(content_root(report)):
+        log.warning('%s: cover image "%s" not found in the content folder', report.source, cover)
+        return ""
+    return path.as_uri()
 
 
 def adapt_document(html: str, report: Report) -> str:

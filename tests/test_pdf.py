@@ -28,7 +28,8 @@ from pipeline.errors import ContentError
 from pipeline.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
 from pipeline.parse import read_report
-from pipeline.pdf import build_stamp, locked_fetcher, render_pdf_html, write_pdf
+from pipeline.pdf import locked_fetcher, write_pdf
+from pipeline.print_html import build_stamp, prepare_print, render_print_html
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -42,7 +43,11 @@ MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
 
 
 def build(path: Path, out: Path, **settings: object) -> Path:
-    return write_pdf(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
+    return build_report(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
+
+
+def build_report(report: Report, settings: Settings, out: Path) -> Path:
+    return write_pdf(report, settings, out, prepare_print(report, settings))
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +192,7 @@ def test_fonts_folder_is_searched_first(tmp_path: Path) -> None:
     report = hostile_report(tmp_path)
     talk = replace(report.chapters[0].talks[0], title="가한글 ABC", body_html="<p>한글</p>")
     report = replace(report, chapters=(replace(report.chapters[0], talks=(talk,)),))
-    pdf = write_pdf(report, settings, tmp_path / "out")
+    pdf = build_report(report, settings, tmp_path / "out")
     assert any("Report-Test-Sans" in str(f["/BaseFont"]) for f in font_dicts(pdf))
 
 
@@ -379,7 +384,7 @@ def test_ordered_lists_keep_their_start(quirks_pdf: Path) -> None:
 
 
 def test_print_html_adaptations() -> None:
-    html = render_pdf_html(read_report(QUIRKS), Settings())
+    html = render_print_html(read_report(QUIRKS), Settings())
     head, body = html.split("<body", 1)
     assert WORD_JOINER not in head
     assert WORD_JOINER not in "".join(re.findall(r'data-bookmark="[^"]*"', body))
@@ -453,7 +458,7 @@ def assert_nothing_leaked(path: Path) -> None:
 
 def test_notes_cannot_attach_or_read_files(tmp_path: Path, epoch: None) -> None:
     assert_nothing_leaked(build(ATTACK, tmp_path / "notes", pdf_variant="a"))
-    assert_nothing_leaked(write_pdf(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
+    assert_nothing_leaked(build_report(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
 
 
 def test_the_fetcher_reads_only_project_files(tmp_path: Path) -> None:
@@ -493,7 +498,7 @@ def test_variants(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
 
 def test_paper_size_is_a_setting() -> None:
     for paper in ("A4", "A5", "B5", "Letter"):
-        html = render_pdf_html(read_report(SAMPLE), Settings(paper=paper))
+        html = render_print_html(read_report(SAMPLE), Settings(paper=paper))
         assert f"@page {{ size: {paper}; }}" in html
 
 
@@ -504,15 +509,15 @@ def test_a_chapter_date_is_printed_once() -> None:
     day = dt.date(2024, 10, 26)
     named = replace(report.chapters[0], title="2024년 10월 26일", date=day)
     plain = replace(report.chapters[1], date=day)
-    html = render_pdf_html(replace(report, chapters=(named, plain)), Settings())
+    html = render_print_html(replace(report, chapters=(named, plain)), Settings())
     assert html.count('class="chapter-date"') == 1
     assert "2024년 10월 26일(토)" in html.replace(WORD_JOINER, "")
 
 
 def test_the_cover_image_must_be_in_the_content_folder(caplog: pytest.LogCaptureFixture) -> None:
     report = read_report(QUIRKS)
-    assert (DATA / "pdf-img" / "diagram.png").as_uri() in render_pdf_html(report, Settings())
+    assert (DATA / "pdf-img" / "diagram.png").as_uri() in render_print_html(report, Settings())
     outside = replace(report, meta=replace(report.meta, cover=Path("/etc/hostname")))
     with caplog.at_level(logging.WARNING):
-        assert "/etc/hostname" not in render_pdf_html(outside, Settings())
+        assert "/etc/hostname" not in render_print_html(outside, Settings())
     assert 'cover image "/etc/hostname" not found in the content folder' in caplog.text
