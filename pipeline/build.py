@@ -112,7 +112,7 @@ def write_formats(
     notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings, parallel: bool
 ) -> tuple[dict[str, Output], ContentError | None]:
     """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
-    second process that imports WeasyPrint (half a second) while this one parses. A format
+    second process that imports WeasyPrint (0.3 s) while this one parses. A format
     that fails (notes too large for a PDF) does not stop the others: its error comes back."""
     worker = (
         PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 else None
