@@ -1,11 +1,13 @@
 """The print job (HTML and cut fonts, see ``print_html``) -> PDF through WeasyPrint, with a URL
-fetcher locked to our own files. This module is all the PDF process imports besides WeasyPrint:
-the templates and the HTML tree work stay in the process that prepares the job."""
+fetcher locked to our own files. The PDF process of a build imports this module, not
+``print_html``: Jinja2, lxml.html and the template work stay in the process that prepares the job.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,9 @@ VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
 
 @dataclass(frozen=True)
 class PrintJob:
-    """What WeasyPrint is given: the print HTML and the cut fonts (in their own folder)."""
+    """What WeasyPrint is given: the print HTML and the cut fonts (in their own folder, removed
+    when the PDF is written). Defined here, not in ``print_html``: the job is sent to the PDF
+    process, and unpickling it there imports the module that defines it."""
 
     html: str
     fonts: tuple[Path, ...]
@@ -44,13 +48,16 @@ def write_pdf_pages(
     report: Report, settings: Settings, out_dir: Path, job: PrintJob
 ) -> tuple[Path, int]:
     """``write_pdf``, also saying how many pages were written."""
-    document = render_pdf(report, settings, job)
-    variant = VARIANTS[settings.pdf_variant]
+    try:
+        document = render_pdf(report, settings, job)
+        variant = VARIANTS[settings.pdf_variant]
 
-    def write(path: Path) -> None:
-        document.write_pdf(str(path), pdf_variant=variant)
+        def write(path: Path) -> None:
+            document.write_pdf(str(path), pdf_variant=variant)
 
-    return write_atomically(out_dir / f"{report.name}.pdf", write), len(document.pages)
+        return write_atomically(out_dir / f"{report.name}.pdf", write), len(document.pages)
+    finally:
+        shutil.rmtree(job.folder, ignore_errors=True)
 
 
 # WeasyPrint lays a whole document out in memory, and its time grows faster than the text:
@@ -86,32 +93,38 @@ def render_pdf(report: Report, settings: Settings, job: PrintJob) -> Document:
         url_fetcher=locked_fetcher(report, settings),
     )
     return document.render(
-        font_config=font_configuration(job.fonts, job.folder),
+        font_config=font_configuration(job.fonts),
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
 
 
 def import_weasyprint() -> None:
-    """Import WeasyPrint (0.4 s: done only when we render) without ctypes' library search.
+    """Import WeasyPrint (0.3 s, done only when we render) without ctypes' library search.
 
-    WeasyPrint tries several names for each C library, the Linux soname among them; each
-    name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld,
-    54 processes and a quarter of a second on a machine with a compiler. The sonames load
-    directly, so the search is skipped, and used only if the libraries are not found without it.
+    WeasyPrint tries several names for each C library, the Linux soname among them; on Linux
+    each name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld:
+    54 processes and 0.2 s on a machine with a compiler. The sonames load directly, so the
+    search is switched off for the import, and used only if the libraries are not found
+    without it. Call it before starting threads: it swaps ``find_library`` for a moment.
     """
-    import ctypes.util
-
     if "weasyprint" in sys.modules:
         return
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
-            import weasyprint  # noqa: F401
-    except OSError:
-        pass  # not found by soname (not Linux?): import again below, with the search
-    finally:
-        ctypes.util.find_library = search
+    if sys.platform == "linux":
+        import ctypes.util
+
+        loaded = set(sys.modules)
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
+                import weasyprint  # noqa: F401
+            return
+        except OSError:  # a library is not there by its soname: import again, with the search
+            for name in set(sys.modules) - loaded:
+                if name == "weasyprint" or name.startswith("weasyprint."):
+                    del sys.modules[name]  # the half-imported package must not be reused
+        finally:
+            ctypes.util.find_library = search
     import weasyprint  # noqa: F401, F811
 
 

@@ -14,8 +14,6 @@ import io
 import logging
 import os
 import re
-import shutil
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,12 +72,11 @@ def cut_fonts(settings: Settings, text: str, css: str, folder: Path) -> tuple[Pa
     return tuple(files)
 
 
-def font_configuration(files: tuple[Path, ...], folder: Path) -> FontConfiguration:
-    """WeasyPrint's fontconfig set-up with ``files`` added; ``folder`` goes with it."""
+def font_configuration(files: tuple[Path, ...]) -> FontConfiguration:
+    """WeasyPrint's fontconfig set-up with ``files`` added."""
     from weasyprint.text.fonts import FontConfiguration
 
     config = FontConfiguration()
-    weakref.finalize(config, shutil.rmtree, folder, True)
     _register(config, files)
     return config
 

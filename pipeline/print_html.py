@@ -1,7 +1,7 @@
 """The print document: the report through the print template, adapted for WeasyPrint.
 
 With the role fonts cut to its characters, it makes the ``PrintJob`` the PDF stage lays out.
-``invoke build`` prepares it while a second process imports WeasyPrint (see ``pipeline.build``).
+A build prepares it while a second process imports WeasyPrint (see ``pipeline.build``).
 
 The model holds format-neutral HTML; the print template wraps it into one document. This
 stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from copy import deepcopy
@@ -53,7 +54,11 @@ def prepare_print(report: Report, settings: Settings) -> PrintJob:
     html = render_print_html(report, settings)
     css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
     folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
-    return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
+    try:
+        return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def render_print_html(report: Report, settings: Settings) -> str:

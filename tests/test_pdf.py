@@ -12,6 +12,7 @@ import logging
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from pipeline import fonts
+from pipeline.build import build_report
 from pipeline.config import FontRoles, Settings
 from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
@@ -43,10 +45,10 @@ MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
 
 
 def build(path: Path, out: Path, **settings: object) -> Path:
-    return build_report(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
+    return write_report_pdf(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
 
 
-def build_report(report: Report, settings: Settings, out: Path) -> Path:
+def write_report_pdf(report: Report, settings: Settings, out: Path) -> Path:
     return write_pdf(report, settings, out, prepare_print(report, settings))
 
 
@@ -192,7 +194,7 @@ def test_fonts_folder_is_searched_first(tmp_path: Path) -> None:
     report = hostile_report(tmp_path)
     talk = replace(report.chapters[0].talks[0], title="가한글 ABC", body_html="<p>한글</p>")
     report = replace(report, chapters=(replace(report.chapters[0], talks=(talk,)),))
-    pdf = build_report(report, settings, tmp_path / "out")
+    pdf = write_report_pdf(report, settings, tmp_path / "out")
     assert any("Report-Test-Sans" in str(f["/BaseFont"]) for f in font_dicts(pdf))
 
 
@@ -206,7 +208,7 @@ def test_missing_harfbuzz_subset_is_reported(
 
 
 def test_weasyprint_is_imported_without_a_library_search() -> None:
-    """Each missed library name would run ldconfig, gcc and ld: a quarter of a second."""
+    """Each missed library name would run ldconfig, gcc and ld: a fifth of a second."""
     count_processes = (
         "import sys\n"
         "started = []\n"
@@ -220,6 +222,44 @@ def test_weasyprint_is_imported_without_a_library_search() -> None:
         [sys.executable, "-c", count_processes], capture_output=True, text=True, cwd=ROOT
     )
     assert result.stdout.split() == ["0", "True"], result.stderr
+
+
+def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() -> None:
+    """Where a library loads only through the search, the import falls back to it, whole."""
+    refuse_fontconfig_by_soname = (
+        "import ctypes.util, cffi.api\n"
+        "load, search = cffi.api.FFI.dlopen, ctypes.util.find_library\n"
+        "def dlopen(self, name, flags=0):\n"
+        "    if ctypes.util.find_library is not search and name == 'libfontconfig.so.1':\n"
+        "        raise OSError('not there by that name')\n"
+        "    return load(self, name, flags)\n"
+        "cffi.api.FFI.dlopen = dlopen\n"
+        "from pipeline.pdf import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "import weasyprint\n"
+        "assert weasyprint.urls.URLFetcher and weasyprint.text.ffi.fontconfig\n"
+        "print(weasyprint.HTML(string='<p>가</p>').write_pdf()[:5])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", refuse_fontconfig_by_soname],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.strip() == "b'%PDF-'", result.stderr
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["pdf-process", "one-process"])
+def test_the_cut_fonts_are_removed(
+    parallel: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    outcome = build_report(SAMPLE, tmp_path / "out", ("pdf",), Settings(), True, parallel)
+    assert outcome.error is None and not outcome.crash
+    assert (tmp_path / "out" / "deview-2023.pdf").is_file()
+    assert not list(temporary.iterdir())
 
 
 # ---------- metadata and reproducibility ----------
@@ -458,7 +498,7 @@ def assert_nothing_leaked(path: Path) -> None:
 
 def test_notes_cannot_attach_or_read_files(tmp_path: Path, epoch: None) -> None:
     assert_nothing_leaked(build(ATTACK, tmp_path / "notes", pdf_variant="a"))
-    assert_nothing_leaked(build_report(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
+    assert_nothing_leaked(write_report_pdf(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
 
 
 def test_the_fetcher_reads_only_project_files(tmp_path: Path) -> None:
