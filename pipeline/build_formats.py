@@ -20,7 +20,7 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
         )
         return Output(path)
     if output_format == "pdf":
-        from pipeline import pdf  # WeasyPrint takes most of a second to import: only when needed
+        from pipeline import pdf  # WeasyPrint is imported when the PDF is rendered
         from pipeline.print_html import prepare_print
 
         job = prepare_print(report, settings)
