@@ -291,9 +291,7 @@ class ReportBuilder:
             runs[-1][1].extend(tokens)
         parts = [render_tokens(tokens, footnotes) for footnotes, tokens in runs]
         raw = "".join(parts)
-        return sanitize.finish_fragment(
-            sanitize.clean(raw), self.images.show, self.resolve_anchor, trim_rules=talk_level > 0
-        )
+        return sanitize.finish_fragment(sanitize.clean(raw), self.images.show, self.resolve_anchor)
 
     def body_heading(self, block: Block, talk_level: int) -> list[Token]:
         """Headings inside a talk become h4-h6 with their model id."""

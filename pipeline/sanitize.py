@@ -174,11 +174,10 @@ ImageRewriter = Callable[[HtmlElement], None]
 LinkResolver = Callable[[str], str | None]
 
 
-def finish_fragment(
-    html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver, trim_rules: bool = False
-) -> str:
+def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: LinkResolver) -> str:
     """Resolve images and in-document links; turn lone images into figures; drop spacers
-    (and, with ``trim_rules``, the `---` rules a talk opens or closes with)."""
+    and the `---` rules a part opens or closes with (they separate it from nothing: talks get
+    our own rules, chapters and the introduction their own pages)."""
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -204,9 +203,9 @@ def finish_fragment(
         drop_trailing_breaks(paragraph)
         if not (paragraph.text or "").strip() and len(paragraph) == 0:
             paragraph.drop_tree()
-    while trim_rules and len(root) and root[-1].tag == "hr":  # talks get our own rules
+    while len(root) and root[-1].tag == "hr":
         root.remove(root[-1])
-    while trim_rules and len(root) and root[0].tag == "hr" and not (root.text or "").strip():
+    while len(root) and root[0].tag == "hr" and not (root.text or "").strip():
         root.remove(root[0])
     return (
         "".join(lxml.html.tostring(child, encoding="unicode") for child in root)

@@ -324,3 +324,21 @@ def test_images_side_by_side_become_figures(tmp_path: Path) -> None:
     body = read_report(notes).chapters[0].talks[0].body_html
     assert body.count('<figure class="remote-image">') == 2
     assert "<hr" not in body  # a closing rule: the talks are separated by the layout
+
+
+def test_rules_that_open_or_close_a_part_are_dropped(tmp_path: Path) -> None:
+    """A `---` before the first chapter or at a part's ends separates it from nothing."""
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 후기\n\n---\n\n관람 후기!!\n\n---\n\n## DAY 1\n\n---\n\n첫날\n\n---\n\n둘째 문단\n\n---\n\n"
+        "### 발표\n\n본문\n\n---\n",
+        encoding="utf-8",
+    )
+    report = read_report(notes)
+
+    def tags(html: str) -> str:
+        return re.sub(r">\s+<", "><", html.strip())
+
+    assert tags(report.intro_html) == "<p>관람 후기!!</p>"
+    assert tags(report.chapters[0].intro_html) == "<p>첫날</p><hr><p>둘째 문단</p>"
+    assert tags(report.chapters[0].talks[0].body_html) == "<p>본문</p>"
