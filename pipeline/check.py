@@ -192,14 +192,23 @@ def contents_problems(reader: Any, pages: list[list[str]]) -> list[str]:
     for item in reader.outline:
         for entry in item if isinstance(item, list) else [item]:
             starts.append(reader.get_destination_page_number(entry) + 1)
-    contents = next(
-        (i for i, lines in enumerate(pages) if lines and lines[0].strip() == "차례"), None
+    # The heading opens the contents page, or follows a short introduction on it.
+    heading = next(
+        (
+            (index, position)
+            for index, lines in enumerate(pages)
+            for position, line in enumerate(lines)
+            if line.strip() == "차례"
+        ),
+        None,
     )
-    if contents is None:
+    if heading is None:
         return ["no contents page (차례) found"]
+    contents, position = heading
     printed: list[int] = []
-    for lines in pages[contents:]:
-        numbers = [int(m.group(1)) for line in lines[1:] if (m := re.search(r"(\d+)$", line))]
+    for index, lines in enumerate(pages[contents:]):
+        entries = lines[position + 1 :] if index == 0 else lines[1:]
+        numbers = [int(m.group(1)) for line in entries if (m := re.search(r"(\d+)$", line))]
         if not numbers or len(printed) >= len(starts):
             break
         printed += numbers

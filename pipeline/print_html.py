@@ -45,6 +45,9 @@ BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
 SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
 LINK_SCHEMES = ("http", "https", "mailto")
+# An introduction of at most this many characters of plain text leads the contents page
+# instead of taking a page of its own (blog posts often open with one line).
+SHORT_INTRO = 400
 
 
 def prepare_print(report: Report, settings: Settings) -> PrintJob:
@@ -80,8 +83,18 @@ def render_print_html(report: Report, settings: Settings) -> str:
             if c.date and not _names_date(c.title, c.date)
         },
         authors=report.meta.authors,
+        intro_leads=_is_short(report.intro_html),
     )
     return adapt_document(html, report)
+
+
+def _is_short(intro_html: str) -> bool:
+    """Whether an introduction is a few lines of text: no figure, table, code or heading."""
+    if not intro_html.strip():
+        return False
+    root = lxml.html.fragment_fromstring(intro_html, create_parent="div")
+    blocks = root.xpath(".//figure | .//img | .//table | .//pre | .//h2 | .//h3 | .//h4 | .//h5")
+    return not blocks and len(root.text_content().strip()) <= SHORT_INTRO
 
 
 def _names_date(title: str, date: dt.date) -> bool:

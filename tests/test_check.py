@@ -59,3 +59,12 @@ def test_a_dead_link_in_the_epub_is_caught(
     assert "EPUB/nav.xhtml: a link points nowhere: day-9.xhtml#x" in messages
     assert any(m.startswith("EPUBCheck ERROR") for m in messages)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_the_contents_are_found_below_a_short_introduction(tmp_path: Path) -> None:
+    from pipeline.parse import read_report
+    from tests.conftest import DATA
+
+    report = read_report(DATA / "yaml-front-matter.md")
+    pdf = write_format("pdf", report, Settings(), tmp_path).path
+    assert check_pdf(pdf, report, Settings()) == []

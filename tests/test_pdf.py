@@ -542,6 +542,19 @@ def test_paper_size_is_a_setting() -> None:
         assert f"@page {{ size: {paper}; }}" in html
 
 
+def test_a_short_introduction_leads_the_contents_page(tmp_path: Path) -> None:
+    """A line or two before the first chapter does not get a page of its own."""
+    pages = page_lines(build(DATA / "yaml-front-matter.md", tmp_path))
+    assert "처음 가 본 FEConf." in pages[1] and "차례" in pages[1]
+    report = read_report(DATA / "yaml-front-matter.md")
+    long = replace(report, intro_html="<p>" + "길게 쓴 머리말 " * 60 + "</p>")
+    figure = replace(report, intro_html='<p>짧은 머리말</p><figure><img src="a.png"></figure>')
+    for intro, kind in ((report, "intro-lead"), (long, "intro-page"), (figure, "intro-page")):
+        html = render_print_html(intro, Settings())
+        contents = html.index('<nav class="contents">')
+        assert (html.index(f'class="intro {kind}') < contents) == (kind == "intro-lead")
+
+
 def test_a_chapter_date_is_printed_once() -> None:
     import datetime as dt
 
