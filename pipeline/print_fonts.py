@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from fontTools.ttLib import TTFont
 
+from pipeline.cid_charset import identity_charset
 from pipeline.config import Settings
 from pipeline.fonts import FontFace, find_face, project_font_files, resolve_fonts, subset_font
 
@@ -99,7 +100,7 @@ def _key(face: FontFace) -> tuple[Path, int]:
 
 def _write_cut(face: FontFace, characters: str, target: Path) -> Path:
     """``face`` cut to ``characters``, renamed to ``<family> Print``, written to ``target``."""
-    data = subset_font(face.path, face.index, characters)
+    data = identity_charset(subset_font(face.path, face.index, characters))
     # lazy: only the name table is rewritten, the outlines are copied as they are (5 ms, not 60);
     # no timestamp: the same bytes on every build.
     font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)

@@ -574,3 +574,27 @@ def test_the_cover_image_must_be_in_the_content_folder(caplog: pytest.LogCapture
     with caplog.at_level(logging.WARNING):
         assert "/etc/hostname" not in render_print_html(outside, Settings())
     assert 'cover image "/etc/hostname" not found in the content folder' in caplog.text
+
+
+def test_cut_fonts_keep_cid_equal_to_glyph_id(tmp_path: Path) -> None:
+    """A reader maps a PDF code (a glyph id) to a CID and finds the glyph through the CFF
+    charset: a cut whose charset kept the original CIDs drew no Hangul in MuPDF and pdf.js."""
+    from fontTools.ttLib import TTFont
+
+    from pipeline.cid_charset import identity_charset
+
+    source = fonts.find_face("Noto Sans CJK KR", tmp_path)
+    assert source is not None
+    cut = fonts.subset_font(source.path, source.index, "가한글 fi ABC 데이터")
+    before = TTFont(io.BytesIO(cut))["CFF "].cff.topDictIndex[0].charset
+    assert before != [".notdef"] + [f"cid{i:05d}" for i in range(1, len(before))]
+    fixed = TTFont(io.BytesIO(identity_charset(cut)))
+    charset = fixed["CFF "].cff.topDictIndex[0].charset
+    assert charset == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(charset))]
+    original = TTFont(io.BytesIO(cut))
+    for name_before, name_after in zip(
+        original.getGlyphOrder(), fixed.getGlyphOrder(), strict=True
+    ):
+        glyphs_before = original["CFF "].cff.topDictIndex[0].CharStrings
+        glyphs_after = fixed["CFF "].cff.topDictIndex[0].CharStrings
+        assert glyphs_before[name_before].bytecode == glyphs_after[name_after].bytecode
