@@ -10,11 +10,11 @@ from pathlib import Path
 
 from invoke import Context, Exit, task
 
-from pipeline.build import build as build_reports
-from pipeline.build import describe_outcome
+from pipeline.build.reports import build as build_reports
+from pipeline.build.reports import describe_outcome
 from pipeline.config import Settings, load_settings, with_options
 from pipeline.errors import ContentError
-from pipeline.notes import discover_reports
+from pipeline.read.notes import discover_reports
 
 NOTES = "a notes file, a report folder, or a folder of reports (default: content/)"
 OUT = "the output folder (default: dist/)"
@@ -78,8 +78,8 @@ def run_build(
 @task(help={"notes": NOTES})
 def outline(c: Context, notes: str | None = None) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
-    from pipeline.outline import describe_report
-    from pipeline.parse import read_report
+    from pipeline.commands.outline import describe_report
+    from pipeline.read.report import read_report
 
     settings = settings_for()
     try:
@@ -161,8 +161,8 @@ def test(c: Context) -> None:
 @task
 def goldens(c: Context) -> None:
     """Regenerate the outline goldens in tests/golden/ (after a deliberate change)."""
-    from pipeline.outline import describe_report
-    from pipeline.parse import read_report
+    from pipeline.commands.outline import describe_report
+    from pipeline.read.report import read_report
     from tests.test_parse import GOLDEN, OUTLINE_FIXTURES
 
     for name in ["deview-2023.md", *OUTLINE_FIXTURES]:
@@ -198,8 +198,8 @@ def watch(
     port: int = 8000,
 ) -> None:
     """Rebuild what changed whenever notes, images, styles, fonts or settings are saved."""
-    from pipeline.watch import Preview
-    from pipeline.watch import watch as watch_files
+    from pipeline.commands.watch import Preview
+    from pipeline.commands.watch import watch as watch_files
 
     settings = settings_for()
     notes_path = Path(notes) if notes else settings.content
@@ -239,7 +239,7 @@ def watch(
 @task(help={"name": "the report's file name, e.g. pycon-2024"})
 def new(c: Context, name: str) -> None:
     """Start content/NAME.md from a template: front matter, days, a talk with its abstract."""
-    from pipeline.starter import start_notes
+    from pipeline.commands.new import start_notes
 
     try:
         print(f"wrote {start_notes(name, settings_for())}")
@@ -258,9 +258,9 @@ def share(c: Context, notes: str, out: str | None = None, to: str | None = None)
     """Pack a report for the team: PDF, EPUB, SHA256SUMS and a SUMMARY.md for the chat."""
     import datetime as dt
 
-    from pipeline.build_formats import count_pages
-    from pipeline.parse import read_report
-    from pipeline.share import share_report
+    from pipeline.build.formats import count_pages
+    from pipeline.commands.share import share_report
+    from pipeline.read.report import read_report
 
     settings = settings_for()
     out_dir = Path(out) if out else settings.out
@@ -293,8 +293,8 @@ def bench(c: Context, runs: int = 5, quick: bool = False) -> None:
 @task(help={"notes": NOTES, "out": OUT})
 def check(c: Context, notes: str | None = None, out: str | None = None) -> None:
     """Check built outputs before sharing: EPUBCheck, fonts, glyphs, line breaks, links."""
-    from pipeline.check import check_outputs
-    from pipeline.parse import read_report
+    from pipeline.commands.check import check_outputs
+    from pipeline.read.report import read_report
 
     settings = settings_for()
     out_dir = Path(out) if out else settings.out

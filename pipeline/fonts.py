@@ -206,7 +206,7 @@ def _parse_range(part: str) -> tuple[int, int]:
     return int(first, 16), int(last or first, 16)
 
 
-# --- EPUB: font subsets (added by the EPUB stage; pipeline/epub_assets.py is the only user) --
+# --- EPUB: font subsets (added by the EPUB stage; pipeline/epub/assets.py is the only user) --
 
 
 def subset_font(path: Path, face_index: int, text: str) -> bytes:

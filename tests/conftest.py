@@ -10,7 +10,7 @@ from PIL import Image
 
 from pipeline.config import Settings
 from pipeline.model import Report
-from pipeline.parse import read_report
+from pipeline.read.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

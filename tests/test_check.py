@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import print_html
-from pipeline.build_formats import write_format
-from pipeline.check import check_epub, check_outputs, check_pdf
+from pipeline.build.formats import write_format
+from pipeline.commands.check import check_epub, check_outputs, check_pdf
 from pipeline.config import Settings
 from pipeline.model import Report
+from pipeline.pdf import html as print_html
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_a_dead_link_in_the_epub_is_caught(
 
 
 def test_the_contents_are_found_below_a_short_introduction(tmp_path: Path) -> None:
-    from pipeline.parse import read_report
+    from pipeline.read.report import read_report
     from tests.conftest import DATA
 
     report = read_report(DATA / "yaml-front-matter.md")

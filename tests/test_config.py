@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import FontRoles, Settings, load_settings
 from pipeline.errors import ContentError
-from pipeline.parse import read_report
+from pipeline.read.report import read_report
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:

@@ -22,11 +22,11 @@ from lxml import etree
 from PIL import Image
 
 from pipeline.config import Settings
-from pipeline.epub import write_epub
+from pipeline.epub.write import write_epub
+from pipeline.epub.xhtml import to_xhtml
 from pipeline.errors import ContentError
 from pipeline.model import Report
-from pipeline.parse import read_report
-from pipeline.xhtml import to_xhtml
+from pipeline.read.report import read_report
 from tests.conftest import DATA, make_png
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.fetch import FetchError, FetchPolicy, fetch_image
-from pipeline.parse import read_report
+from pipeline.read.fetch import FetchError, FetchPolicy, fetch_image
+from pipeline.read.report import read_report
 
 
 def png_bytes() -> bytes:

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import Settings
+from pipeline.epub.xhtml import to_xhtml
 from pipeline.errors import ContentError
-from pipeline.markdown import inline_text, markdown
 from pipeline.model import Report
-from pipeline.notes import read_notes
-from pipeline.parse import read_report
+from pipeline.read.markdown import inline_text, markdown
+from pipeline.read.notes import read_notes
+from pipeline.read.report import read_report
 from pipeline.render import render_preview
-from pipeline.xhtml import to_xhtml
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 

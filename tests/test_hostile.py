@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipeline.build_formats import write_format
+from pipeline.build.formats import write_format
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.parse import read_report
+from pipeline.read.report import read_report
 from pipeline.render import render_preview
 
 SECRET = "TOP-SECRET-7f3a9c-비밀"

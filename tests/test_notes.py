@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ContentError
-from pipeline.notes import read_notes
-from pipeline.parse import read_report
+from pipeline.read.notes import read_notes
+from pipeline.read.report import read_report
 from tests.conftest import DATA
 
 KOREAN = "# 컨퍼런스\n\n## DAY 1\n\n### 발표\n\n데이터를 읽었다.\n"

@@ -9,13 +9,13 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from pipeline.commands.outline import describe_report
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.markdown import markdown
 from pipeline.model import Report
-from pipeline.notes import discover_reports, read_notes
-from pipeline.outline import describe_report
-from pipeline.parse import read_report
+from pipeline.read.markdown import markdown
+from pipeline.read.notes import discover_reports, read_notes
+from pipeline.read.report import read_report
 from pipeline.render import render_preview
 from tests.conftest import DATA, ROOT, SAMPLE
 

@@ -23,15 +23,15 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from pipeline import fonts
-from pipeline.build import build_report
+from pipeline.build.reports import build_report
 from pipeline.config import FontRoles, Settings
 from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
-from pipeline.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
-from pipeline.parse import read_report
-from pipeline.pdf import locked_fetcher, write_pdf
-from pipeline.print_html import build_stamp, prepare_print, render_print_html
+from pipeline.pdf.html import build_stamp, prepare_print, render_print_html
+from pipeline.pdf.linebreak import WORD_JOINER, join_hangul_words
+from pipeline.pdf.write import locked_fetcher, write_pdf
+from pipeline.read.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -214,7 +214,7 @@ def test_weasyprint_is_imported_without_a_library_search() -> None:
         "started = []\n"
         "sys.addaudithook(lambda event, _: started.append(event) if event == 'subprocess.Popen'"
         " else None)\n"
-        "from pipeline.pdf import import_weasyprint\n"
+        "from pipeline.pdf.write import import_weasyprint\n"
         "import_weasyprint()\n"
         "print(len(started), 'weasyprint.text.ffi' in sys.modules)\n"
     )
@@ -234,7 +234,7 @@ def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() ->
         "        raise OSError('not there by that name')\n"
         "    return load(self, name, flags)\n"
         "cffi.api.FFI.dlopen = dlopen\n"
-        "from pipeline.pdf import import_weasyprint\n"
+        "from pipeline.pdf.write import import_weasyprint\n"
         "import_weasyprint()\n"
         "import weasyprint\n"
         "assert weasyprint.urls.URLFetcher and weasyprint.text.ffi.fontconfig\n"
@@ -581,7 +581,7 @@ def test_cut_fonts_keep_cid_equal_to_glyph_id(tmp_path: Path) -> None:
     charset: a cut whose charset kept the original CIDs drew no Hangul in MuPDF and pdf.js."""
     from fontTools.ttLib import TTFont
 
-    from pipeline.cid_charset import identity_charset
+    from pipeline.pdf.cid_charset import identity_charset
 
     source = fonts.find_face("Noto Sans CJK KR", tmp_path)
     assert source is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build
+from pipeline.build.reports import build
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.output import write_atomically, write_text_atomically

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build
+from pipeline.build.reports import build
+from pipeline.commands.new import start_notes
+from pipeline.commands.share import share_report
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.parse import read_report
-from pipeline.share import share_report
-from pipeline.starter import start_notes
+from pipeline.read.report import read_report
 from tests.conftest import ROOT
 
 INVOKE = [sys.executable, "-m", "invoke"]

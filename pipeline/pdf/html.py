@@ -1,7 +1,7 @@
 """The print document: the report through the print template, adapted for WeasyPrint.
 
 With the role fonts cut to its characters, it makes the ``PrintJob`` the PDF stage lays out.
-A build prepares it while a second process imports WeasyPrint (see ``pipeline.build``).
+A build prepares it while a second process imports WeasyPrint (see ``pipeline.build.reports``).
 
 The model holds format-neutral HTML; the print template wraps it into one document. This
 stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
@@ -9,7 +9,7 @@ stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN
 - markdown-it footnotes become ``<span class="footnote">`` (``float: footnote`` in the CSS);
 - external links get their URL as a footnote, so a printed page still says where it points;
 - ``<ol start>`` becomes ``counter-reset: list-item`` (WeasyPrint ignores ``start``);
-- Hangul words are kept whole across line breaks (``pipeline.linebreak``).
+- Hangul words are kept whole across line breaks (``pipeline.pdf.linebreak``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from lxml.html import HtmlElement
 from pipeline.config import Settings
 from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
-from pipeline.linebreak import BLOCKS, VERBATIM, join_hangul_words
 from pipeline.model import Report
-from pipeline.pdf import PrintJob, check_size, content_root
-from pipeline.print_fonts import cut_fonts, print_families
+from pipeline.pdf.fonts import cut_fonts, print_families
+from pipeline.pdf.linebreak import BLOCKS, VERBATIM, join_hangul_words
+from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.render import environment
 
 log = logging.getLogger(__name__)

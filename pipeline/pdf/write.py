@@ -19,7 +19,7 @@ from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.print_fonts import font_configuration
+from pipeline.pdf.fonts import font_configuration
 
 if TYPE_CHECKING:
     from weasyprint import Document

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 from fontTools.ttLib import TTFont
 
-from pipeline.cid_charset import identity_charset
 from pipeline.config import Settings
 from pipeline.fonts import FontFace, find_face, project_font_files, resolve_fonts, subset_font
+from pipeline.pdf.cid_charset import identity_charset
 
 if TYPE_CHECKING:
     from weasyprint.text.fonts import FontConfiguration

@@ -39,10 +39,11 @@ def build_key(settings: Settings, output_format: str) -> str:
     """What is the same for every report: code, templates, settings, the format."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{__version__}|{output_format}|{settings!r}".encode())
-    for folder in CODE_DIRS:
-        for path in sorted(folder.glob("*")):
+    for folder in CODE_DIRS:  # recursively: the pipeline's stages are subpackages
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".j2", ".css"):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+                name = path.relative_to(folder).as_posix()
+                digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

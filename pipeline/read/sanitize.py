@@ -13,7 +13,7 @@ import lxml.html
 import nh3
 from lxml.html import HtmlElement
 
-from pipeline.code import highlight_code
+from pipeline.read.highlight import highlight_code
 
 TAGS = {
     "a",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.build import Output
+from pipeline.build.reports import Output
 from pipeline.config import Settings
 from pipeline.fonts import find_face, project_font_files
 from pipeline.model import Report
@@ -20,13 +20,13 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
         )
         return Output(path)
     if output_format == "pdf":
-        from pipeline import pdf  # WeasyPrint is imported when the PDF is rendered
-        from pipeline.print_html import prepare_print
+        from pipeline.pdf import write as pdf  # WeasyPrint is imported when the PDF is rendered
+        from pipeline.pdf.html import prepare_print
 
         job = prepare_print(report, settings)
         path, pages = pdf.write_pdf_pages(report, settings, out_dir, job)
         return Output(path, pages=pages)
-    from pipeline import epub
+    from pipeline.epub import write as epub
 
     return Output(epub.write_epub(report, settings, out_dir))
 

@@ -1,4 +1,4 @@
-"""Report -> EPUB 3: ebooklib packages the documents of ``pipeline.ebook``; the zip is rewritten.
+"""Report -> EPUB 3: ebooklib packages the documents of ``epub.documents``; the zip is rewritten.
 
 ebooklib 0.20 writes the OPF and the container; everything it would get wrong is kept away from
 it (see ../shared/KOREAN.md): content documents, nav and NCX are our own bytes in plain
@@ -22,13 +22,13 @@ from lxml import etree
 
 from pipeline.config import Settings
 from pipeline.dates import build_time
-from pipeline.ebook import Ebook, render_ebook
-from pipeline.epub_assets import EmbeddedFont, embed_fonts, make_cover, stylesheets
+from pipeline.epub.assets import EmbeddedFont, embed_fonts, make_cover, stylesheets
+from pipeline.epub.documents import Ebook, render_ebook
+from pipeline.epub.xhtml import XML_NS
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.render import environment
-from pipeline.xhtml import XML_NS
 
 log = logging.getLogger(__name__)
 

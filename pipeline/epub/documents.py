@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from pipeline.config import Settings
 from pipeline.dates import korean_dates
+from pipeline.epub.xhtml import XHTML_NS, to_xhtml
 from pipeline.model import Chapter, Image, Report
 from pipeline.render import environment
-from pipeline.xhtml import XHTML_NS, to_xhtml
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def parse_document(name: str, xml: str) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         return etree.fromstring(xml.encode("utf-8"), parser)
-    except etree.XMLSyntaxError as err:  # a bug in a template or in pipeline.xhtml
+    except etree.XMLSyntaxError as err:  # a bug in a template or in pipeline.epub.xhtml
         raise ValueError(f"{name} is not well-formed XHTML: {err}") from err
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.errors import ContentError
 from pipeline.model import Metadata
-from pipeline.notes import Notes
+from pipeline.read.notes import Notes
 
 TEMPLATE_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -13,7 +13,7 @@ import lxml.html
 from pipeline.config import FetchPolicy
 from pipeline.errors import ContentError
 from pipeline.model import Image, Source
-from pipeline.sanitize import absolute_url
+from pipeline.read.sanitize import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class ImageTable:
         """The cached copy of a remote image when fetching is on; None shows it as a link."""
         if not self.fetch.enabled:
             return None
-        from pipeline.fetch import FetchError, fetch_image  # the network code, only when asked
+        from pipeline.read.fetch import FetchError, fetch_image  # the network code, only when asked
 
         try:
             return fetch_image(absolute_url(src), self.fetch)

@@ -22,8 +22,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from pipeline import sanitize
-from pipeline.code import highlight_code
+from pipeline.read import sanitize
+from pipeline.read.highlight import highlight_code
 
 CALLOUTS = {
     "tip": "TIP",

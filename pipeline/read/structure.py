@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from pipeline import recognise, sanitize
-from pipeline.markdown import Footnotes, inline_text, parse_tokens
 from pipeline.model import Source
-from pipeline.notes import Notes
+from pipeline.read import recognise, sanitize
+from pipeline.read.markdown import Footnotes, inline_text, parse_tokens
+from pipeline.read.notes import Notes
 
 TOC_MARKERS = re.compile(r"^\s*(\[\[?toc\]\]?|\{:toc\}|\[\[_toc_\]\])\s*$", re.I)
 

@@ -14,16 +14,16 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from pipeline import recognise, sanitize
 from pipeline.config import REPORT_KEYS, FetchPolicy, Settings, checked
 from pipeline.dates import date_label
 from pipeline.errors import ContentError
-from pipeline.images import ImageTable
-from pipeline.markdown import Footnotes, inline_text, render_tokens
-from pipeline.metadata import read_metadata
 from pipeline.model import Chapter, Report, Source, Talk
-from pipeline.notes import Notes, read_notes
-from pipeline.structure import (
+from pipeline.read import recognise, sanitize
+from pipeline.read.images import ImageTable
+from pipeline.read.markdown import Footnotes, inline_text, render_tokens
+from pipeline.read.metadata import read_metadata
+from pipeline.read.notes import Notes, read_notes
+from pipeline.read.structure import (
     Block,
     Draft,
     Layout,

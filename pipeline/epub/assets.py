@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.config import Settings
-from pipeline.cover import CoverFonts, CoverText, draw_cover
 from pipeline.dates import cover_year, korean_dates
-from pipeline.ebook import Ebook
+from pipeline.epub.cover import CoverFonts, CoverText, draw_cover
+from pipeline.epub.documents import Ebook
 from pipeline.errors import ContentError
 from pipeline.fonts import (
     FontFace,

@@ -2,7 +2,7 @@
 
 A report is parsed once; its PDF and EPUB are written in parallel on the machine's cores, and
 several reports are built side by side. Outputs whose inputs have not changed are skipped
-(see ``pipeline.cache``); one report's error does not stop the others.
+(see ``pipeline.build.cache``); one report's error does not stop the others.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipeline import cache
+from pipeline.build import cache
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.notes import discover_reports, report_name
+from pipeline.read.notes import discover_reports, report_name
 
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
 
@@ -120,8 +120,8 @@ def write_formats(
     results: dict[str, Output] = {}
     failure: ContentError | None = None
     try:
-        from pipeline.build_formats import font_files, write_format  # the heavy imports
-        from pipeline.parse import apply_settings, read_report
+        from pipeline.build.formats import font_files, write_format  # the heavy imports
+        from pipeline.read.report import apply_settings, read_report
 
         inputs = cache.snapshot(cache.notes_files(notes))
         report = read_report(notes, settings.fetch_policy)
@@ -130,7 +130,7 @@ def write_formats(
         report = apply_settings(report, report_settings)
         pending = list(formats)
         if worker is not None:
-            from pipeline.print_html import prepare_print
+            from pipeline.pdf.html import prepare_print
 
             pending.remove("pdf")
             try:
@@ -199,7 +199,7 @@ class PdfWorker:
 
 
 def pdf_worker(connection: Connection) -> None:
-    from pipeline.pdf import import_weasyprint, write_pdf_pages
+    from pipeline.pdf.write import import_weasyprint, write_pdf_pages
 
     import_weasyprint()  # the work done in advance
 
