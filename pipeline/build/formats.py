@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.build.reports import Output
+from pipeline.build.outcome import Output
 from pipeline.config import Settings
 from pipeline.fonts import find_face, project_font_files
 from pipeline.model import Report

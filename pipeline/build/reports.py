@@ -13,40 +13,16 @@ import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipeline.build import cache
+from pipeline.build.outcome import Outcome, Output
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.read.notes import discover_reports, report_name
 
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
-
-
-@dataclass(frozen=True)
-class Output:
-    """One written (or skipped, unchanged) file."""
-
-    path: Path
-    skipped: bool = False
-    pages: int | None = None
-
-    @property
-    def size(self) -> int:
-        return self.path.stat().st_size
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one report: its outputs, or the error that stopped it."""
-
-    notes: Path
-    outputs: tuple[Output, ...] = ()
-    error: ContentError | None = None
-    seconds: float = 0.0
-    crash: str = ""  # the traceback of a bug in our code (never of a user's mistake)
 
 
 def output_path(notes: Path, out_dir: Path, output_format: str) -> Path:
