@@ -80,12 +80,18 @@ class Settings:
         return FetchPolicy(
             enabled=self.remote_images == "fetch",
             allow_private=self.allow_private_addresses,
-            cache_dir=self.project_root / ".cache" / "images",
+            cache_dir=self.cache_dir / "images",
         )
 
     @property
     def styles_dir(self) -> Path:
-        return PROJECT_ROOT / "styles"  # templates and CSS are the tool's, wherever the notes are
+        """Templates and CSS: the project's, wherever the notes are."""
+        return self.project_root / "styles"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Build manifests, compiled templates, fetched images."""
+        return self.project_root / ".cache"
 
     def override(self, changes: Mapping[str, Any]) -> Settings:
         """These settings with checked changes (a report's front matter) applied."""

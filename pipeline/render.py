@@ -14,18 +14,21 @@ from jinja2 import (
     select_autoescape,
 )
 
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.model import Report
 
-STYLES_DIR = PROJECT_ROOT / "styles"
 SELF_NUMBERED = re.compile(r"^\d+([-.]\d+)*[.)]?\s")
 
 
+def environment(settings: Settings) -> Environment:
+    """The template environment of the settings' styles folder (one per folder and process)."""
+    return _environment(settings.styles_dir, settings.cache_dir / "templates")
+
+
 @cache
-def environment(styles_dir: Path = STYLES_DIR) -> Environment:
-    """The template environment: HTML and XML templates autoescaped (CSS and Markdown ones
-    not), and a template typo fails the build."""
-    cache_dir = PROJECT_ROOT / ".cache" / "templates"
+def _environment(styles_dir: Path, cache_dir: Path) -> Environment:
+    """HTML and XML templates autoescaped (CSS and Markdown ones not), and a template typo
+    fails the build."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     env = Environment(
         loader=FileSystemLoader(styles_dir),
@@ -48,5 +51,5 @@ def is_self_numbered(title: str) -> bool:
 def render_preview(report: Report, settings: Settings) -> str:
     """A single-file HTML page of the report (styles inlined): the quick end-to-end preview."""
     css = (settings.styles_dir / "preview.css").read_text(encoding="utf-8")
-    template = environment(settings.styles_dir).get_template("preview.html.j2")
+    template = environment(settings).get_template("preview.html.j2")
     return template.render(report=report, settings=settings, css=css)

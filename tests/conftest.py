@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -20,6 +21,15 @@ SAMPLE = ROOT / "content" / "deview-2023.md"
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings()
+
+
+def project_settings(root: Path, **options: Any) -> Settings:
+    """Settings for a project at ``root``, a test's own folder: its fonts/, .cache/ and styles/
+    are there (styles/ links to the real one; copy it instead to change a template)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "styles").exists():
+        (root / "styles").symlink_to(ROOT / "styles")
+    return Settings(project_root=root, **options)
 
 
 @pytest.fixture(scope="session")

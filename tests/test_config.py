@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import FontRoles, Settings, load_settings
 from pipeline.errors import ContentError
+from pipeline.pdf.html import render_print_html
 from pipeline.read.report import read_report
+from pipeline.render import render_preview
+from tests.conftest import ROOT, SAMPLE
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
@@ -95,3 +99,15 @@ def test_a_missing_font_names_where_it_was_set(tmp_path: Path) -> None:
     assert str(error.value).startswith(
         f'{notes}:3: font "Nope Font" (body font) is not installed\n  hint: install it'
     )
+
+
+def test_styles_and_caches_come_from_the_project_root(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "styles", tmp_path / "styles")
+    preview_css = tmp_path / "styles" / "preview.css"
+    preview_css.write_text(".project-rule { color: red }\n", encoding="utf-8")
+    settings = Settings(project_root=tmp_path)
+    assert settings.fetch_policy.cache_dir == tmp_path / ".cache" / "images"
+    report = read_report(SAMPLE)
+    assert ".project-rule" in render_preview(report, settings)
+    assert (tmp_path / "styles" / "print.css").as_uri() in render_print_html(report, settings)
+    assert list((tmp_path / ".cache" / "templates").iterdir())  # compiled templates

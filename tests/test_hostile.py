@@ -19,6 +19,7 @@ from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.read.report import read_report
 from pipeline.render import render_preview
+from tests.conftest import project_settings
 
 SECRET = "TOP-SECRET-7f3a9c-비밀"
 
@@ -106,7 +107,7 @@ def test_no_byte_of_an_outside_file_and_no_request(tmp_path: Path, server: str) 
     notes.parent.mkdir(parents=True)
     notes.write_text(attack_notes(secret, server), encoding="utf-8")
     report = read_report(notes)
-    settings = Settings(project_root=tmp_path / "project")
+    settings = project_settings(tmp_path / "project")
     pdf = write_format("pdf", report, settings, tmp_path / "dist").path
     epub = write_format("epub", report, settings, tmp_path / "dist").path
     html = render_preview(report, settings)
@@ -164,7 +165,7 @@ def test_pathological_markdown_in_bounded_time(tmp_path: Path, name: str, text: 
     started = time.monotonic()
     report = read_report(notes)
     render_preview(report, Settings())
-    write_format("epub", report, Settings(project_root=tmp_path), tmp_path / "dist")
+    write_format("epub", report, project_settings(tmp_path), tmp_path / "dist")
     assert time.monotonic() - started < 60
     assert report.chapters and report.chapters[0].talks
 

@@ -32,6 +32,7 @@ from pipeline.pdf.html import build_stamp, prepare_print, render_print_html
 from pipeline.pdf.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.pdf.write import locked_fetcher, write_pdf
 from pipeline.read.report import read_report
+from tests.conftest import project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -188,8 +189,7 @@ def test_fonts_folder_is_searched_first(tmp_path: Path) -> None:
     path = make_test_font(tmp_path / "fonts")
     face = fonts.find_face("Report Test Sans", tmp_path / "fonts")
     assert face == fonts.FontFace("Report Test Sans", path, 0)
-    (tmp_path / "styles").symlink_to(ROOT / "styles")
-    settings = Settings(project_root=tmp_path, fonts=FontRoles(heading="Report Test Sans"))
+    settings = project_settings(tmp_path, fonts=FontRoles(heading="Report Test Sans"))
     assert fonts.resolve_fonts(settings.fonts, settings.fonts_dir)["heading"] == face
     report = hostile_report(tmp_path)
     talk = replace(report.chapters[0].talks[0], title="가한글 ABC", body_html="<p>한글</p>")

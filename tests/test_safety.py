@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.build.reports import build
-from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.output import write_atomically, write_text_atomically
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, project_settings
 
 INVOKE = [sys.executable, "-m", "invoke"]
 
@@ -41,7 +40,7 @@ def test_a_failing_writer_leaves_the_old_file(tmp_path: Path) -> None:
 def test_a_failing_build_leaves_the_previous_output_byte_identical(tmp_path: Path) -> None:
     notes = tmp_path / "report.md"
     notes.write_text("## DAY 1\n\n### 발표\n\n좋은 내용.\n", encoding="utf-8")
-    settings = Settings(project_root=tmp_path)
+    settings = project_settings(tmp_path)
     (good,) = build(notes, tmp_path / "dist", ("html",), settings)
     before = good.outputs[0].path.read_bytes()
     notes.write_text("## DAY 1\n\n### 발표\n\n![없음](img/none.png)\n", encoding="utf-8")

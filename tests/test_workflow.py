@@ -21,7 +21,7 @@ from pipeline.commands.share import share_report
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.read.report import read_report
-from tests.conftest import ROOT
+from tests.conftest import ROOT, project_settings
 
 INVOKE = [sys.executable, "-m", "invoke"]
 NOTES = (
@@ -39,8 +39,11 @@ def write_notes(path: Path, title: str = "워크플로", body: str = "처음") -
 def test_new_starts_notes_the_pipeline_understands(tmp_path: Path) -> None:
     settings = Settings(project_root=tmp_path, content=Path("content"))
     shutil.copytree(ROOT / "styles", tmp_path / "styles")
+    template = tmp_path / "styles" / "new-notes.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n팀 서식\n", encoding="utf-8")
     path = start_notes("pycon-2024", settings, today=dt.date(2024, 8, 10))
     assert path == tmp_path / "content" / "pycon-2024.md"
+    assert path.read_text(encoding="utf-8").endswith("\n팀 서식\n")  # the project's template
     report = read_report(path)
     assert report.meta.title == "PYCON 2024" and report.meta.dates == (dt.date(2024, 8, 10),)
     assert [(c.label, len(c.talks)) for c in report.chapters] == [
@@ -101,7 +104,7 @@ def test_many_reports_build_in_parallel_and_one_error_does_not_stop_the_others(
     for number in range(3):
         write_notes(content / f"report-{number}.md", title=f"보고서 {number}")
     (content / "broken.md").write_text("---\ntitle: [깨짐\n---\n", encoding="utf-8")
-    settings = Settings(project_root=tmp_path)
+    settings = project_settings(tmp_path)
     outcomes = {o.notes.name: o for o in build(content, tmp_path / "dist", ("html",), settings)}
     assert sorted(outcomes) == ["broken.md", "report-0.md", "report-1.md", "report-2.md"]
     assert outcomes["broken.md"].error is not None

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.output import write_text_atomically
 
-CODE_DIRS = (PROJECT_ROOT / "pipeline", PROJECT_ROOT / "styles")
+CODE_DIR = Path(__file__).resolve().parent.parent  # the pipeline package: the code, not a setting
 
 
 def file_hash(path: Path) -> str:
@@ -39,7 +39,7 @@ def build_key(settings: Settings, output_format: str) -> str:
     """What is the same for every report: code, templates, settings, the format."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{__version__}|{output_format}|{settings!r}".encode())
-    for folder in CODE_DIRS:  # recursively: the pipeline's stages are subpackages
+    for folder in (CODE_DIR, settings.styles_dir):  # recursively: the stages are subpackages
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".j2", ".css"):
                 name = path.relative_to(folder).as_posix()
@@ -49,7 +49,7 @@ def build_key(settings: Settings, output_format: str) -> str:
 
 def manifest_path(settings: Settings, output: Path) -> Path:
     name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
-    return settings.project_root / ".cache" / "builds" / f"{output.name}.{name}.json"
+    return settings.cache_dir / "builds" / f"{output.name}.{name}.json"
 
 
 def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) -> bool:

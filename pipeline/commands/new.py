@@ -28,7 +28,7 @@ def start_notes(name: str, settings: Settings, today: dt.date | None = None) -> 
         raise ContentError(target, None, "already exists", "choose another name")
     title = name.replace("-", " ").replace("_", " ").upper()
     text = (
-        environment(settings.styles_dir)
+        environment(settings)
         .get_template("new-notes.md.j2")
         .render(title=title, today=(today or dt.date.today()).isoformat())
     )

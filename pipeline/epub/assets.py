@@ -111,9 +111,7 @@ def stylesheets(
         "code": ["Report Mono", roles.code, roles.emoji],
     }
     fonts_css = (
-        environment(settings.styles_dir)
-        .get_template("ebook-fonts.css.j2")
-        .render(faces=fonts, stacks=stacks)
+        environment(settings).get_template("ebook-fonts.css.j2").render(faces=fonts, stacks=stacks)
     )
     sheets = [
         ("styles/fonts.css", fonts_css.encode("utf-8")),

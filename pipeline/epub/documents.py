@@ -75,7 +75,7 @@ def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
     """Render every content document of ``report`` and finish them as one set."""
     images, by_src = image_hrefs(report.images)
     has_code = any("<pre" in html for html in model_html(report))
-    env = environment(settings.styles_dir)
+    env = environment(settings)
     common: dict[str, Any] = {
         "lang": report.meta.lang or "ko",
         "meta": report.meta,

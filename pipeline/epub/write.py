@@ -249,7 +249,7 @@ def render_ncx(report: Report, settings: Settings, ebook: Ebook) -> bytes:
         order += len(children)
     depth = 2 if any(entry.children for entry in ebook.toc) else 1
     text = (
-        environment(settings.styles_dir)
+        environment(settings)
         .get_template("ebook-toc.ncx.j2")
         .render(
             lang=report.meta.lang or "ko",

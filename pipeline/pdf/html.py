@@ -67,7 +67,7 @@ def prepare_print(report: Report, settings: Settings) -> PrintJob:
 def render_print_html(report: Report, settings: Settings) -> str:
     """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
     resolve_fonts(settings.fonts, settings.fonts_dir)  # a missing font fails before any work
-    template = environment(settings.styles_dir).get_template(TEMPLATE)
+    template = environment(settings).get_template(TEMPLATE)
     html = template.render(
         report=report,
         settings=settings,
