@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pipeline.errors import ContentError
 
@@ -56,20 +57,138 @@ class FetchPolicy:
     cache_dir: Path = PROJECT_ROOT / ".cache" / "images"
 
 
+# ---------- the settings table ----------
+#
+# Each setting is one field of Settings made by setting(): its key, its type (the check that
+# turns a value from invoke.yaml or front matter into the field's value), its default and its
+# help. That table checks invoke.yaml, picks what a report's front matter may change
+# (per_report), and writes the README's example (settings_yaml, compared by a test).
+
+
+class Invalid(ValueError):
+    """A value a setting refuses: (the key whose line it is on, message) for each problem."""
+
+    def __init__(self, *problems: tuple[str, str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where values were read: a file (invoke.yaml, notes) and the line of each key."""
+
+    path: Path
+    lines: Mapping[str, int]
+
+    def line(self, key: str) -> int:
+        """The key's line; a font role's is its own, else that of ``fonts``; 0 for none."""
+        return self.lines.get(key, self.lines.get(key.partition(".")[0], 0))
+
+
+Check = Callable[[str, Any, Origin], Any]
+
+
+def folder(key: str, value: Any, origin: Origin) -> Path:
+    if isinstance(value, str) and value.strip():
+        return Path(value)
+    raise Invalid((key, f'"{key}" must be a folder path'))
+
+
+def one_of(choices: tuple[str, ...]) -> Check:
+    def choice(key: str, value: Any, origin: Origin) -> str:
+        if value in choices:
+            return str(value)
+        raise Invalid((key, f'{key} "{value}" is not one of {", ".join(choices)}'))
+
+    return choice
+
+
+def colour(key: str, value: Any, origin: Origin) -> str:
+    if isinstance(value, str) and COLOUR.match(value):
+        return value
+    raise Invalid((key, f'{key} "{value}" is not a colour like "#1f5fa8"'))
+
+
+def text(key: str, value: Any, origin: Origin) -> str:
+    return str(value)
+
+
+def true_or_false(key: str, value: Any, origin: Origin) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Invalid((key, f'"{key}" must be true or false'))
+
+
+def font_roles(key: str, value: Any, origin: Origin) -> FontRoles:
+    if not isinstance(value, dict):
+        raise Invalid((key, f'"{key}" must map roles ({", ".join(FONT_ROLES)}) to family names'))
+    unknown = [role for role in value if role not in FONT_ROLES]
+    if unknown:
+        raise Invalid(
+            *(
+                (f"{key}.{role}", f'unknown font role "{role}" (known: {", ".join(FONT_ROLES)})')
+                for role in unknown
+            )
+        )
+    return FontRoles(
+        **{role: str(name) for role, name in value.items()},
+        origin=str(origin.path),
+        origin_line=origin.line(key),
+    )
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the ``report:`` section of invoke.yaml: a row of the table."""
+
+    key: str
+    check: Check
+    default: Any
+    help: str
+    per_report: bool = False  # a report's front matter may set it too
+    example: Any = None  # what the README shows, when not the default
+
+
+T = TypeVar("T")
+
+
+def setting(
+    default: T, check: Check, help: str, *, per_report: bool = False, example: Any = None
+) -> T:
+    """A Settings field that is a setting (see Setting)."""
+    row = {"check": check, "help": help, "per_report": per_report, "example": example}
+    return field(default=default, metadata={"setting": row})
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a build needs besides the notes."""
+    """Everything a build needs besides the notes: where the project is, and the settings."""
 
-    project_root: Path = PROJECT_ROOT
-    content: Path = Path("content")
-    out: Path = Path("dist")
-    paper: str = "A4"
-    fonts: FontRoles = field(default_factory=FontRoles)
-    accent: str = "#1f5fa8"
-    author: str = ""  # the author or team, when the notes name none
-    pdf_variant: PdfVariant = "ua"
-    remote_images: Literal["link", "fetch"] = "link"
-    allow_private_addresses: bool = False  # for fetching: loopback, private, link-local
+    project_root: Path = PROJECT_ROOT  # where invoke.yaml is; styles/, fonts/, .cache/ are there
+    content: Path = setting(Path("content"), folder, "where the notes are")
+    out: Path = setting(Path("dist"), folder, "where the outputs go")
+    paper: str = setting("A4", one_of(PAPER_SIZES), "A4, A5, B5 or Letter", per_report=True)
+    fonts: FontRoles = setting(
+        FontRoles(), font_roles, "family names, installed or dropped into fonts/", per_report=True
+    )
+    accent: str = setting(
+        "#1f5fa8", colour, "the accent colour of the cover, headings and boxes", per_report=True
+    )
+    author: str = setting(
+        "", text, "shown when the notes name no author", per_report=True, example="플랫폼팀"
+    )
+    pdf_variant: PdfVariant = setting(
+        "ua",
+        one_of(PDF_VARIANTS),
+        "ua (tagged PDF/UA-1), a (PDF/A-3b, for archiving) or plain",
+        per_report=True,
+    )
+    remote_images: Literal["link", "fetch"] = setting(
+        "link", one_of(REMOTE_IMAGES), "link (default: never touch the network) or fetch"
+    )
+    allow_private_addresses: bool = setting(
+        False, true_or_false, "fetching may reach loopback, private and link-local addresses"
+    )
 
     @property
     def fonts_dir(self) -> Path:
@@ -98,69 +217,32 @@ class Settings:
         return dataclasses.replace(self, **changes) if changes else self
 
 
-# key -> (check, what it must be); the report-level keys may also be set in front matter
-CHOICES = {"paper": PAPER_SIZES, "pdf_variant": PDF_VARIANTS, "remote_images": REMOTE_IMAGES}
-REPORT_KEYS = ("paper", "fonts", "accent", "author", "pdf_variant")
+SETTINGS = tuple(
+    Setting(f.name, default=f.default, **f.metadata["setting"])
+    for f in dataclasses.fields(Settings)
+    if "setting" in f.metadata
+)
+REPORT_KEYS = tuple(s.key for s in SETTINGS if s.per_report)  # front matter may set these
 
 
 def checked(
     values: Mapping[str, Any], path: Path, lines: Mapping[str, int], report_level: bool = False
 ) -> dict[str, Any]:
     """The settings in ``values`` as Settings fields; every problem reported together."""
-    problems: list[tuple[int, str]] = []
+    table = {s.key: s for s in SETTINGS if s.per_report or not report_level}
+    origin = Origin(path, lines)
+    problems: list[tuple[int, str]] = []  # line (0: none, a command-line option), message
     changes: dict[str, Any] = {}
-    allowed = (
-        REPORT_KEYS
-        if report_level
-        else tuple(f.name for f in dataclasses.fields(Settings) if f.name != "project_root")
-    )
-
-    def problem(key: str, message: str) -> None:
-        problems.append((lines.get(key, 0), message))  # 0: no line (a command-line option)
-
     for key, value in values.items():
-        if key not in allowed:
-            problem(key, f'unknown setting "{key}" (known: {", ".join(allowed)})')
-        elif key in ("content", "out"):
-            if isinstance(value, str) and value.strip():
-                changes[key] = Path(value)
-            else:
-                problem(key, f'"{key}" must be a folder path')
-        elif key in CHOICES:
-            if value in CHOICES[key]:
-                changes[key] = value
-            else:
-                problem(key, f'{key} "{value}" is not one of {", ".join(CHOICES[key])}')
-        elif key == "allow_private_addresses":
-            if isinstance(value, bool):
-                changes[key] = value
-            else:
-                problem(key, '"allow_private_addresses" must be true or false')
-        elif key == "accent":
-            if isinstance(value, str) and COLOUR.match(value):
-                changes[key] = value
-            else:
-                problem(key, f'accent "{value}" is not a colour like "#1f5fa8"')
-        elif key == "author":
-            changes[key] = str(value)
-        elif key == "fonts":
-            if not isinstance(value, dict):
-                problem(key, '"fonts" must map roles (body, heading, code, emoji) to family names')
-                continue
-            unknown = [role for role in value if role not in FONT_ROLES]
-            for role in unknown:
-                problems.append(
-                    (
-                        lines.get(f"fonts.{role}", lines.get(key, 0)),
-                        f'unknown font role "{role}" (known: {", ".join(FONT_ROLES)})',
-                    )
-                )
-            if not unknown:
-                changes[key] = FontRoles(
-                    **{role: str(name) for role, name in value.items()},
-                    origin=str(path),
-                    origin_line=lines.get(key, 0),
-                )
+        if key not in table:
+            problems.append(
+                (origin.line(key), f'unknown setting "{key}" (known: {", ".join(table)})')
+            )
+            continue
+        try:
+            changes[key] = table[key].check(key, value, origin)
+        except Invalid as err:
+            problems += [(origin.line(where), message) for where, message in err.problems]
     if problems:
         problems.sort()
         first_line, first = problems[0]
@@ -174,6 +256,33 @@ def checked(
             "fix or remove these settings (see the README's Configuration)",
         )
     return changes
+
+
+def settings_yaml() -> str:
+    """The README's example of invoke.yaml: every setting with its default and its help."""
+    lines = ["report:"]
+    for row in SETTINGS:
+        value = row.default if row.example is None else row.example
+        nested = isinstance(value, FontRoles)
+        line = f"  {row.key}:" if nested else f"  {row.key}: {yaml_scalar(value)}"
+        lines.append(f"{line}{' ' * max(2, 29 - display_width(line))}# {row.help}")
+        if nested:
+            lines += [f"    {role}: {family}" for role, family in value.families().items()]
+    return "\n".join(lines) + "\n"
+
+
+def yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Path):
+        return f"{value.as_posix()}/"
+    text = str(value)
+    return f'"{text}"' if text.startswith("#") or not text else text
+
+
+def display_width(text: str) -> int:
+    """Columns on a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:

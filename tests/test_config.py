@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import FontRoles, Settings, load_settings
+from pipeline.config import (
+    REPORT_KEYS,
+    SETTINGS,
+    FontRoles,
+    Settings,
+    load_settings,
+    settings_yaml,
+    with_options,
+)
 from pipeline.errors import ContentError
 from pipeline.pdf.html import render_print_html
 from pipeline.read.report import read_report
@@ -111,3 +121,58 @@ def test_styles_and_caches_come_from_the_project_root(tmp_path: Path) -> None:
     assert ".project-rule" in render_preview(report, settings)
     assert (tmp_path / "styles" / "print.css").as_uri() in render_print_html(report, settings)
     assert list((tmp_path / ".cache" / "templates").iterdir())  # compiled templates
+
+
+def test_each_kind_of_setting_refuses_a_bad_value(tmp_path: Path) -> None:
+    path = tmp_path / "invoke.yaml"
+    path.write_text(
+        "report:\n  content: ''\n  out: 3\n  fonts: Noto\n  pdf_variant: x\n"
+        "  remote_images: always\n  allow_private_addresses: yes please\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as error:
+        load_settings(path)
+    assert str(error.value) == (
+        f'{path}:2: "content" must be a folder path\n'
+        f'{path}:3: "out" must be a folder path\n'
+        f'{path}:4: "fonts" must map roles (body, heading, code, emoji) to family names\n'
+        f'{path}:5: pdf_variant "x" is not one of ua, a, plain\n'
+        f'{path}:6: remote_images "always" is not one of link, fetch\n'
+        f'{path}:7: "allow_private_addresses" must be true or false\n'
+        "  hint: fix or remove these settings (see the README's Configuration)"
+    )
+
+
+def test_a_command_line_option_is_checked_like_a_setting() -> None:
+    with pytest.raises(ContentError) as error:
+        with_options(Settings(), paper="A6", pdf_variant="plain")
+    assert str(error.value) == (
+        'options: paper "A6" is not one of A4, A5, B5, Letter\n'
+        "  hint: fix or remove these settings (see the README's Configuration)"
+    )
+    assert with_options(Settings(), paper=None, pdf_variant="plain").pdf_variant == "plain"
+
+
+def test_front_matter_may_set_only_the_per_report_settings(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "---\ntitle: 책\nout: elsewhere/\nremote_images: fetch\nauthor: 팀\n---\n\n## DAY 1\n",
+        encoding="utf-8",
+    )
+    assert read_report(notes).settings == {"author": "팀"}
+    assert REPORT_KEYS == ("paper", "fonts", "accent", "author", "pdf_variant")
+
+
+def test_the_table_gives_the_defaults_and_the_readme_shows_the_table() -> None:
+    assert {row.key: row.default for row in SETTINGS} == {
+        field.name: getattr(Settings(), field.name)
+        for field in dataclasses.fields(Settings)
+        if field.name != "project_root"
+    }
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    configuration = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    block = configuration.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert block == settings_yaml(), "paste settings_yaml() into the README's Configuration"
+    for sentence in ("A report's front matter may override", "the per-report settings"):
+        listed = readme.split(sentence, 1)[1].split("(", 1)[0].split(" for that", 1)[0]
+        assert sorted(re.findall(r"`(\w+)`", listed)) == sorted(REPORT_KEYS), sentence
