@@ -75,19 +75,41 @@ def run_build(
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
 
 
-@task(help={"notes": NOTES})
-def outline(c: Context, notes: str | None = None) -> None:
+@task(help={"notes": NOTES, "json": "print the outline as JSON (schema: README)"})
+def outline(c: Context, notes: str | None = None, json: bool = False) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
-    from pipeline.commands.outline import describe_report
+    from pipeline.commands.outline import describe_report, outline_json, outlines_text
     from pipeline.read.report import read_report
 
     settings = settings_for()
     try:
-        for path in discover_reports(Path(notes) if notes else settings.content):
-            print(f"== {path}")
-            print(describe_report(read_report(path)))
+        reports = [
+            read_report(p) for p in discover_reports(Path(notes) if notes else settings.content)
+        ]
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
+    if json:
+        print(outlines_text([outline_json(report) for report in reports]))
+    else:
+        for report in reports:
+            print(f"== {report.source.path}")
+            print(describe_report(report))
+
+
+@task(
+    help={
+        "corpus": "a folder of notes with expected/<name>.json labels (default: ../shared/corpus)",
+        "verbose": "list every miss",
+    }
+)
+def accuracy(c: Context, corpus: str = "../shared/corpus", verbose: bool = False) -> None:
+    """Score the reading of labelled notes: talks, titles, speakers, report titles, dates."""
+    from pipeline.commands.accuracy import describe_totals, score_folder
+
+    folder = Path(corpus)
+    if not (folder / "expected").is_dir():
+        raise Exit(f"error: {folder}: no expected/ folder of labels", code=1)
+    print(describe_totals(score_folder(folder, also=(settings_for().content,)), verbose), end="")
 
 
 @task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})

@@ -46,17 +46,47 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A speaker: a name as the notes write it, and the affiliation when they give one."""
+
+    name: str
+    affiliation: str = ""
+
+
+def people_label(people: tuple[Person, ...]) -> str | None:
+    """`정규돈 · 카카오`, `진겸, 김지훈 · Festa`: names, then an affiliation they share."""
+    if not people:
+        return None
+    affiliations = {person.affiliation for person in people}
+    if len(affiliations) == 1:
+        (shared,) = affiliations
+        names = ", ".join(person.name for person in people)
+        return f"{names} · {shared}" if shared else names
+    return ", ".join(f"{p.name} · {p.affiliation}" if p.affiliation else p.name for p in people)
+
+
+@dataclass(frozen=True)
 class Talk:
-    """A talk (or a non-talk section at the talk level) with its speaker, abstract and body."""
+    """A talk (or a non-talk section at the talk level) with its speakers, abstract and body.
+
+    ``recognised_by`` names the rule that found it (a heading, a time slot, a bold line, a
+    list item, a table row...) and ``confidence`` how sure the reading of its chapter is.
+    """
 
     id: str
     title: str
     source: Source
     kind: Literal["talk", "section"] = "talk"
-    speaker: str | None = None
+    speakers: tuple[Person, ...] = ()
     slot: str | None = None  # the time slot or time-of-day group it was listed under
     abstract_html: str = ""
     body_html: str = ""
+    recognised_by: str = "heading"
+    confidence: float = 1.0
+
+    @property
+    def speaker(self) -> str | None:
+        return people_label(self.speakers)
 
 
 @dataclass(frozen=True)
@@ -94,6 +124,23 @@ class Metadata:
     description: str = ""
     lang: str = "ko"
     cover: Path | None = None
+    post_date: dt.date | None = None  # a blog post's own date: never shown as the event's
+    dates_source: str = ""  # where ``dates`` came from: front matter, day headings, text
+    title_source: str = ""  # front matter, h1, first heading, file name
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the talks of the notes were found: the repeating unit chosen, the readings it was
+    weighed against (unit, score), and when two scored close, the setting that would settle it."""
+
+    unit: str
+    score: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+    single_talk: bool = False
+    overridden_by: str = ""  # the front-matter key that chose the reading, if one did
+    unsure: bool = False
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +156,7 @@ class Report:
     aliases: dict[str, str] = field(default_factory=dict)  # hand-written anchor -> model id
     settings: dict[str, Any] = field(default_factory=dict)  # front matter overrides, checked
     content_root: Path = Path(".")
+    reading: Reading | None = None
 
     @property
     def talks(self) -> tuple[Talk, ...]:

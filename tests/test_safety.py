@@ -43,9 +43,9 @@ def test_a_failing_build_leaves_the_previous_output_byte_identical(tmp_path: Pat
     settings = project_settings(tmp_path)
     (good,) = build(notes, tmp_path / "dist", ("html",), settings)
     before = good.outputs[0].path.read_bytes()
-    notes.write_text("## DAY 1\n\n### 발표\n\n![없음](img/none.png)\n", encoding="utf-8")
+    notes.write_text("---\ntitle: [broken\n---\n## DAY 1\n\n### 발표\n", encoding="utf-8")
     (bad,) = build(notes, tmp_path / "dist", ("html",), settings)
-    assert bad.error is not None and "not found" in bad.error.message
+    assert bad.error is not None and "front matter" in bad.error.message
     assert (tmp_path / "dist" / "report.html").read_bytes() == before
     assert leftovers(tmp_path / "dist") == []
 

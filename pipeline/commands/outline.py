@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pipeline.model import Report, Source
 
@@ -57,3 +58,75 @@ def describe_report(report: Report) -> str:
 
 def words(html: str) -> int:
     return len(re.sub(r"<[^>]+>", " ", html).split())
+
+
+SCHEMA_VERSION = 1
+
+
+def outline_json(report: Report) -> dict[str, Any]:
+    """The report model for tools and scoring (schema: README, "The outline as JSON")."""
+    meta = report.meta
+    reading = report.reading
+    chapters = []
+    for chapter in report.chapters:
+        talks = [talk for talk in chapter.talks if talk.kind == "talk"]
+        sections = [talk for talk in chapter.talks if talk.kind == "section"]
+        chapters.append(
+            {
+                "kind": "day" if chapter.kind == "day" else "chapter",
+                "title": chapter.title,
+                "label": chapter.label,
+                "date": chapter.date.isoformat() if chapter.date else None,
+                "line": chapter.source.line,
+                "talks": [
+                    {
+                        "title": talk.title,
+                        "speaker": ", ".join(p.name for p in talk.speakers) or None,
+                        "speakers": [
+                            {"name": p.name, "affiliation": p.affiliation or None}
+                            for p in talk.speakers
+                        ],
+                        "slot": talk.slot,
+                        "line": talk.source.line,
+                        "file": talk.source.path.name,
+                        "recognised_by": talk.recognised_by,
+                        "confidence": round(talk.confidence, 2),
+                    }
+                    for talk in talks
+                ],
+                "sections": [
+                    {"title": s.title, "line": s.source.line, "recognised_by": s.recognised_by}
+                    for s in sections
+                ],
+            }
+        )
+    return {
+        "schema": "conference-report/outline",
+        "version": SCHEMA_VERSION,
+        "file": report.source.path.name,
+        "title": meta.title,
+        "title_source": meta.title_source,
+        "subtitle": meta.subtitle or None,
+        "event_dates": [d.isoformat() for d in meta.dates],
+        "dates_source": meta.dates_source or None,
+        "post_date": meta.post_date.isoformat() if meta.post_date else None,
+        "single_talk": bool(reading and reading.single_talk),
+        "reading": None
+        if reading is None
+        else {
+            "unit": reading.unit,
+            "score": round(reading.score, 2),
+            "alternatives": [{"unit": u, "score": round(s, 2)} for u, s in reading.alternatives],
+            "overridden_by": reading.overridden_by or None,
+            "unsure": reading.unsure,
+            "hint": reading.hint or None,
+        },
+        "chapters": chapters,
+    }
+
+
+def outlines_text(outlines: list[dict[str, Any]]) -> str:
+    """One outline as a JSON object, several as a list."""
+    import json
+
+    return json.dumps(outlines[0] if len(outlines) == 1 else outlines, ensure_ascii=False, indent=2)

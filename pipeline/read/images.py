@@ -28,7 +28,8 @@ class ImageTable:
         self.site_paths: dict[str, str] = {}  # blog-site image paths not found: src -> alt
 
     def add(self, src: str, alt: str, source: Source) -> None:
-        """Check an image where the notes name it: a missing or outside file stops the build."""
+        """Check an image where the notes name it. A missing file is shown as a placeholder, a
+        file outside the content folder is left out; both with a warning."""
         src = src.strip()
         if src in self.images or src in self.site_paths or not src:
             return
@@ -50,14 +51,20 @@ class ImageTable:
         elif parsed.path.startswith("/"):
             self.site_image(src, alt, source)
         else:
-            path = self.local_path(source.path.resolve().parent, parsed.path, src, source)
+            try:
+                path = self.local_path(source.path.resolve().parent, parsed.path, src, source)
+            except ContentError as err:  # outside the content folder: never read, left out
+                log.warning("%s: %s; left out (hint: %s)", source, err.message, err.hint)
+                return
             if not path.is_file():
-                raise ContentError(
-                    source.path,
-                    source.line,
-                    f'image "{src}" not found',
-                    "put the file next to the notes, or fix the path",
+                log.warning(
+                    '%s: image "%s" not found; shown as a placeholder '
+                    "(hint: put the file next to the notes, or fix the path)",
+                    source,
+                    src,
                 )
+                self.site_paths[src] = alt
+                return
             self.images[src] = Image(
                 src=path.relative_to(self.content_root).as_posix(),
                 alt=alt,

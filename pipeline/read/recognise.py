@@ -1,4 +1,4 @@
-"""What a heading's text says: a day marker, a time-slot group, a non-talk section, a speaker.
+"""What a heading's text says: a day marker, a time-slot group, a non-talk section.
 
 Pure functions on strings, so that each rule is easy to test and to document in the README.
 """
@@ -140,6 +140,25 @@ SECTION_WORDS = (
     "outro",
     "summary",
     "epilogue",
+    "about",
+    "축사",
+    "환영사",
+    "개회",
+    "폐회",
+    "클로징",
+    "closing",
+    "네트워킹",
+    "networking",
+    "coffee",
+    "break",
+    "등록",
+    "registration",
+    "자료",
+    "사진",
+    "갤러리",
+    "공지",
+    "일정",
+    "시간표",
 )
 
 
@@ -153,28 +172,6 @@ def is_section(text: str) -> bool:
     return 0 < len(words) <= 3 and any(
         word.startswith(section) for word in words for section in SECTION_WORDS
     )
-
-
-NAME = r"(?:[가-힣]{2,4}|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2})"
-SPEAKER_IN_PARENS = re.compile(
-    rf"^(?P<title>.+?)\s*[(（](?P<speaker>[가-힣]{{2,4}}(?:\s*님)?|{NAME}(?:\s*님)?\s*[|/,·@]\s*[^()（）]+)[)）]\s*$"
-)
-SPEAKER_AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—]\s+(?P<speaker>[가-힣]{2,4}(?:\s*님)?)$")
-
-
-def split_speaker(heading: str) -> tuple[str, str | None]:
-    """`Title (이름 | 회사)`, `Title - 발표자` give (title, speaker); else (heading, None)."""
-    for pattern in (SPEAKER_IN_PARENS, SPEAKER_AFTER_DASH):
-        match = pattern.match(heading.strip())
-        if match:
-            speaker = re.sub(r"\s*[|/,·@]\s*", " · ", match.group("speaker").strip())
-            return match.group("title").strip(), speaker
-    return heading, None
-
-
-def looks_like_speaker_line(text: str) -> bool:
-    """A bold line under a talk heading that names people, not a sentence."""
-    return 0 < len(text) <= 60 and not re.search(r"[.!?。]\s*$|다\.?$|요\.?$", text)
 
 
 def slugify(text: str) -> str:

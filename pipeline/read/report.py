@@ -19,22 +19,12 @@ from pipeline.dates import date_label
 from pipeline.errors import ContentError
 from pipeline.model import Chapter, Report, Source, Talk
 from pipeline.read import recognise, sanitize
+from pipeline.read.blocks import Block, Node, build_tree, read_blocks
 from pipeline.read.images import ImageTable
-from pipeline.read.markdown import Footnotes, inline_text, render_tokens
-from pipeline.read.metadata import read_metadata
+from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
-from pipeline.read.structure import (
-    Block,
-    Draft,
-    Layout,
-    Node,
-    build_tree,
-    chapter_level,
-    drop_title,
-    find_title_node,
-    part_node,
-    read_blocks,
-)
+from pipeline.read.reading import read_structure
+from pipeline.read.structure import Draft, Layout, part_node
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +66,9 @@ def parse_report(
         )
     blocks = read_blocks(notes, "")
     root = build_tree(blocks)
-    title_node = find_title_node(root)
-    if title_node is not None:
-        root = drop_title(root, title_node)
-    meta = read_metadata(
-        notes, title_node.title if title_node else "", fallback=name, content_root=content_root
-    )
-    year = meta.dates[0].year if meta.dates else None
+    structure = read_structure(notes, root, fallback=name, content_root=content_root)
+    meta, root, title_node = structure.meta, structure.root, structure.title_node
+    year = structure.year
     if parts:
         chapter_nodes = [("node", node) for node in root.children]
         for number, part in enumerate(parts, start=1):
@@ -94,9 +80,10 @@ def parse_report(
             files_are_chapters=True,
         )
     else:
-        layout = Layout(root=root, year=year, chapter_level=chapter_level(root, year))
+        layout = structure.layout
     builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates, fetch=fetch)
-    drafts = layout.chapters()
+    builder.notes_path = notes.path
+    drafts = structure.single_talk_drafts() if structure.single_talk else layout.chapters()
     builder.assign_ids(drafts, title_node)
     chapters = tuple(builder.chapter(draft) for draft in drafts)
     intro = builder.render(root.content)
@@ -121,6 +108,7 @@ def parse_report(
         images=tuple(builder.images.images.values()),
         aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
+        reading=structure.reading(layout),
     )
 
 
@@ -137,6 +125,7 @@ class ReportBuilder:
         self.heading_ids: dict[int, str] = {}  # id(heading block) -> model id
         self.images = ImageTable(content_root, fetch)
         self.day_count = 0
+        self.notes_path = Path(".")
 
     # ids ---------------------------------------------------------------------------------
     def unique(self, wanted: str) -> str:
@@ -244,32 +233,34 @@ class ReportBuilder:
 
     def talk(self, draft: Draft) -> Talk:
         node = draft.node
-        assert node.heading is not None
-        title, speaker = recognise.split_speaker(node.title)
-        content = list(node.content)
-        abstract: list[Block] = []
-        if draft.kind == "talk":
-            if content and speaker is None and (line := speaker_line(content[0])):
-                speaker = line
-                content = content[1:]
-            if content and content[0].tokens[0].type == "blockquote_open":
-                abstract = [content.pop(0)]
+        if draft.blocks is not None:  # a list item, table row or bold line: no heading
+            content, children = list(draft.blocks), []
+            path = node.heading.notes.path if node.heading else self.notes_path
+            source = Source(path, draft.line or 1)
         else:
-            title = node.title
+            assert node.heading is not None
+            content, children = list(node.content)[draft.skip :], node.children
+            source = node.heading.source
+        title = draft.title if draft.title is not None else node.title
+        abstract: list[Block] = []
+        if draft.kind == "talk" and content and content[0].tokens[0].type == "blockquote_open":
+            abstract = [content.pop(0)]
         body = (
             content
             if draft.own_content_only
-            else content + [b for child in node.children for b in self.subtree(child)]
+            else content + [b for child in children for b in self.subtree(child)]
         )
         return Talk(
             id=draft.id,
             title=title or UNTITLED,
-            source=node.heading.source,
+            source=source,
             kind="talk" if draft.kind == "talk" else "section",
-            speaker=speaker,
+            speakers=draft.people if draft.kind == "talk" else (),
             slot=draft.slot,
             abstract_html=self.render(abstract, inner_blockquote=True),
             body_html=self.render(body, talk_level=node.level),
+            recognised_by=draft.rule,
+            confidence=draft.confidence,
         )
 
     # html --------------------------------------------------------------------------------
@@ -332,23 +323,3 @@ class ReportBuilder:
     def check_anchor(self, href: str, source: Source) -> None:
         if href.startswith("#") and len(href) > 1 and self.resolve_anchor(href[1:]) is None:
             log.warning('%s: link to "%s" matches no heading; shown as plain text', source, href)
-
-
-def speaker_line(block: Block) -> str | None:
-    """`**텀블벅 박형식**` alone under a talk heading names its speaker."""
-    tokens = block.tokens
-    if tokens[0].type != "paragraph_open":
-        return None
-    children = [
-        c for c in tokens[1].children or () if not (c.type == "text" and not c.content.strip())
-    ]
-    if (
-        len(children) < 3
-        or children[0].type != "strong_open"
-        or children[-1].type != "strong_close"
-    ):
-        return None
-    if any(c.type in ("strong_open", "strong_close") for c in children[1:-1]):
-        return None
-    text = inline_text(tokens[1])
-    return text if recognise.looks_like_speaker_line(text) else None

@@ -1,170 +1,44 @@
-"""The shape of the notes: Markdown blocks, the heading tree, and which headings are chapters
-(days) and which are talks. Scaffolding (hand-made TOCs, spacers) is dropped here.
+"""Which headings are chapters (days) and which are talks: the reading of a notes file.
 
 How the notes are understood (the README's "Writing notes" says the same to users):
-- The title is the first H1 that is not a day marker (front matter wins, see metadata.py).
+- The title is the front matter's, else the first H1 that is not a day marker, else the first
+  heading of a file that has no H1 (see metadata.py for the front matter).
 - Day markers (`DAY 1`, `2일차`, `첫째 날`, a date...) at any heading level make that level the
   chapter level: every heading there is a chapter, a day or another section (소개, 후기) in its
   place. Without day markers the whole notes are one implicit day.
-- A chapter's talks are its subheadings one level down. A time slot or time-of-day heading
-  (`09:50 ~ 10:45`, `오전`) with subheadings is a group: its subheadings are the talks.
-  Short headings such as `점심`, `후기` are non-talk sections beside the talks.
+- Talks are the repeating unit under a chapter. By default the chapter's subheadings, each
+  weighed by evidence (talks.py): a heading of time slots or times of day (`09:50 ~ 10:45`,
+  `오전`) is a group whose subheadings are the talks; a wrapper (`## 세션 요약`) holds the talks
+  one level down; a bare time slot takes its title from the line under it; a heading holding a
+  schedule table, a list of `발표자 / 제목` items or bold title lines holds its talks in
+  those (units.py). Once talks sit inside such a holder, the headings beside it are sections.
+- A title that names its speaker (`(by 이름)`) makes the notes one talk; front-matter keys
+  (`talks`, `single_talk`) settle any reading the evidence gets wrong.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from pipeline.model import Source
-from pipeline.read import recognise, sanitize
-from pipeline.read.markdown import Footnotes, inline_text, parse_tokens
+from pipeline.model import Person
+from pipeline.read import recognise
+from pipeline.read.blocks import Block, Node, build_tree
+from pipeline.read.markdown import Footnotes
 from pipeline.read.notes import Notes
-
-TOC_MARKERS = re.compile(r"^\s*(\[\[?toc\]\]?|\{:toc\}|\[\[_toc_\]\])\s*$", re.I)
-
-
-@dataclass
-class Block:
-    """One top-level Markdown block of a notes file: a heading, a paragraph, a list..."""
-
-    tokens: list[Token]
-    notes: Notes
-    footnotes: Footnotes
-
-    @property
-    def line(self) -> int:
-        return (self.tokens[0].map[0] + 1) if self.tokens[0].map else 1
-
-    @property
-    def source(self) -> Source:
-        return Source(self.notes.path, self.line)
-
-    @property
-    def heading_level(self) -> int | None:
-        first = self.tokens[0]
-        return int(first.tag[1]) if first.type == "heading_open" else None
-
-    @property
-    def text(self) -> str:
-        return inline_text(self.tokens[1]) if len(self.tokens) > 1 else ""
-
-
-@dataclass
-class Node:
-    """A heading with the blocks under it and its subheadings."""
-
-    heading: Block | None
-    level: int
-    content: list[Block] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        return self.heading.text if self.heading else ""
-
-    def walk(self) -> Iterable[Node]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-def read_blocks(notes: Notes, footnote_prefix: str) -> list[Block]:
-    tokens, bodies = parse_tokens(notes.text)
-    footnotes = Footnotes(footnote_prefix, bodies)
-    blocks: list[Block] = []
-    current: list[Token] = []
-    depth = 0
-    for token in tokens:
-        current.append(token)
-        depth += token.nesting
-        if depth == 0:
-            blocks.append(Block(current, notes, footnotes))
-            current = []
-    return remove_scaffolding(blocks)
-
-
-TOC_OPEN = re.compile(r"<!--\s*toc\s*-->", re.I)
-TOC_CLOSE = re.compile(r"<!--\s*/toc\s*-->", re.I)
-
-
-def remove_scaffolding(blocks: list[Block]) -> list[Block]:
-    """Hand-made TOCs, `[TOC]` markers, comments and `<br>` spacer lines are not content."""
-    kept: list[Block] = []
-    toc_end = -1
-    for index, block in enumerate(blocks):
-        if index <= toc_end:
-            continue
-        first = block.tokens[0]
-        if first.type == "html_block":
-            html = first.content
-            if TOC_OPEN.search(html):  # drop through the closing marker, if there is one
-                toc_end = next(
-                    (
-                        i
-                        for i in range(index, len(blocks))
-                        if blocks[i].tokens[0].type == "html_block"
-                        and TOC_CLOSE.search(blocks[i].tokens[0].content)
-                    ),
-                    index,
-                )
-                continue
-            if sanitize.is_spacer(html) or re.fullmatch(r"\s*(<!--.*?-->\s*)+", html, re.S):
-                continue
-        if first.type == "paragraph_open" and (
-            TOC_MARKERS.match(block.tokens[1].content)
-            or sanitize.is_spacer(block.tokens[1].content)
-        ):
-            continue
-        if first.type in ("bullet_list_open", "ordered_list_open") and is_link_list(block):
-            continue
-        kept.append(block)
-    return kept
-
-
-def is_link_list(block: Block) -> bool:
-    """A list made only of links to headings of this document: a hand-made contents list."""
-    links = 0
-    for token in block.tokens:
-        if token.type != "inline":
-            continue
-        for child in token.children or ():
-            if child.type == "link_open":
-                if not str(child.attrs.get("href", "")).startswith("#"):
-                    return False
-                links += 1
-            elif child.type == "text" and child.content.strip() and child.level == 0:
-                return False
-            elif child.type not in (
-                "text",
-                "link_open",
-                "link_close",
-                "softbreak",
-                "code_inline",
-                "strong_open",
-                "strong_close",
-            ):
-                return False
-    return links >= 2
-
-
-def build_tree(blocks: list[Block]) -> Node:
-    root = Node(None, 0)
-    stack = [root]
-    for block in blocks:
-        level = block.heading_level
-        if level is None:
-            stack[-1].content.append(block)
-            continue
-        while stack[-1].level >= level:
-            stack.pop()
-        node = Node(block, level)
-        stack[-1].children.append(node)
-        stack.append(node)
-    return root
+from pipeline.read.speakers import split_title
+from pipeline.read.talks import (
+    TALK_WORDS,
+    drop_numbering,
+    find_speakers,
+    is_non_talk,
+    is_time_slot,
+    is_wrapper,
+    time_slot_title,
+)
+from pipeline.read.units import Unit, find_units, talk_count
 
 
 def find_title_node(root: Node) -> Node | None:
@@ -219,35 +93,53 @@ def chapter_level(root: Node, year: int | None) -> int | None:
 
 @dataclass
 class Draft:
-    """A chapter or talk before ids are known."""
+    """A chapter, talk or section before ids are known.
+
+    A talk that is not a heading of its own (a list item, a table row, a bold line) has a
+    ``title``, a ``line`` and its own ``blocks``; a heading's talk takes them from its node.
+    """
 
     node: Node
-    kind: str
+    kind: str  # day, section, implicit (a chapter); talk, section (an entry)
     entries: list[Draft] = field(default_factory=list)
     slot: str | None = None
     own_content_only: bool = False
     id: str = ""
+    title: str | None = None
+    people: tuple[Person, ...] = ()
+    blocks: list[Block] | None = None
+    line: int | None = None
+    rule: str = "heading"
+    skip: int = 0  # leading blocks of the node that gave the title or speaker
+    consumed: list[Block] = field(default_factory=list)
+    confidence: float = 1.0
 
 
 @dataclass
 class Layout:
-    """Decides which headings are chapters and which are talks."""
+    """Decides which headings are chapters and which entries are talks."""
 
     root: Node
     year: int | None
     chapter_level: int | None
     files_are_chapters: bool = False
+    forced_unit: str | None = None  # the front matter's `talks:` setting
+    units_seen: list[str] = field(default_factory=list)
+    talk_titles: set[str] = field(default_factory=set)
 
     def chapters(self) -> list[Draft]:
         if self.files_are_chapters:
             return [self.chapter(node) for node in self.root.children]
         if self.chapter_level is None:
-            if not self.root.children:  # no headings at all: the text is the one chapter
+            if not self.root.children and not find_units(self.root.content):
                 implicit = Node(None, 0, self.root.content)
                 self.root.content = []
                 return [Draft(implicit, "implicit")] if implicit.content else []
             implicit = Node(None, 0, [], self.root.children)
-            return [Draft(implicit, "implicit", self.entries(self.root.children))]
+            entries = self.container(implicit, self.root.content)
+            used = {id(b) for e in entries for b in (*(e.blocks or ()), *e.consumed)}
+            self.root.content = [b for b in self.root.content if id(b) not in used]
+            return [Draft(implicit, "implicit", entries)]
         return list(self.walk(self.root.children))
 
     def walk(self, nodes: list[Node]) -> Iterable[Draft]:
@@ -261,16 +153,126 @@ class Layout:
 
     def chapter(self, node: Node) -> Draft:
         kind = "day" if recognise.day_marker(node.title, self.year) else "section"
-        return Draft(node, kind, self.entries(node.children))
+        entries = self.container(node, [])
+        return Draft(node, kind, entries)
 
-    def entries(self, nodes: list[Node], slot: str | None = None) -> list[Draft]:
-        drafts: list[Draft] = []
-        for node in nodes:
-            if node.children and recognise.is_group(node.title):
-                if node.content:
-                    drafts.append(Draft(node, "section", slot=slot, own_content_only=True))
-                drafts.extend(self.entries(node.children, slot=node.title))
+    # the talks of a chapter ------------------------------------------------------------------
+    def container(self, node: Node, loose: list[Block], slot: str | None = None) -> list[Draft]:
+        """The entries under ``node``: its subheadings, read by evidence, and the talks that
+        ``loose`` blocks (the chapter's own text) hold."""
+        drafts = self.unit_drafts(node, loose, slot)
+        holders: set[int] = set()
+        per_child: list[list[Draft]] = []
+        for child in node.children:
+            entries = self.child_entries(child, node.children, slot)
+            if entries is not None:
+                holders.add(id(child))
+                per_child.append(entries)
             else:
-                kind = "section" if recognise.is_section(node.title) else "talk"
-                drafts.append(Draft(node, kind, slot=slot))
+                per_child.append([self.heading_entry(child, slot)])
+        for child, entries in zip(node.children, per_child, strict=True):
+            if holders and id(child) not in holders:
+                entries = [self.demote(e) for e in entries]
+            drafts.extend(entries)
         return drafts
+
+    def child_entries(
+        self, child: Node, siblings: list[Node], slot: str | None
+    ) -> list[Draft] | None:
+        """A child that holds talks (a group, a wrapper, units in its text), or None."""
+        if child.children and recognise.is_group(child.title):
+            drafts = (
+                [Draft(child, "section", slot=slot, own_content_only=True)] if child.content else []
+            )
+            return drafts + self.container(child, [], slot=child.title)
+        if is_wrapper(child, siblings):  # its heading stays, as a section before its talks
+            own = [Draft(child, "section", slot=slot, own_content_only=True)]
+            return own + self.container(child, [], slot)
+        units = self.new_units(find_units(child.content))
+        if talk_count(units) >= 2 and not child.children:
+            used = {id(b) for u in units for b in (*u.blocks, *u.consumed)}
+            drafts = [self.unit_draft(child, unit, slot) for unit in units]
+            leftover = [b for b in child.content if id(b) not in used]
+            drafts.insert(
+                0,
+                Draft(
+                    child,
+                    "section",
+                    slot=slot,
+                    blocks=leftover,
+                    line=child.heading.line if child.heading else None,
+                ),
+            )
+            return drafts
+        return None
+
+    def unit_drafts(self, node: Node, loose: list[Block], slot: str | None) -> list[Draft]:
+        units = self.new_units(find_units(loose)) if loose else []
+        if talk_count(units) < 2:
+            return []
+        return [self.unit_draft(node, unit, slot) for unit in units]
+
+    def new_units(self, units: list[Unit]) -> list[Unit]:
+        """Units whose talk was not listed before (`## 참석한 세션` repeats the programme)."""
+        fresh = [u for u in units if normal(u.title) not in self.talk_titles]
+        return fresh if talk_count(fresh) >= 2 else []
+
+    def unit_draft(self, node: Node, unit: Unit, slot: str | None) -> Draft:
+        if unit.kind == "talk":
+            self.talk_titles.add(normal(unit.title))
+        self.units_seen.append(unit.rule)
+        return Draft(
+            node,
+            unit.kind,
+            slot=unit.slot or slot,
+            title=unit.title,
+            people=unit.people,
+            blocks=unit.blocks,
+            line=unit.line,
+            rule=unit.rule,
+            consumed=unit.consumed,
+        )
+
+    def heading_entry(self, node: Node, slot: str | None) -> Draft:
+        """A subheading on its own: a talk, a time slot's talk, or a section."""
+        if is_time_slot(node.title) and not node.children and (found := time_slot_title(node)):
+            title, people, used = found
+            self.talk_titles.add(normal(title))
+            self.units_seen.append("time slot")
+            return Draft(
+                node,
+                "talk",
+                slot=node.title,
+                title=title,
+                people=people,
+                rule="time slot",
+                skip=used,
+            )
+        people, where = find_speakers(node)
+        if not people and is_non_talk(node):
+            return Draft(node, "section", slot=slot)
+        title = drop_numbering(split_title(node.title)[0])
+        self.talk_titles.add(normal(title))
+        self.units_seen.append("heading")
+        return Draft(
+            node,
+            "talk",
+            slot=slot,
+            title=title,
+            people=people,
+            rule=f"heading; speaker: {where}" if where else "heading",
+            skip=1 if where == "line under the heading" else 0,
+        )
+
+    def demote(self, draft: Draft) -> Draft:
+        """Beside a heading that holds the talks, another heading is a section, unless it names
+        a speaker or calls itself a talk (`키노트`)."""
+        if draft.kind != "talk" or draft.people or TALK_WORDS.search(draft.node.title):
+            return draft
+        draft.kind = "section"
+        draft.title = None
+        return draft
+
+
+def normal(title: str) -> str:
+    return "".join(ch for ch in title.casefold() if ch.isalnum())

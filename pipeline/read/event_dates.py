@@ -1,0 +1,77 @@
+"""The event's dates, told from a blog post's date.
+
+A blog engine's front matter `date` is the day the post was written, often days or years
+away from the event; only dates the notes give for the event are the report's dates:
+- the dates in day headings (`1일차 - 2015-09-14`);
+- the front matter's dates when the notes are not a blog post (`invoke new` writes `date` for
+  the event; `dates`, `start`/`end` and `event_date` are always the event's);
+- dates written before the first talk (`2019년 1월 25일 세종대학교에서`, `일시: 2018-09-04`,
+  `6월 30일 일요일` with the year from the title), ranges included (`10월 7일 ~ 8일`).
+A date that contradicts the year in the title is not the event's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+# Keys a blog engine's front matter has and a report's own front matter has not.
+BLOG_KEYS = frozenset(
+    "layout categories category permalink slug draft last_modified_at lastmod toc toc_sticky "
+    "comments image thumbnail banner featured_image excerpt published updated series".split()
+)
+EVENT_KEYS = ("dates", "start", "end", "date_end", "event_date")
+
+FULL = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:년\s*|[-./]\s*)(?P<m>\d{1,2})\s*(?:월\s*|[-./]\s*)(?P<d>\d{1,2})\s*일?"
+    r"(?:\s*\([월화수목금토일]\))?(?:\s*[~\-–]\s*(?:(?P<m2>\d{1,2})\s*월\s*)?(?P<d2>\d{1,2})\s*일)?"
+)
+MONTH_DAY = re.compile(
+    r"(?<![\d.])(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"
+    r"(?:\s*\([월화수목금토일]\))?(?:\s*[~\-–]\s*(?:(?P<m2>\d{1,2})\s*월\s*)?(?P<d2>\d{1,2})\s*일)?"
+)
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+def is_blog_post(front_matter: dict[str, Any]) -> bool:
+    return bool(BLOG_KEYS & set(front_matter))
+
+
+def title_year(title: str) -> int | None:
+    """The year a title names (`DEVIEW 2023`, `if(kakaoAI)2024`), if exactly one."""
+    years = set(YEAR.findall(title))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def dates_in_text(text: str, year: int | None) -> list[dt.date]:
+    """Every date ``text`` writes, ranges expanded; `M월 D일` only when ``year`` is known."""
+    found: list[dt.date] = []
+    taken: list[tuple[int, int]] = []
+    for match in FULL.finditer(text):
+        taken.append(match.span())
+        found += _range(int(match["y"]), match)
+    if year is not None:
+        for match in MONTH_DAY.finditer(text):
+            if not any(start <= match.start() < end for start, end in taken):
+                found += _range(year, match)
+    return sorted(set(found))
+
+
+def _range(year: int, match: re.Match[str]) -> list[dt.date]:
+    try:
+        first = dt.date(year, int(match["m"]), int(match["d"]))
+        if not match["d2"]:
+            return [first]
+        last = dt.date(year, int(match["m2"] or match["m"]), int(match["d2"]))
+    except ValueError:
+        return []
+    if not first <= last <= first + dt.timedelta(days=14):
+        return [first]
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def fits_title(dates: tuple[dt.date, ...] | list[dt.date], title: str) -> bool:
+    """False when the title names a year and the dates are in another one."""
+    year = title_year(title)
+    return year is None or all(date.year == year for date in dates)

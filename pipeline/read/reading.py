@@ -1,0 +1,279 @@
+"""The reading of a whole notes file: its title, the event's dates, the chapter level, whether
+it is the notes of one talk, and the front-matter keys that settle what the evidence cannot.
+
+Front-matter keys (all optional; reported by `invoke outline`):
+- ``talks``: where the talks are: a heading level (`"###"`), or `heading`, `time slot`,
+  `bold line`, `list item`, `table row`;
+- ``days``: the heading level of the days (`"#"`, `"##"`...), for day headings that do not
+  read as days (`## 오전반`);
+- ``single_talk``: `true` when the notes cover one talk, `false` when a title naming a speaker
+  still heads a whole conference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ContentError
+from pipeline.model import Metadata, Reading
+from pipeline.read import recognise
+from pipeline.read.blocks import Block, Node
+from pipeline.read.event_dates import dates_in_text, fits_title, is_blog_post, title_year
+from pipeline.read.markdown import inline_text
+from pipeline.read.metadata import TEMPLATE_EXPRESSION, read_metadata
+from pipeline.read.notes import Notes
+from pipeline.read.speakers import split_title
+from pipeline.read.structure import Draft, Layout, normal
+from pipeline.read.talks import is_non_talk
+
+UNITS = ("heading", "time slot", "bold line", "list item", "table row")
+LEVEL = re.compile(r"^(#{1,6})$")
+
+
+@dataclass
+class Hints:
+    """The front matter's say on the reading."""
+
+    talks: str | None = None  # a unit of UNITS, or "level N"
+    days: int | None = None
+    single_talk: bool | None = None
+
+
+def read_hints(notes: Notes) -> Hints:
+    data = notes.front_matter
+    hints = Hints()
+
+    def fail(key: str, value: Any, hint: str) -> ContentError:
+        line = notes.front_matter_lines.get(key, 1)
+        return ContentError(
+            notes.path, line, f'front matter {key} "{value}" is not understood', hint
+        )
+
+    if "talks" in data:
+        value = str(data["talks"]).strip()
+        if LEVEL.match(value):
+            hints.talks = f"level {len(value)}"
+        elif value.replace("_", " ") in UNITS:
+            hints.talks = value.replace("_", " ")
+        else:
+            raise fail(
+                "talks",
+                value,
+                'write a heading level such as "###", or one of: ' + ", ".join(UNITS),
+            )
+    if "days" in data:
+        value = str(data["days"]).strip()
+        if not LEVEL.match(value):
+            raise fail("days", value, 'write the heading level of the days, such as "##"')
+        hints.days = len(value)
+    if "single_talk" in data:
+        if not isinstance(data["single_talk"], bool):
+            raise fail("single_talk", data["single_talk"], "write true or false")
+        hints.single_talk = data["single_talk"]
+    return hints
+
+
+@dataclass
+class Structure:
+    """What the whole file says before its chapters are read."""
+
+    notes: Notes
+    meta: Metadata
+    root: Node
+    title_node: Node | None
+    year: int | None
+    layout: Layout
+    hints: Hints
+    single_talk: bool
+
+    def single_talk_drafts(self) -> list[Draft]:
+        """One chapter holding one talk: everything but the sections beside it (References)."""
+        implicit = Node(None, 0, [], [])
+        title, people = split_title(self.meta.title)
+        title = re.sub(r"^\s*\[[^\]]+\]\s*", "", title)  # `[스프링캠프 2019] 제목`: the event
+        talk_node = Node(self.title_node.heading if self.title_node else None, 1, self.root.content)
+        sections = []
+        for child in self.root.children:
+            if is_non_talk(child):
+                sections.append(Draft(child, "section"))
+            else:
+                talk_node.children.append(child)
+        self.root.content = []
+        line = self.title_node.heading.line if self.title_node and self.title_node.heading else 1
+        talk = Draft(
+            talk_node,
+            "talk",
+            title=title,
+            people=people,
+            blocks=talk_node.content + [b for c in talk_node.children for b in subtree(c)],
+            line=line,
+            rule="single talk",
+        )
+        return [Draft(implicit, "implicit", [talk, *sections])]
+
+    def reading(self, layout: Layout) -> Reading:
+        seen = layout.units_seen
+        counts = {unit: seen.count(unit) for unit in dict.fromkeys(seen)}
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        unit = "single talk" if self.single_talk else (ranked[0][0] if ranked else "none")
+        overridden = (
+            "single_talk"
+            if self.hints.single_talk is not None
+            else "talks"
+            if self.hints.talks
+            else "days"
+            if self.hints.days
+            else ""
+        )
+        unsure = len(ranked) > 1 and ranked[1][1] >= 2 and ranked[1][1] >= 0.75 * ranked[0][1]
+        hint = ""
+        if unsure and not overridden:
+            first, second = ranked[0][0], ranked[1][0]
+            hint = f"talks appear as {first} and {second}: set `talks: {first}` to keep one"
+        return Reading(
+            unit=unit,
+            score=float(ranked[0][1]) if ranked else 0.0,
+            alternatives=tuple((u, float(n)) for u, n in ranked[1:]),
+            single_talk=self.single_talk,
+            overridden_by=overridden,
+            unsure=unsure,
+            hint=hint,
+        )
+
+
+def subtree(node: Node) -> list[Block]:
+    blocks = [node.heading] if node.heading else []
+    blocks += node.content
+    for child in node.children:
+        blocks += subtree(child)
+    return blocks
+
+
+def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) -> Structure:
+    """Title, dates, single talk and the layout of ``root``'s chapters."""
+    hints = read_hints(notes)
+    front_title = str(notes.front_matter.get("title") or "").strip()
+    title_node, title_source = find_title(root, front_title)
+    if title_node is not None:
+        root = drop_title(
+            root, title_node, keep_heading=title_source == "h1 under the front matter title"
+        )
+    h1 = (
+        title_node.title
+        if title_node is not None and title_source != "h1 under the front matter title"
+        else ""
+    )
+    meta = read_metadata(notes, h1, fallback=fallback, content_root=content_root)
+    if not meta.subtitle or meta.subtitle == (title_node.title if title_node else None):
+        meta = replace(meta, subtitle=str(notes.front_matter.get("subtitle") or "").strip())
+    meta = replace(
+        meta, title_source="front matter" if front_title else title_source or "file name"
+    )
+    meta = with_event_dates(meta, notes, root)
+    year = meta.dates[0].year if meta.dates else title_year(meta.title)
+    level = hints.days or chapter_level(root, year)
+    layout = Layout(root=root, year=year, chapter_level=level, forced_unit=hints.talks)
+    single = hints.single_talk
+    if single is None:
+        single = bool(split_title(meta.title)[1]) and level is None
+    return Structure(notes, meta, root, title_node, year, layout, hints, single)
+
+
+def find_title(root: Node, front_title: str) -> tuple[Node | None, str]:
+    """The heading that is the title, and which rule chose it."""
+    h1s = [n for n in root.walk() if n.level == 1 and recognise.day_marker(n.title) is None]
+    if front_title:
+        if h1s and (
+            normal(h1s[0].title) == normal(front_title) or TEMPLATE_EXPRESSION.search(h1s[0].title)
+        ):
+            return h1s[0], "h1"
+        if len(h1s) == 1 and h1s[0] is root.children[0] and not root.content:
+            return h1s[0], "h1 under the front matter title"  # kept in the text
+        return None, "front matter"
+    if h1s:
+        return h1s[0], "h1"
+    first = root.children[0] if root.children else None
+    if (
+        first is not None
+        and not root.content
+        and recognise.day_marker(first.title) is None
+        and not recognise.is_section(first.title)
+    ):
+        return first, "first heading"
+    return None, ""
+
+
+def drop_title(root: Node, title: Node, keep_heading: bool = False) -> Node:
+    """The title heading leaves the tree; what it held moves up in its place (with the heading
+    itself when it is an H1 that differs from the front matter's title)."""
+
+    def rebuild(node: Node) -> Node:
+        children: list[Node] = []
+        content = list(node.content)
+        for child in node.children:
+            if child is title:
+                lifted = ([title.heading] if keep_heading and title.heading else []) + title.content
+                (content if not children else children[-1].content).extend(lifted)
+                children.extend(rebuild(grand) for grand in title.children)
+            else:
+                children.append(rebuild(child))
+        return Node(node.heading, node.level, content, children)
+
+    return rebuild(root)
+
+
+def chapter_level(root: Node, year: int | None) -> int | None:
+    levels = [
+        node.level
+        for node in root.walk()
+        if node.heading and recognise.day_marker(node.title, year)
+    ]
+    return min(levels) if levels else None
+
+
+def with_event_dates(meta: Metadata, notes: Notes, root: Node) -> Metadata:
+    """``meta`` with the event's dates (and their source) apart from the post's date."""
+    data = notes.front_matter
+    blog = is_blog_post(data)
+    front = meta.dates
+    post: dt.date | None = None
+    if blog and front and not any(key in data for key in ("dates", "start", "end", "event_date")):
+        post, front = front[0], ()
+    year = title_year(meta.title) or (post.year if post else None)
+    headings = tuple(
+        sorted(
+            {
+                marker.date
+                for node in root.walk()
+                if node.heading
+                and (marker := recognise.day_marker(node.title, year))
+                and marker.date
+            }
+        )
+    )
+    for dates, source in ((headings, "day headings"), (front, "front matter")):
+        if dates and fits_title(dates, meta.title):
+            return replace(meta, dates=dates, dates_source=source, post_date=post)
+    text = tuple(dates_in_text(preamble_text(root), year))
+    if text and fits_title(text, meta.title):
+        return replace(meta, dates=text, dates_source="text", post_date=post)
+    return replace(meta, dates=(), dates_source="", post_date=post)
+
+
+def preamble_text(root: Node) -> str:
+    """The text before the first talk-like heading: the introduction and the sections that
+    open the notes (개요, 일시), where notes say when the event took place."""
+    parts = [block_text(b) for b in root.content]
+    for child in root.children:
+        if not (is_non_talk(child) or re.search(r"일시|날짜|언제|when|date", child.title, re.I)):
+            break
+        parts += [block_text(b) for b in child.content]
+    return "\n".join(parts)
+
+
+def block_text(block: Block) -> str:
+    return " ".join(inline_text(t) for t in block.tokens if t.type == "inline")

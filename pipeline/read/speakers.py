@@ -1,0 +1,183 @@
+"""Who gives a talk: people and their affiliations, from the many ways notes write them.
+
+`박태웅 | 녹서포럼 의장`, `정규돈 (카카오)`, `김상균(curt.k) 님`, `@k16wire 황상철`,
+`텀블벅 박형식`, `진겸(Festa) & 김지훈(Festa)`, `조다영, 진겸, 장한보람(GDG Korea)`,
+`장혁재 단장<BR>(연세의료원)`, `(by 권용근)`, `Justin Yoo`. A name is recognised by its shape:
+a Korean name is two to four syllables starting with a Korean surname (the surname list is
+the language's, not any file's); a Latin name is two or three capitalised words. Job titles
+(단장, 책임, CTO...), handles (`@id`, `(curt.k)`) and the honorific 님 are dropped; what is
+left beside a name is its affiliation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Person
+
+# Korean surnames, one and two syllables (Statistics Korea's census lists about 280; these
+# cover nearly every person).
+SURNAMES = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진지엄"
+    "채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부"
+    "가복태목형피두감음빈동온호범좌팽승간상시갈단견나라"
+) | {"남궁", "황보", "제갈", "선우", "서문", "독고", "사공", "동방"}
+# Words that name a role, not a person; dropped from a speaker's affiliation.
+ROLES = re.compile(
+    r"^(단장|책임|선임|수석|연구원|교수|박사|이사|대표|상무|전무|부장|차장|과장|대리|사원|팀장|"
+    r"파트장|실장|센터장|본부장|리드|매니저|개발자|엔지니어|의장|님|씨|"
+    r"CEO|CTO|CFO|COO|CPO|PM|PO|VP|Founder|Engineer|Developer|Manager|Lead)$",
+    re.I,
+)
+HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
+LATIN_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)?\.?$")
+HANDLE = re.compile(r"^@[\w.-]+$|^[a-z0-9][a-z0-9._-]*$")
+SPLIT_PEOPLE = re.compile(r"\s*[,&+]\s*|\s+(?:그리고|and)\s+")
+BY = re.compile(r"^\s*(?:by|발표자?|연사|speaker|발표)\s*[:：]?\s*", re.I)
+
+
+def is_korean_name(word: str) -> bool:
+    """`박형식`, `조은`, `남궁민수`: two to four syllables that start with a surname."""
+    word = word.removesuffix("님")
+    if not HANGUL_NAME.match(word):
+        return False
+    return word[0] in SURNAMES or (len(word) >= 3 and word[:2] in SURNAMES)
+
+
+def is_latin_name(words: list[str]) -> bool:
+    """`Justin Yoo`, `Ty McKercher`: two or three capitalised words."""
+    return 2 <= len(words) <= 3 and all(LATIN_WORD.match(word) for word in words)
+
+
+def parse_people(text: str) -> tuple[Person, ...]:
+    """Every person ``text`` names, with affiliations; () when it names nobody.
+    `A, B | 소속`: what follows a bar is the affiliation all of them share."""
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    text = BY.sub("", text.replace("**", "").replace("__", "").strip(" \t[]"))
+    if text[:1] in "(（" and text[-1:] in ")）":  # `(김상균(curt.k) 님)`: the line's own brackets
+        text = BY.sub("", text[1:-1].strip())
+    who, bar, shared = text.partition("|")
+    people = [_parse_person(part) for part in _split_top_level(who)]
+    if people and all(people):
+        found = tuple(p for p in people if p is not None)
+        if bar and shared.strip():
+            last = found[-1]
+            extra = _drop_roles(shared.strip())
+            affiliation = ", ".join(a for a in (last.affiliation, extra) if a)
+            found = tuple(Person(p.name, p.affiliation or extra) for p in found[:-1]) + (
+                Person(last.name, affiliation),
+            )
+        return found
+    single = _parse_person(text, separators=True)  # `이름, 회사`: one person after all
+    return (single,) if single else ()
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split at `,`, `&`, `+`, ` and ` outside parentheses: `A(X / Y), B` -> `A(X / Y)`, `B`."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (match := SPLIT_PEOPLE.match(text, index)) and match.group().strip():
+            parts.append(text[start:index])
+            start = index = match.end()
+            continue
+        index += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _parse_person(part: str, separators: bool = False) -> Person | None:
+    """`김상균(curt.k) 님`, `이승익 책임 (ETRI)`, `박태웅 | 녹서포럼 의장`, `텀블벅 박형식`."""
+    inner = [p.strip() for p in re.findall(r"[(（]([^()（）]*)[)）]", part)]
+    outer = re.sub(r"[(（][^()（）]*[)）]?|[)）]", " ", part)
+    # ` / ` is not a separator here: `발표자(소속) / 제목` puts a title after it
+    split = r"\s*[|｜·,/]\s*|\s+[-–—]\s+" if separators else r"\s*[|｜·]\s*|\s+[-–—]\s+"
+    sides = [side.strip() for side in re.split(split, outer) if side.strip()]
+    words = [w for w in re.split(r"\s+", sides[0] if sides else "") if w]
+    words = [w.removesuffix("님") for w in words if not HANDLE.match(w) and not ROLES.match(w)]
+    words = [w for w in words if w]
+    name, rest = _find_name(words)
+    if name is None or (len(name) == 2 and rest and is_korean_name(name)):
+        return None  # `주요 내용`: a two-syllable "name" beside other words is a word
+    extra = [" ".join(rest)] + sides[1:] + [i for i in inner if not HANDLE.match(i)]
+    affiliation = ", ".join(_drop_roles(e) for e in extra if _drop_roles(e))
+    return Person(name, affiliation)
+
+
+def _find_name(words: list[str]) -> tuple[str | None, list[str]]:
+    """The name among ``words`` (a Korean name, else a Latin one) and the words beside it."""
+    for index in range(len(words) - 1, -1, -1):  # `텀블벅 박형식`: the name comes last
+        if is_korean_name(words[index]):
+            return words[index].removesuffix("님"), words[:index] + words[index + 1 :]
+    if is_latin_name(words):
+        return " ".join(words), []
+    return None, words
+
+
+def _drop_roles(text: str) -> str:
+    return " ".join(w for w in text.split() if not ROLES.match(w)).strip(" ,")
+
+
+# --- where a speaker is written --------------------------------------------------------------
+
+SPEAKER_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]+)[)）]\s*$")
+BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+)[)）]\s*$", re.I)
+AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—]\s+(?P<who>[^-–—]+)$")
+
+
+def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
+    """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none)."""
+    heading = heading.strip()
+    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, AFTER_DASH):
+        match = pattern.match(heading)
+        if not match:
+            continue
+        who = match.group("who")
+        if pattern is SPEAKER_IN_PARENS and not re.search(r"[|/,·@&]|님\s*$", who):
+            # `맵매칭 (부정확한 GPS포인트들로부터...)`: a bare parenthesis is a person only when
+            # it is nothing but a name
+            if not (is_korean_name(who.strip()) or is_latin_name(who.split())):
+                continue
+        people = parse_people(who)
+        if pattern is AFTER_DASH and not all(is_korean_name(p.name) for p in people):
+            continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle
+        if people:
+            return match.group("title").strip(), people
+    return heading, ()
+
+
+def speaker_line(text: str) -> tuple[Person, ...]:
+    """A short line that is nothing but people: `**텀블벅 박형식**`, `박태웅 | 녹서포럼 의장`,
+    `(김상균(curt.k) 님)`, `- 류한진`. A sentence is never a speaker line."""
+    text = BY.sub("", text.strip())
+    if not 0 < len(text) <= 80 or re.search(r"[.!?。]\s*$|다\.?$|요\.?$|[:：]", text):
+        return ()
+    bare = re.sub(r"[(（][^()（）]*[)）]", " ", text.partition("|")[0])
+    if len(bare.split()) > 6:
+        return ()
+    return parse_people(text)
+
+
+# `한정수님의 발표`, `발표는 민우님이`: in prose, 님 and the word for a talk vouch for a name,
+# a nickname included (`향로님의 발표`).
+TALK_BY = re.compile(
+    r"(?P<a>[가-힣]{2,4})\s*님의\s*(?:발표|강연|세션|키노트|강의)|"
+    r"(?:발표|강연|세션)(?:은|는)\s*(?P<b>[가-힣]{2,4})\s*님(?:이|께서)"
+)
+LABEL = re.compile(r"(?:발표자|연사|speakers?)\s*[:：]\s*(?P<label>[^\n.]{2,60})", re.I)
+NAMES_WITH_NIM = re.compile(r"([가-힣]{2,4})\s*님")
+
+
+def mentioned_speaker(text: str) -> tuple[Person, ...]:
+    """A speaker named in prose: `OOO님의 발표`, `발표자: 이름`, or a lead line that names
+    several people with 님 (`CEO 이형주님, CTO 이동욱님...`)."""
+    if match := TALK_BY.search(text):
+        return (Person(match.group("a") or match.group("b")),)
+    if match := LABEL.search(text):
+        return parse_people(match.group("label"))
+    names = [n for n in NAMES_WITH_NIM.findall(text[:200]) if is_korean_name(n)]
+    return tuple(Person(n) for n in dict.fromkeys(names)) if len(names) >= 2 else ()

@@ -1,0 +1,196 @@
+"""Evidence that a heading is a talk, a non-talk section, or a wrapper around talks.
+
+Each function weighs one kind of evidence and is tested on its own (tests/test_reading.py):
+- ``find_speakers``: who gives the talk, wherever the notes say it (the heading itself, a line
+  under it, its first bullet, a `연사 소개` part, `OOO님의 발표` in its first paragraphs);
+- ``is_non_talk``: a section by its words (소개, 점심, References, `X란?`), or by what it holds
+  (only photos, only a list of links);
+- ``time_slot_title``: the title and speaker under a bare time-slot heading (`### 09:20 ~ 09:40`
+  then `**제목**` and `이름 | 소속`);
+- ``is_wrapper``: a heading whose subheadings are the talks (`## 세션 요약`, `## 내용 요약`),
+  told from a talk whose subheadings are its parts (`### 발표 내용`, `### 질문`), which
+  repeat from talk to talk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from markdown_it.token import Token
+
+from pipeline.model import Person
+from pipeline.read import recognise
+from pipeline.read.blocks import Block, Node
+from pipeline.read.markdown import inline_text
+from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
+from pipeline.read.units import bold_only, later_lines, list_items
+
+# Words that make a heading a talk even without a speaker: keynotes, panels, openings.
+TALK_WORDS = re.compile(
+    r"키노트|keynote|기조\s*(연설|강연)|패널|panel|오프닝|opening|토크|톡\b", re.I
+)
+# Children under these headings introduce the speaker or the talk: parts of one talk.
+SPEAKER_PART = re.compile(
+    r"^(연사|발표자|강연자|스피커)\s*(소개|정보)?$|^speakers?$|^about the speaker", re.I
+)
+# A heading that introduces (`Deview 란?`), answers questions (`Booth_FAQ`) or shows a booth.
+NON_TALK = re.compile(r"(이)?란\s*\?$|^what\s+is\b|(?<![a-z])(faq|booth)(?![a-z])", re.I)
+NUMBERING = re.compile(r"^\s*(\d+(?:-\d+)*)[.)]\s+(?=\S)")
+TIME_SLOT = re.compile(r"^\d{1,2}:\d{2}\s*(?:[~\-–—]\s*(?:\d{1,2}:\d{2})?)?\s*$")
+
+
+def drop_numbering(title: str) -> str:
+    """`1. 맵매칭`, `1-1. React Native...` -> the title without its running number."""
+    return NUMBERING.sub("", title, count=1)
+
+
+def is_time_slot(title: str) -> bool:
+    """`09:20 ~ 09:40`, `16:20 ~`: a heading that is only a time."""
+    return bool(TIME_SLOT.match(recognise.strip_decoration(title)))
+
+
+def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
+    """Who gives the talk under ``node``, and where that was read (for the outline)."""
+    _, people = split_title(node.title)
+    if people:
+        return people, "heading"
+    content = node.content
+    if content:
+        first = content[0]
+        if first.tokens[0].type == "paragraph_open" and is_plain_text(first.tokens[1]):
+            text = bold_only(first.tokens[1]) or inline_text(first.tokens[1])
+            people = speaker_line(text)
+            if people:
+                return people, "line under the heading"
+        if first.tokens[0].type in ("bullet_list_open", "ordered_list_open"):
+            items = list_items(first.tokens)
+            if items:
+                people = speaker_line(inline_text(items[0][1]))
+                if people:
+                    return people, "first bullet"
+    for child in node.children:
+        if SPEAKER_PART.match(recognise.strip_decoration(child.title)) and child.content:
+            block = child.content[0]
+            if block.tokens[0].type == "paragraph_open":
+                people = speaker_line(inline_text(block.tokens[1]))
+                if people:
+                    return people, "speaker part"
+    paragraphs = [b for b in content if b.tokens[0].type == "paragraph_open"]
+    for block in paragraphs[:4]:  # `한정수님의 발표 입니다`, `CEO 이형주님, CTO 이동욱님...`
+        if not is_photo_or_links(block):
+            people = mentioned_speaker(inline_text(block.tokens[1]))
+            if people:
+                return people, "mentioned in the text"
+    return (), ""
+
+
+PLAIN = {"text", "strong_open", "strong_close", "em_open", "em_close", "softbreak", "hardbreak"}
+
+
+def is_plain_text(inline: Token) -> bool:
+    """Only words and emphasis: a speaker line has no image, link or code in it."""
+    return all(child.type in PLAIN for child in inline.children or ())
+
+
+def time_slot_title(node: Node) -> tuple[str, tuple[Person, ...], int] | None:
+    """Under a bare time-slot heading: the title (a bold line, a line, a link), its speaker,
+    and how many leading blocks they took."""
+    if not node.content or node.content[0].tokens[0].type != "paragraph_open":
+        return None
+    inline = node.content[0].tokens[1]
+    title = bold_only(inline) or first_line_text(inline)
+    if not title:
+        return None
+    title, people = split_title(title)
+    used = 1
+    if not people:
+        following = later_lines(inline)
+        if not following and len(node.content) > 1:
+            block = node.content[1]
+            if block.tokens[0].type == "paragraph_open":
+                following = inline_text(block.tokens[1])
+                used = 2 if speaker_line(following) else 1
+        people = speaker_line(following) if following else ()
+    return title, people, used
+
+
+def first_line_text(inline: object) -> str:
+    from pipeline.read.units import first_line
+
+    return " ".join(
+        "".join(c.content for c in first_line(inline) if c.type in ("text", "code_inline")).split()  # type: ignore[arg-type]
+    )
+
+
+def is_non_talk(node: Node) -> bool:
+    """A section by its words, or by holding only photos or only a list of links."""
+    title = node.title
+    if recognise.is_section(title) or NON_TALK.search(title.strip()):
+        return True
+    # photos alone (the venue, the swag): a talk's notes say something
+    return (
+        bool(node.content) and all(is_photo(block) for block in node.content) and not node.children
+    )
+
+
+def is_photo(block: Block) -> bool:
+    """A block of nothing but images (or embeds) and short captions."""
+    inline_kinds = {
+        child.type
+        for token in block.tokens
+        if token.type == "inline"
+        for child in token.children or ()
+    }
+    words = len(" ".join(inline_text(t) for t in block.tokens if t.type == "inline").split())
+    html = "".join(t.content for t in block.tokens if t.type == "html_block")
+    return ("image" in inline_kinds and words <= 6) or bool(re.search(r"<img\b", html, re.I))
+
+
+def is_photo_or_links(block: Block) -> bool:
+    """A block of nothing but images, links and short captions."""
+    kinds = {token.type for token in block.tokens}
+    inline_kinds = {
+        child.type
+        for token in block.tokens
+        if token.type == "inline"
+        for child in token.children or ()
+    }
+    words = len(" ".join(inline_text(t) for t in block.tokens if t.type == "inline").split())
+    if "image" in inline_kinds and words <= 6:
+        return True
+    if kinds & {"html_block"} and re.search(
+        r"<img|<iframe", "".join(t.content for t in block.tokens)
+    ):
+        return True
+    return "link_open" in inline_kinds and words <= 12 and "fence" not in kinds
+
+
+def is_wrapper(node: Node, siblings: list[Node]) -> bool:
+    """Its subheadings are the talks: `## 세션 요약` over time slots, `## 내용 요약` over
+    talks with speakers. A talk's subheadings are its parts: they repeat from talk to talk
+    (`### 발표 내용`, `### 질문`), and the talk's own title reads as a title."""
+    if len(node.children) < 2 or TALK_WORDS.search(node.title):
+        return False
+    if parts_repeat(siblings):
+        return False
+    children = node.children
+    times = sum(1 for c in children if is_time_slot(c.title) or recognise.is_group(c.title))
+    speakers = sum(1 for c in children if find_speakers(c)[0])
+    titled = sum(1 for c in children if len(c.title.split()) >= 3 and not is_non_talk(c))
+    generic = recognise.is_section(node.title) or len(node.title.split()) <= 2
+    own_content = sum(1 for block in node.content if not is_photo_or_links(block))
+    if times >= 2 or speakers >= max(2, len(children) // 2):
+        return generic or own_content == 0
+    # talks without speakers: titles that read as talk titles, under a heading that says little
+    return generic and own_content <= 1 and titled >= max(2, (len(children) + 1) // 2)
+
+
+def parts_repeat(nodes: list[Node]) -> bool:
+    """Subheading titles that recur under several of ``nodes``: they are the parts of talks."""
+    counts = Counter(
+        recognise.strip_decoration(child.title).casefold()
+        for node in nodes
+        for child in {c.title: c for c in node.children}.values()
+    )
+    return sum(1 for n in counts.values() if n >= 2) >= 2

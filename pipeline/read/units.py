@@ -1,0 +1,274 @@
+"""Talks that are not headings: the units a run of Markdown blocks repeats.
+
+Notes list talks in many shapes besides headings. Each recogniser here is one small rule, in
+the manner of markdown-it-py's rules: it reads a run of top-level blocks and returns the talks
+it sees, or nothing when the shape is not there. Every recogniser asks for repetition (two
+units or more) and for evidence in each unit (a speaker, a schedule column), so a stray list
+or bold line is never taken for a talk.
+
+- ``table_units``: a schedule table with a title column and a speaker column
+  (`| 순번 | 세션 내용 | 발표자 |`); rows without a speaker, or naming a ceremony or a break,
+  are sections.
+- ``list_units``: list items `발표자(소속) / 제목` or `제목 - 발표자`, under optional bold
+  track labels (`**Android**`), which become the talks' slots.
+- ``bold_units``: paragraphs whose first line is only bold text, `**제목 - 발표자**` or
+  `**제목**` with a speaker on the next line; each runs to the next one or the next rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from pipeline.model import Person
+from pipeline.read import recognise
+from pipeline.read.blocks import Block
+from pipeline.read.markdown import inline_text
+from pipeline.read.speakers import parse_people, speaker_line, split_title
+
+
+@dataclass
+class Unit:
+    """A talk (or a section beside talks) found inside a run of blocks."""
+
+    title: str
+    line: int
+    rule: str
+    people: tuple[Person, ...] = ()
+    blocks: list[Block] = field(default_factory=list)  # what the unit holds, in order
+    slot: str | None = None
+    kind: str = "talk"  # or "section"
+    consumed: list[Block] = field(default_factory=list)  # blocks that gave it (not shown again)
+
+
+def find_units(blocks: list[Block]) -> list[Unit]:
+    """The best of the recognisers' readings of ``blocks``: the one with most talks."""
+    best: list[Unit] = []
+    for recogniser in (table_units, list_units, bold_units):
+        units = recogniser(blocks)
+        if talk_count(units) > talk_count(best):
+            best = units
+    return best
+
+
+def talk_count(units: list[Unit]) -> int:
+    return sum(1 for unit in units if unit.kind == "talk")
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+TITLE_HEADER = re.compile(r"세션|제목|발표|주제|내용|강연|title|session|talk|topic", re.I)
+SPEAKER_HEADER = re.compile(r"발표자|연사|강연자|이름|speaker|presenter|name", re.I)
+
+
+def table_units(blocks: list[Block]) -> list[Unit]:
+    """Rows of a schedule table: a title column and a speaker column."""
+    for block in blocks:
+        if block.tokens[0].type != "table_open":
+            continue
+        rows = table_rows(block.tokens)
+        if len(rows) < 3:
+            continue
+        header = [inline_text(cell) for cell in rows[0][1]]
+        speaker_col = next((i for i, h in enumerate(header) if SPEAKER_HEADER.search(h)), None)
+        title_col = next(
+            (i for i, h in enumerate(header) if i != speaker_col and TITLE_HEADER.search(h)),
+            None,
+        )
+        if speaker_col is None or title_col is None:
+            continue
+        units = []
+        for line, cells in rows[1:]:
+            if title_col >= len(cells):
+                continue
+            title = cell_title(cells[title_col])
+            people = parse_people(raw_text(cells[speaker_col])) if speaker_col < len(cells) else ()
+            if not title:
+                continue
+            kind = "section" if not people or recognise.is_section(title) else "talk"
+            units.append(Unit(title, line, "table row", people, kind=kind, consumed=[block]))
+        if talk_count(units) >= 2:
+            return units
+    return []
+
+
+def table_rows(tokens: list[Token]) -> list[tuple[int, list[Token]]]:
+    """(line, inline cells) of each row; a short row (`| | Coffee Break`) has fewer cells."""
+    rows: list[tuple[int, list[Token]]] = []
+    for token in tokens:
+        if token.type == "tr_open":
+            rows.append(((token.map[0] + 1) if token.map else 0, []))
+        elif token.type == "inline" and rows:
+            rows[-1][1].append(token)
+    return [(line, [c for c in cells]) for line, cells in rows]
+
+
+def cell_title(cell: Token) -> str:
+    """A title cell without its links to slides: `제목 ([PDF](...))` -> `제목`."""
+    parts, in_link = [], 0
+    for child in cell.children or ():
+        if child.type == "link_open":
+            in_link += 1
+        elif child.type == "link_close":
+            in_link -= 1
+        elif child.type in ("text", "code_inline") and not in_link:
+            parts.append(child.content)
+    text = " ".join("".join(parts).split())
+    return re.sub(r"\s*[(（]\s*[)）]\s*$", "", text).strip()
+
+
+def raw_text(token: Token) -> str:
+    """An inline token's text with ``<br>`` kept as a line break (speaker cells)."""
+    parts = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak") or (
+            child.type == "html_inline" and re.match(r"<br", child.content, re.I)
+        ):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+# --- list items -----------------------------------------------------------------------------
+
+SLASH = re.compile(r"\s+/\s+")
+
+
+def list_units(blocks: list[Block]) -> list[Unit]:
+    """Items `발표자(소속) / 제목` (or `제목 (발표자)`, `제목 - 발표자`) of lists, with the bold
+    label before a list (`**Android**`) as the talks' track."""
+    units: list[Unit] = []
+    track: tuple[str, Block] | None = None
+    for block in blocks:
+        first = block.tokens[0]
+        if first.type == "paragraph_open" and (label := bold_only(block.tokens[1])):
+            track = (label, block)
+            continue
+        if first.type not in ("bullet_list_open", "ordered_list_open"):
+            continue
+        found = [u for line, item in list_items(block.tokens) if (u := item_unit(item, line))]
+        for unit in found:
+            unit.slot = track[0] if track else None
+        if found:
+            found[0].consumed = [block] + ([track[1]] if track else [])
+        units += found
+    return units if talk_count(units) >= 2 else []
+
+
+def list_items(tokens: list[Token]) -> list[tuple[int, Token]]:
+    """(line, inline) of each top-level item of a list block."""
+    items, depth = [], 0
+    for index, token in enumerate(tokens):
+        if token.type == "list_item_open":
+            depth += 1
+            if depth == 1 and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
+                items.append(((token.map[0] + 1) if token.map else 0, tokens[index + 2]))
+        elif token.type == "list_item_close":
+            depth -= 1
+    return items
+
+
+def item_unit(item: Token, line: int) -> Unit | None:
+    text = inline_text(item)
+    if any(child.type == "link_open" for child in item.children or ()):
+        return None  # a list of links: materials, not the programme
+    parts = split_outside_parens(text, SLASH)
+    if len(parts) >= 2:
+        people = parse_people(parts[0])
+        if people:
+            return Unit(" / ".join(parts[1:]).strip(), line, "list item", people)
+    title, people = split_title(text)
+    if people:
+        return Unit(title, line, "list item", people)
+    return None
+
+
+def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
+    """``text`` split at ``separator`` where it is not inside parentheses."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (match := separator.match(text, index)):
+            parts.append(text[start:index])
+            start = index = match.end()
+            continue
+        index += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+# --- bold lines -----------------------------------------------------------------------------
+
+
+def bold_only(inline: Token) -> str | None:
+    """The text of an inline token that is only bold text (its first line only)."""
+    children = [c for c in first_line(inline) if not (c.type == "text" and not c.content.strip())]
+    if (
+        len(children) < 3
+        or children[0].type != "strong_open"
+        or children[-1].type != "strong_close"
+    ):
+        return None
+    if any(c.type in ("strong_open", "strong_close") for c in children[1:-1]):
+        return None
+    return " ".join("".join(c.content for c in children[1:-1] if c.type == "text").split())
+
+
+def first_line(inline: Token) -> list[Token]:
+    line: list[Token] = []
+    for child in inline.children or ():
+        if child.type in ("softbreak", "hardbreak"):
+            break
+        line.append(child)
+    return line
+
+
+def later_lines(inline: Token) -> str:
+    """The text after an inline token's first line break."""
+    children = list(inline.children or ())
+    for index, child in enumerate(children):
+        if child.type in ("softbreak", "hardbreak"):
+            rest = Token("inline", "", 0, children=children[index + 1 :])
+            return inline_text(rest)
+    return ""
+
+
+def bold_units(blocks: list[Block]) -> list[Unit]:
+    """`**제목 - 발표자**` or `**제목**` + a speaker line: each up to the next, or a rule."""
+    units: list[Unit] = []
+    current: Unit | None = None
+    skip: Block | None = None
+    for index, block in enumerate(blocks):
+        first = block.tokens[0]
+        if block is skip:
+            continue
+        if first.type == "hr":
+            current = None
+            continue
+        if first.type == "paragraph_open" and (text := bold_only(block.tokens[1])):
+            title, people = split_title(text)
+            consumed = [block]
+            if not people:
+                following = later_lines(block.tokens[1])
+                if not following and index + 1 < len(blocks):
+                    next_block = blocks[index + 1]
+                    if next_block.tokens[0].type == "paragraph_open":
+                        following = inline_text(next_block.tokens[1])
+                        if speaker_line(following):
+                            consumed.append(next_block)
+                            skip = next_block
+                people = speaker_line(following) if following else ()
+            if people:
+                current = Unit(title, block.line, "bold line", people, consumed=consumed)
+                units.append(current)
+                continue
+        if current is not None:
+            current.blocks.append(block)
+    return units if len(units) >= 2 else []
