@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from pipeline.build.formats import write_format
 from pipeline.commands.check import check_epub, check_outputs, check_pdf
 from pipeline.config import Settings
-from pipeline.model import Report
+from pipeline.model import Image, Report, Source
 from pipeline.pdf import html as print_html
+from pipeline.read.report import read_report
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +67,106 @@ def test_a_dead_link_in_the_epub_is_caught(
 
 
 def test_the_contents_are_found_below_a_short_introduction(tmp_path: Path) -> None:
-    from pipeline.read.report import read_report
     from tests.conftest import DATA
 
     report = read_report(DATA / "yaml-front-matter.md")
     pdf = write_format("pdf", report, Settings(), tmp_path).path
     assert check_pdf(pdf, report, Settings()) == []
+
+
+# ---------- each check fails on a bad file ----------
+
+
+def tampered(pdf: Path, folder: Path, change: Callable[[PdfWriter], None]) -> Path:
+    """A copy of ``pdf`` (same name, in ``folder``) with one thing broken by ``change``."""
+    writer = PdfWriter(clone_from=pdf)
+    change(writer)
+    folder.mkdir(exist_ok=True)
+    writer.write(folder / pdf.name)
+    return folder / pdf.name
+
+
+def pdf_messages(pdf: Path, report: Report) -> list[str]:
+    return [f.message for f in check_pdf(pdf, report, Settings())]
+
+
+def test_a_font_that_is_not_embedded_is_caught(
+    built: Path, sample_report: Report, tmp_path: Path
+) -> None:
+    names = []
+
+    def unembed_first_font(writer: PdfWriter) -> None:
+        font = next(iter(writer.pages[0]["/Resources"]["/Font"].values())).get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+            descriptor.pop(NameObject(key), None)
+        names.append(font["/BaseFont"])
+
+    pdf = tampered(built / "deview-2023.pdf", tmp_path, unembed_first_font)
+    assert f"font not embedded: {names[0]}" in pdf_messages(pdf, sample_report)
+
+
+def test_a_character_without_a_glyph_is_caught_in_code_too(tmp_path: Path) -> None:
+    """The PDF is read, not the notes: code counts, and an empty box is found where it is."""
+    notes = tmp_path / "glyph.md"
+    notes.write_text(
+        "## DAY 1\n\n### 발표\n\n본문.\n\n```python\nprint('\U00013000')\n```\n",
+        encoding="utf-8",
+    )
+    report = read_report(notes)
+    pdf = write_format("pdf", report, Settings(), tmp_path).path
+    assert pdf_messages(pdf, report) == [
+        "1 characters have no glyph in the report's fonts: \U00013000 (U+13000)"
+    ]
+
+
+def test_a_pdf_without_an_outline_or_with_other_chapters_is_caught(
+    built: Path, sample_report: Report, tmp_path: Path
+) -> None:
+    pdf = tampered(
+        built / "deview-2023.pdf",
+        tmp_path,
+        lambda writer: writer.root_object.pop(NameObject("/Outlines")),
+    )
+    assert "the PDF has no outline (bookmarks)" in pdf_messages(pdf, sample_report)
+    renamed = replace(sample_report.chapters[1], number=3)
+    other = replace(sample_report, chapters=(sample_report.chapters[0], renamed))
+    assert "the outline's chapters ['DAY 1', 'DAY 2'] are not ['DAY 1', 'DAY 3']" in (
+        pdf_messages(built / "deview-2023.pdf", other)
+    )
+
+
+def test_contents_page_numbers_that_do_not_match_are_caught(
+    built: Path, sample_report: Report, tmp_path: Path
+) -> None:
+    def move_first_talk_to_the_last_page(writer: PdfWriter) -> None:
+        day = writer.root_object["/Outlines"]["/First"].get_object()
+        talk = day["/First"].get_object()
+        talk["/Dest"][0] = writer.pages[-1].indirect_reference
+
+    pdf = tampered(built / "deview-2023.pdf", tmp_path, move_first_talk_to_the_last_page)
+    problems = [m for m in pdf_messages(pdf, sample_report) if m.startswith("contents page")]
+    assert len(problems) == 1 and "do not match the pages [3, 9, " in problems[0]
+
+
+def test_a_dead_link_in_the_pdf_is_caught(
+    built: Path, sample_report: Report, tmp_path: Path
+) -> None:
+    def point_a_contents_link_nowhere(writer: PdfWriter) -> None:
+        link = writer.pages[1]["/Annots"][0].get_object()
+        link[NameObject("/Dest")] = TextStringObject("nowhere")
+
+    pdf = tampered(built / "deview-2023.pdf", tmp_path, point_a_contents_link_nowhere)
+    assert "page 2: a link points to a missing destination: nowhere" in pdf_messages(
+        pdf, sample_report
+    )
+
+
+def test_images_without_alt_text_are_listed(built: Path, sample_report: Report) -> None:
+    source = Source(sample_report.source.path, 12)
+    images = tuple(Image(f"img/{n}.png", "", source) for n in range(4))
+    findings = check_outputs(replace(sample_report, images=images), built, Settings())
+    assert [str(f) for f in findings] == [
+        f"warning: {sample_report.source.path}: 4 images without alt text: "
+        f"{source}, {source}, {source} and 1 more"
+    ]

@@ -21,6 +21,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from PIL import Image
 
+from pipeline.commands.check import dead_epub_links
 from pipeline.config import Settings
 from pipeline.epub.write import write_epub
 from pipeline.epub.xhtml import to_xhtml
@@ -345,21 +346,10 @@ def test_ncx_mirrors_the_nav_with_its_depth(sample_epub: Path) -> None:
 
 
 def test_every_in_book_link_points_to_an_id(features_epub: Path) -> None:
-    book = Book(features_epub)
-    documents = book.documents()
-    ids = {
-        href: {e.get("id") for e in tree.iter() if e.get("id")} for href, tree in documents.items()
-    }
-    checked = 0
-    for href, tree in documents.items():
-        for link in tree.iterfind(".//x:a[@href]", NS):
-            if link.get("href").startswith(("http:", "https:", "mailto:")):
-                continue
-            file, _, fragment = link.get("href").partition("#")
-            assert file in ids or not file, (href, link.get("href"))
-            assert not fragment or fragment in ids[file or href], (href, link.get("href"))
-            checked += 1
-    assert checked > 10
+    assert dead_epub_links(features_epub) == []  # invoke check's own scan
+    documents = Book(features_epub).documents()
+    hrefs = [a.get("href") for tree in documents.values() for a in tree.iterfind(".//x:a", NS)]
+    assert len([h for h in hrefs if not h.startswith(("http:", "https:"))]) > 10
     intro = documents["chapter-1.xhtml"]
     assert [a.get("href") for a in intro.iterfind(".//x:a", NS)] == ["day-2.xhtml#day-2-talk-1"]
 

@@ -24,6 +24,7 @@ from pypdf.generic import DictionaryObject, IndirectObject
 
 from pipeline import fonts
 from pipeline.build.reports import build_report
+from pipeline.commands.check import check_pdf, unembedded_fonts
 from pipeline.config import FontRoles, Settings
 from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
@@ -40,7 +41,6 @@ SAMPLE = ROOT / "content" / "deview-2023.md"
 QUIRKS = DATA / "pdf-quirks.md"
 ATTACK = DATA / "pdf-attack.md"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
-HANGUL = re.compile("[\uac00-\ud7a3]")
 MM = 72 / 25.4
 MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
 
@@ -125,15 +125,10 @@ def font_dicts(path: Path) -> Iterator[DictionaryObject]:
 
 
 def test_every_font_is_embedded_korean_and_upright(quirks_pdf: Path, sample_pdf: Path) -> None:
-    names = set()
-    for path in (sample_pdf, quirks_pdf):
-        for font in font_dicts(path):
-            names.add(str(font["/BaseFont"]))
-            descendant = (
-                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            )
-            descriptor = descendant["/FontDescriptor"].get_object()
-            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
+    assert unembedded_fonts(PdfReader(sample_pdf)) == unembedded_fonts(PdfReader(quirks_pdf)) == []
+    names = {
+        str(font["/BaseFont"]) for path in (sample_pdf, quirks_pdf) for font in font_dicts(path)
+    }
     assert any("Noto-Serif-CJK-KR" in n for n in names)
     assert any("Noto-Sans-CJK-KR" in n for n in names)
     assert any("Noto-Sans-Mono-CJK-KR" in n for n in names)
@@ -313,44 +308,12 @@ def test_korean_dates() -> None:
 # ---------- Korean line breaking ----------
 
 
-def broken_words(lines: list[str], source: str) -> list[str]:
-    """Line pairs where a Hangul word of ``source`` was split: ``데이`` / ``터를``.
-
-    A word split across lines comes back as exactly one word of the notes when its two halves
-    are joined. Code may wrap anywhere, and a word longer than the longest line on the page
-    may break (the last resort).
-    """
-    prose = re.sub(r"^```.*?^```", "", source, flags=re.M | re.S)
-    words = set(prose.split())
-    longest = max((len(line) for line in lines), default=0)
-    found = []
-    for line, following in zip(lines, lines[1:], strict=False):
-        if not line.split() or not following.split():
-            continue
-        head, tail = line.split()[-1], following.split()[0]
-        if not (HANGUL.match(head[-1]) and HANGUL.match(tail[0])):
-            continue
-        if head + tail in words and len(head + tail) <= longest:
-            found.append(f"{head}|{tail}")
-    return found
-
-
-def test_the_checker_catches_a_broken_word() -> None:
-    source = "여러 데이터를 처리한다"
-    assert broken_words(["여러 데이", "터를 처리한다"], source) == ["데이|터를"]
-    assert broken_words(["여러 데이터를", "처리한다"], source) == []
-
-
 @pytest.mark.parametrize("notes", [SAMPLE, QUIRKS], ids=["sample", "quirks"])
-def test_no_line_ends_inside_a_hangul_word(notes: Path, request: pytest.FixtureRequest) -> None:
+def test_the_pdf_passes_every_check(notes: Path, request: pytest.FixtureRequest) -> None:
+    """invoke check's own PDF checks: fonts, glyphs, no line ending inside a Hangul word..."""
     pdf = request.getfixturevalue("sample_pdf" if notes == SAMPLE else "quirks_pdf")
-    source = notes.read_text(encoding="utf-8")
-    problems = [
-        f"page {number}: {pair}"
-        for number, lines in enumerate(page_lines(pdf), start=1)
-        for pair in broken_words(lines, source)
-    ]
-    assert problems == []
+    settings = Settings(paper="A4" if notes == SAMPLE else "A5")
+    assert [str(finding) for finding in check_pdf(pdf, read_report(notes), settings)] == []
 
 
 def test_joiners_never_reach_extracted_text(quirks_pdf: Path) -> None:

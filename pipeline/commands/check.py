@@ -19,6 +19,7 @@ from typing import Any, Literal
 from lxml import etree
 
 from pipeline.config import Settings
+from pipeline.errors import ContentError
 from pipeline.fonts import find_face, uncovered
 from pipeline.model import Report
 
@@ -72,7 +73,7 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
         Finding("error", path, message)
         for message in (
             *unembedded_fonts(reader),
-            *missing_glyphs(report, settings),
+            *missing_glyphs(path, settings),
             *outline_problems(reader, report),
             *dead_pdf_links(reader),
         )
@@ -103,17 +104,36 @@ def unembedded_fonts(reader: Any) -> list[str]:
     return sorted(problems)
 
 
-def missing_glyphs(report: Report, settings: Settings) -> list[str]:
+def missing_glyphs(path: Path, settings: Settings) -> list[str]:
+    """The characters of the PDF's text, code included, that none of the report's fonts has:
+    each is drawn as an empty box (.notdef) or in a fallback font."""
     faces = [
         face
         for family in settings.fonts.families().values()
         if (face := find_face(family, settings.fonts_dir)) is not None
     ]
-    missing = uncovered(faces, report_text(report))
+    missing = uncovered(faces, pdf_text(path))
     if not missing:
         return []
     listed = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:20])
     return [f"{len(missing)} characters have no glyph in the report's fonts: {listed}"]
+
+
+def pdf_text(path: Path) -> str:
+    """All the text of a PDF, read by poppler: a line whose font lacks a glyph has its own
+    encoding (WeasyPrint maps the missing glyph to .notdef there), which pdfplumber drops."""
+    try:
+        result = subprocess.run(
+            ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+    except FileNotFoundError:
+        raise ContentError(
+            "pdftotext", None, "is not installed", "apt-get install poppler-utils"
+        ) from None
+    return result.stdout.decode("utf-8", errors="replace")
 
 
 def outline_problems(reader: Any, report: Report) -> list[str]:
