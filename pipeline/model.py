@@ -104,6 +104,11 @@ class Chapter:
     talks: tuple[Talk, ...] = ()
 
     @property
+    def talk_count(self) -> int:
+        """Talks only: the sections beside them (점심, 후기) are not sessions."""
+        return sum(1 for talk in self.talks if talk.kind == "talk")
+
+    @property
     def label(self) -> str:
         """What a contents list shows: ``DAY 1`` for days, the title for other chapters."""
         if self.kind == "day" and self.number is not None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pipeline.model import Report, Source
+from pipeline.read.report import UNTITLED
 
 
 def describe_report(report: Report) -> str:
@@ -15,6 +16,7 @@ def describe_report(report: Report) -> str:
     for label, value in (
         ("subtitle", meta.subtitle),
         ("dates", ", ".join(d.isoformat() for d in meta.dates)),
+        ("post date", meta.post_date.isoformat() if meta.post_date else ""),
         ("venue", meta.venue),
         ("authors", ", ".join(meta.authors)),
         ("tags", ", ".join(meta.tags)),
@@ -24,6 +26,7 @@ def describe_report(report: Report) -> str:
     ):
         if value:
             lines.append(f"{label}: {value}")
+    lines += describe_reading(report)
     if report.intro_html:
         lines.append(f"intro: {words(report.intro_html)} words")
     remote = sum(1 for image in report.images if image.is_remote)
@@ -56,6 +59,26 @@ def describe_report(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def describe_reading(report: Report) -> list[str]:
+    """How the talks were found, when it is worth saying: not plain headings, a front-matter
+    key's choice, or two readings that scored close (with the key that settles it)."""
+    reading = report.reading
+    if reading is None:
+        return []
+    lines = []
+    if reading.single_talk:
+        lines.append("reading: the notes of one talk")
+    elif reading.unit not in ("heading", "none") or reading.alternatives:
+        others = ", ".join(f"{unit} ({int(n)})" for unit, n in reading.alternatives)
+        found = f"reading: talks are {reading.unit} ({int(reading.score)})"
+        lines.append(found + (f", also {others}" if others else ""))
+    if reading.overridden_by:
+        lines.append(f"reading: as the front matter's `{reading.overridden_by}` says")
+    if reading.unsure:
+        lines.append(f"unsure: {reading.hint}")
+    return lines
+
+
 def words(html: str) -> int:
     return len(re.sub(r"<[^>]+>", " ", html).split())
 
@@ -80,7 +103,7 @@ def outline_json(report: Report) -> dict[str, Any]:
                 "line": chapter.source.line,
                 "talks": [
                     {
-                        "title": talk.title,
+                        "title": "" if talk.title == UNTITLED else talk.title,
                         "speaker": ", ".join(p.name for p in talk.speakers) or None,
                         "speakers": [
                             {"name": p.name, "affiliation": p.affiliation or None}

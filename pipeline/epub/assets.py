@@ -66,7 +66,7 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
         korean_dates(report.meta.dates) or cover_year(report),
         " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part),
         tuple(
-            f"{c.label} · {len(c.talks)}개 세션" if c.talks else c.label
+            f"{c.label} · {c.talk_count}개 세션" if c.talk_count else c.label
             for c in report.chapters[:8]
         ),
     )

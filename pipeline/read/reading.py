@@ -116,9 +116,7 @@ class Structure:
         return [Draft(implicit, "implicit", [talk, *sections])]
 
     def reading(self, layout: Layout) -> Reading:
-        seen = layout.units_seen
-        counts = {unit: seen.count(unit) for unit in dict.fromkeys(seen)}
-        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        ranked = sorted(layout.units_found().items(), key=lambda item: -item[1])
         unit = "single talk" if self.single_talk else (ranked[0][0] if ranked else "none")
         overridden = (
             "single_talk"

@@ -95,7 +95,7 @@ def _parse_person(part: str, separators: bool = False) -> Person | None:
     inner = [p.strip() for p in re.findall(r"[(（]([^()（）]*)[)）]", part)]
     outer = re.sub(r"[(（][^()（）]*[)）]?|[)）]", " ", part)
     # ` / ` is not a separator here: `발표자(소속) / 제목` puts a title after it
-    split = r"\s*[|｜·,/]\s*|\s+[-–—]\s+" if separators else r"\s*[|｜·]\s*|\s+[-–—]\s+"
+    split = r"\s*[|｜·,]\s*|\s+[-–—]\s+" if separators else r"\s*[|｜·]\s*|\s+[-–—]\s+"
     sides = [side.strip() for side in re.split(split, outer) if side.strip()]
     words = [w for w in re.split(r"\s+", sides[0] if sides else "") if w]
     words = [w.removesuffix("님") for w in words if not HANDLE.match(w) and not ROLES.match(w)]

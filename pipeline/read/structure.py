@@ -124,10 +124,24 @@ class Layout:
     chapter_level: int | None
     files_are_chapters: bool = False
     forced_unit: str | None = None  # the front matter's `talks:` setting
-    units_seen: list[str] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)  # the chapters, once read
     talk_titles: set[str] = field(default_factory=set)
 
     def chapters(self) -> list[Draft]:
+        self.drafts = self.read_chapters()
+        return self.drafts
+
+    def units_found(self) -> dict[str, int]:
+        """How many talks each rule found: the repeating unit of these notes, and the rest."""
+        counts: dict[str, int] = {}
+        for chapter in self.drafts:
+            for entry in chapter.entries:
+                if entry.kind == "talk":
+                    rule = entry.rule.split(" (")[0].split(";")[0]
+                    counts[rule] = counts.get(rule, 0) + 1
+        return counts
+
+    def read_chapters(self) -> list[Draft]:
         if self.files_are_chapters:
             return [self.chapter(node) for node in self.root.children]
         if self.chapter_level is None:
@@ -160,6 +174,8 @@ class Layout:
     def container(self, node: Node, loose: list[Block], slot: str | None = None) -> list[Draft]:
         """The entries under ``node``: its subheadings, read by evidence, and the talks that
         ``loose`` blocks (the chapter's own text) hold."""
+        if self.forced_unit and self.forced_unit.startswith("level "):
+            return self.by_level(node, int(self.forced_unit.split()[1]), slot)
         drafts = self.unit_drafts(node, loose, slot)
         holders: set[int] = set()
         per_child: list[list[Draft]] = []
@@ -188,10 +204,20 @@ class Layout:
         if is_wrapper(child, siblings):  # its heading stays, as a section before its talks
             own = [Draft(child, "section", slot=slot, own_content_only=True)]
             return own + self.container(child, [], slot)
-        units = self.new_units(find_units(child.content))
+        units = self.new_units(self.find_units(child.content))
         if talk_count(units) >= 2 and not child.children:
             used = {id(b) for u in units for b in (*u.blocks, *u.consumed)}
             drafts = [self.unit_draft(child, unit, slot) for unit in units]
+            if (
+                units[0].rule == "rule block"
+                and child.content
+                and units[0].blocks[0] is child.content[0]
+            ):
+                # the run right under the heading is the heading's own talk
+                first = drafts[0]
+                first.title = first.title or drop_numbering(split_title(child.title)[0])
+                first.line = child.heading.line if child.heading else first.line
+                first.node = child
             leftover = [b for b in child.content if id(b) not in used]
             drafts.insert(
                 0,
@@ -207,10 +233,31 @@ class Layout:
         return None
 
     def unit_drafts(self, node: Node, loose: list[Block], slot: str | None) -> list[Draft]:
-        units = self.new_units(find_units(loose)) if loose else []
+        units = self.new_units(self.find_units(loose)) if loose else []
         if talk_count(units) < 2:
             return []
         return [self.unit_draft(node, unit, slot) for unit in units]
+
+    def find_units(self, blocks: list[Block]) -> list[Unit]:
+        """Talks in a run of blocks, unless the front matter says they are headings."""
+        if self.forced_unit in ("heading", "time slot"):
+            return []
+        return find_units(blocks, only=self.forced_unit)
+
+    def by_level(self, node: Node, level: int, slot: str | None) -> list[Draft]:
+        """`talks: "###"`: every heading at that level is a talk; those above it, sections."""
+        drafts: list[Draft] = []
+        for child in node.children:
+            if child.level < level:
+                drafts.append(Draft(child, "section", slot=slot, own_content_only=True))
+                drafts.extend(self.by_level(child, level, slot))
+            else:
+                draft = self.heading_entry(child, slot)
+                if draft.kind == "section":
+                    draft.kind, draft.title = "talk", drop_numbering(child.title)
+                draft.rule = "heading (front matter: talks)"
+                drafts.append(draft)
+        return drafts
 
     def new_units(self, units: list[Unit]) -> list[Unit]:
         """Units whose talk was not listed before (`## 참석한 세션` repeats the programme)."""
@@ -220,7 +267,6 @@ class Layout:
     def unit_draft(self, node: Node, unit: Unit, slot: str | None) -> Draft:
         if unit.kind == "talk":
             self.talk_titles.add(normal(unit.title))
-        self.units_seen.append(unit.rule)
         return Draft(
             node,
             unit.kind,
@@ -235,10 +281,11 @@ class Layout:
 
     def heading_entry(self, node: Node, slot: str | None) -> Draft:
         """A subheading on its own: a talk, a time slot's talk, or a section."""
+        if self.forced_unit in ("list item", "table row", "bold line"):
+            return Draft(node, "section", slot=slot)
         if is_time_slot(node.title) and not node.children and (found := time_slot_title(node)):
             title, people, used = found
             self.talk_titles.add(normal(title))
-            self.units_seen.append("time slot")
             return Draft(
                 node,
                 "talk",
@@ -248,12 +295,13 @@ class Layout:
                 rule="time slot",
                 skip=used,
             )
+        if self.forced_unit == "time slot":
+            return Draft(node, "section", slot=slot)
         people, where = find_speakers(node)
         if not people and is_non_talk(node):
             return Draft(node, "section", slot=slot)
         title = drop_numbering(split_title(node.title)[0])
         self.talk_titles.add(normal(title))
-        self.units_seen.append("heading")
         return Draft(
             node,
             "talk",

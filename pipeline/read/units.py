@@ -13,6 +13,7 @@ or bold line is never taken for a talk.
   track labels (`**Android**`), which become the talks' slots.
 - ``bold_units``: paragraphs whose first line is only bold text, `**제목 - 발표자**` or
   `**제목**` with a speaker on the next line; each runs to the next one or the next rule.
+- ``rule_units``: runs of blocks between `---` rules that each link a speaker's profile.
 """
 
 from __future__ import annotations
@@ -43,10 +44,19 @@ class Unit:
     consumed: list[Block] = field(default_factory=list)  # blocks that gave it (not shown again)
 
 
-def find_units(blocks: list[Block]) -> list[Unit]:
-    """The best of the recognisers' readings of ``blocks``: the one with most talks."""
+def find_units(blocks: list[Block], only: str | None = None) -> list[Unit]:
+    """The best of the recognisers' readings of ``blocks``: the one with most talks (or the
+    reading of the one recogniser named ``only``, the unit the front matter asks for)."""
     best: list[Unit] = []
-    for recogniser in (table_units, list_units, bold_units):
+    recognisers = {
+        "table row": table_units,
+        "list item": list_units,
+        "bold line": bold_units,
+        "rule block": rule_units,
+    }
+    for name, recogniser in recognisers.items():
+        if only is not None and name != only:
+            continue
         units = recogniser(blocks)
         if talk_count(units) > talk_count(best):
             best = units
@@ -272,3 +282,48 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
         if current is not None:
             current.blocks.append(block)
     return units if len(units) >= 2 else []
+
+
+# --- blocks between rules -------------------------------------------------------------------
+
+# A link to a speaker's page: a profile on an event site, GitHub, Twitter, LinkedIn.
+PROFILE = re.compile(
+    r"/(?:speakers?|profiles?|people|members?)/(?P<a>[\w.-]+)/?$"
+    r"|^https?://(?:www\.)?(?:github\.com|twitter\.com|x\.com|linkedin\.com/in)/(?P<b>[\w.-]+)/?$",
+    re.I,
+)
+
+
+def rule_units(blocks: list[Block]) -> list[Unit]:
+    """Runs of blocks between `---` rules, each naming its speaker (a profile link or a
+    speaker line): one talk each, untitled unless a bold line or heading says more."""
+    runs: list[list[Block]] = [[]]
+    for block in blocks:
+        if block.tokens[0].type == "hr":
+            runs.append([])
+        else:
+            runs[-1].append(block)
+    units = []
+    for run in runs:
+        people = next((found for block in run if (found := run_speaker(block))), ())
+        if run and people:
+            title = next(
+                (
+                    t
+                    for b in run[:2]
+                    if b.tokens[0].type == "paragraph_open" and (t := bold_only(b.tokens[1]))
+                ),
+                "",
+            )
+            units.append(Unit(title, run[0].line, "rule block", people, run))
+    return units if len(units) >= 2 else []
+
+
+def run_speaker(block: Block) -> tuple[Person, ...]:
+    """A speaker a block names: a profile link's handle (`.../speaker/cwdoh`)."""
+    for token in block.tokens:
+        for child in token.children or ():
+            href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+            if (match := PROFILE.search(href)) and (handle := match["a"] or match["b"]):
+                return (Person(handle),)
+    return ()
