@@ -8,7 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from invoke import Context, Exit, task
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from pipeline.build.reports import build as build_reports
 from pipeline.build.reports import describe_outcome
@@ -66,8 +68,8 @@ def run_build(
     try:
         for outcome in build_reports(notes_path, out_dir, formats, settings, force, jobs or None):
             outcomes.append(outcome)
-            failed = outcome.error or outcome.crash
-            print(describe_outcome(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
+            broke = outcome.error or outcome.crash
+            print(describe_outcome(outcome), file=sys.stderr if broke else sys.stdout, flush=True)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     failed = [outcome for outcome in outcomes if outcome.error or outcome.crash]
@@ -174,10 +176,16 @@ def build(
     run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images), force, jobs)
 
 
-@task
-def test(c: Context) -> None:
-    """Run the whole test suite."""
-    c.run(f"{sys.executable} -m pytest", pty=False)
+LINT = ("ruff check .", "ruff format --check .", "mypy --strict pipeline tasks.py")
+
+
+@task(help={"quick": "only the tests not marked slow, without the lint: the inner loop (< 15 s)"})
+def test(c: Context, quick: bool = False) -> None:
+    """Run ruff, mypy and the whole test suite (what CI runs); --quick for the fast tests."""
+    if not quick:
+        for command in LINT:
+            c.run(f"{sys.executable} -m {command}", pty=False)
+    c.run(f"{sys.executable} -m pytest" + (" -m 'not slow'" if quick else ""), pty=False)
 
 
 @task

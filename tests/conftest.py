@@ -18,6 +18,17 @@ DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "content" / "deview-2023.md"
 
 
+# A test that uses one of these fixtures renders a PDF or runs EPUBCheck: it is slow, and
+# `invoke test --quick` skips it. Mark any other test that takes a second with @pytest.mark.slow.
+SLOW_FIXTURES = {"sample_pdf", "quirks_pdf", "epubcheck", "built"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings()

@@ -40,6 +40,7 @@ def test_a_missing_output_is_reported(sample_report: Report, tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.slow
 def test_words_broken_across_lines_are_caught(
     sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -66,6 +67,7 @@ def test_a_dead_link_in_the_epub_is_caught(
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_the_contents_are_found_below_a_short_introduction(tmp_path: Path) -> None:
     from tests.conftest import DATA
 
@@ -106,6 +108,7 @@ def test_a_font_that_is_not_embedded_is_caught(
     assert f"font not embedded: {names[0]}" in pdf_messages(pdf, sample_report)
 
 
+@pytest.mark.slow
 def test_a_character_without_a_glyph_is_caught_in_code_too(tmp_path: Path) -> None:
     """The PDF is read, not the notes: code counts, and an empty box is found where it is."""
     notes = tmp_path / "glyph.md"

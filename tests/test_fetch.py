@@ -118,7 +118,7 @@ def test_follows_a_redirect(server: str, policy: FetchPolicy) -> None:
         ("/page", "not an image (Content-Type text/html)"),
         ("/fake.png", "the data is not a readable image"),
         ("/huge.png", "larger than 512 KB"),
-        ("/slow.png", "timed out"),
+        pytest.param("/slow.png", "timed out", marks=pytest.mark.slow),
         ("/missing.png", "the server answered 404 Not Found"),
     ],
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import lxml.etree
 import lxml.html
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,7 @@ def shown_headings(report: Report) -> set[str]:
     return shown
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notes)
 def test_any_notes_parse_render_or_fail_cleanly(source: str) -> None:

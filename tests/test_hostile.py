@@ -99,6 +99,7 @@ def pdf_bytes_everywhere(path: Path) -> bytes:
     return b"\n".join(parts)
 
 
+@pytest.mark.slow
 def test_no_byte_of_an_outside_file_and_no_request(tmp_path: Path, server: str) -> None:
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()
@@ -142,6 +143,7 @@ def test_no_byte_of_an_outside_file_and_no_request(tmp_path: Path, server: str) 
     assert CountingHandler.hits == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "text"),
     [
@@ -189,6 +191,7 @@ def test_notes_without_headings_are_one_chapter(tmp_path: Path) -> None:
     assert "둘째 문단." in report.chapters[0].intro_html
 
 
+@pytest.mark.slow
 def test_very_large_notes_finish_or_fail_clearly(tmp_path: Path) -> None:
     """10 MB, 100,000+ lines: the EPUB is written, the PDF is refused with a clear error,
     and the build's peak memory stays under 2 GB."""

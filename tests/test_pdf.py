@@ -179,6 +179,7 @@ def make_test_font(folder: Path) -> Path:
     return folder / "report-test.otf"
 
 
+@pytest.mark.slow
 def test_fonts_folder_is_searched_first(tmp_path: Path) -> None:
     """A font dropped into fonts/ is found by its family name, and WeasyPrint uses it."""
     path = make_test_font(tmp_path / "fonts")
@@ -219,6 +220,7 @@ def test_weasyprint_is_imported_without_a_library_search() -> None:
     assert result.stdout.split() == ["0", "True"], result.stderr
 
 
+@pytest.mark.slow
 def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() -> None:
     """Where a library loads only through the search, the import falls back to it, whole."""
     refuse_fontconfig_by_soname = (
@@ -244,6 +246,7 @@ def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() ->
     assert result.stdout.strip() == "b'%PDF-'", result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parallel", [True, False], ids=["pdf-process", "one-process"])
 def test_the_cut_fonts_are_removed(
     parallel: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -308,6 +311,7 @@ def test_korean_dates() -> None:
 # ---------- Korean line breaking ----------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("notes", [SAMPLE, QUIRKS], ids=["sample", "quirks"])
 def test_the_pdf_passes_every_check(notes: Path, request: pytest.FixtureRequest) -> None:
     """invoke check's own PDF checks: fonts, glyphs, no line ending inside a Hangul word..."""
@@ -459,6 +463,7 @@ def assert_nothing_leaked(path: Path) -> None:
     assert b"root:x:0:0" not in path.read_bytes()
 
 
+@pytest.mark.slow
 def test_notes_cannot_attach_or_read_files(tmp_path: Path, epoch: None) -> None:
     assert_nothing_leaked(build(ATTACK, tmp_path / "notes", pdf_variant="a"))
     assert_nothing_leaked(write_report_pdf(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
@@ -505,6 +510,7 @@ def test_paper_size_is_a_setting() -> None:
         assert f"@page {{ size: {paper}; }}" in html
 
 
+@pytest.mark.slow
 def test_a_short_introduction_leads_the_contents_page(tmp_path: Path) -> None:
     """A line or two before the first chapter does not get a page of its own."""
     pages = page_lines(build(DATA / "yaml-front-matter.md", tmp_path))

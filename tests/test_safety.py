@@ -65,6 +65,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot write the output" in str(error.value) or "is a file" in str(error.value)
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     subprocess.run(
@@ -102,6 +103,7 @@ def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
         assert not pdf.exists() or pdf.read_bytes().rstrip().endswith(b"%%EOF")
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_never_leave_a_corrupt_file(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     command = [*INVOKE, "epub", "--notes", str(SAMPLE), "--out", str(out), "--force"]

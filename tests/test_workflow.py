@@ -124,6 +124,7 @@ def wait_for(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped
     raise AssertionError("timed out waiting")
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> None:
     notes = write_notes(tmp_path / "content" / "live.md")
     out = tmp_path / "out"

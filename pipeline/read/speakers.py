@@ -150,6 +150,12 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
     return heading, ()
 
 
+# A word ending in a case particle (`엔지니어링과`, `서비스를`) belongs to a phrase, not to a
+# name or an affiliation.
+# (은, 는, 의 end many names: 김하은, 홍연의.)
+PARTICLE = re.compile(r"[가-힣]{2,}(?:과|와|을|를|에서|으로|에게|까지|부터|처럼|보다)$")
+
+
 def speaker_line(text: str) -> tuple[Person, ...]:
     """A short line that is nothing but people: `**텀블벅 박형식**`, `박태웅 | 녹서포럼 의장`,
     `(김상균(curt.k) 님)`, `- 류한진`. A sentence is never a speaker line."""
@@ -157,8 +163,8 @@ def speaker_line(text: str) -> tuple[Person, ...]:
     if not 0 < len(text) <= 80 or re.search(r"[.!?。]\s*$|다\.?$|요\.?$|[:：]", text):
         return ()
     bare = re.sub(r"[(（][^()（）]*[)）]", " ", text.partition("|")[0])
-    if len(bare.split()) > 6:
-        return ()
+    if len(bare.split()) > 6 or any(PARTICLE.search(word) for word in bare.split()):
+        return ()  # `데이터 엔지니어링과 분석 이야기`: words with particles make a phrase
     return parse_people(text)
 
 

@@ -298,7 +298,8 @@ class Layout:
         if self.forced_unit == "time slot":
             return Draft(node, "section", slot=slot)
         people, where = find_speakers(node)
-        if not people and is_non_talk(node):
+        weak = where in ("", "first bullet", "line under the heading", "mentioned in the text")
+        if weak and is_non_talk(node):  # `## 행사 소개`: its words outweigh a name-like line
             return Draft(node, "section", slot=slot)
         title = drop_numbering(split_title(node.title)[0])
         self.talk_titles.add(normal(title))
