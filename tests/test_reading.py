@@ -248,3 +248,14 @@ def test_covers_count_talks_not_sections() -> None:
     report = read_report(READING / "list-items.md")
     (chapter,) = report.chapters
     assert chapter.talk_count == 3 and len(chapter.talks) > 3
+
+
+def test_a_blog_description_becomes_plain_metadata(tmp_path: Path) -> None:
+    long = "좋은 발표가 많았다 " * 40
+    notes = write(
+        tmp_path,
+        f'---\ntitle: 후기\ndescription: "**INFCON** <b>참가</b> [후기](https://x.y) {{{{ site.name }}}} {long}"\n---\n## 발표\n',
+    )
+    description = read_report(notes).meta.description
+    assert description.startswith("INFCON 참가 후기 좋은 발표가")
+    assert len(description) <= 301 and description.endswith("…") and "<" not in description

@@ -38,10 +38,26 @@ def read_metadata(notes: Notes, h1_title: str, fallback: str, content_root: Path
         venue=text(data.get("venue") or data.get("location") or data.get("place")),
         authors=strings(data.get("authors") or data.get("author")),
         tags=strings(data.get("tags") or data.get("keywords")),
-        description=text(data.get("description") or data.get("summary")),
+        description=plain_description(text(data.get("description") or data.get("summary"))),
         lang=lang,
         cover=read_cover(notes, content_root),
     )
+
+
+DESCRIPTION_LIMIT = 300  # characters: what a library catalogue or a reader app shows
+
+
+def plain_description(value: str) -> str:
+    """A blog's `description` as the documents' metadata can hold it: plain text, without
+    markup or template expressions, cut at a word near 300 characters."""
+    value = TEMPLATE_EXPRESSION.sub("", value)
+    value = re.sub(r"<[^>]*>", "", value)
+    value = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", value)  # links and images: their text
+    value = re.sub(r"(\*\*|__|\*|`|~~)", "", value)
+    value = " ".join(value.split())
+    if len(value) > DESCRIPTION_LIMIT:
+        value = value[:DESCRIPTION_LIMIT].rsplit(" ", 1)[0].rstrip(" ,.") + "…"
+    return value
 
 
 def text(value: Any) -> str:
