@@ -259,3 +259,59 @@ def test_a_blog_description_becomes_plain_metadata(tmp_path: Path) -> None:
     description = read_report(notes).meta.description
     assert description.startswith("INFCON 참가 후기 좋은 발표가")
     assert len(description) <= 301 and description.endswith("…") and "<" not in description
+
+
+@pytest.mark.parametrize(
+    ("heading", "title", "names"),
+    [
+        ("코틀린 코루틴 / 김철수", "코틀린 코루틴", ["김철수"]),
+        ("API 설계 by 이영희 (카카오)", "API 설계", ["이영희"]),
+        ("Rust in Production by Jane Smith", "Rust in Production", ["Jane Smith"]),
+        ("Learn by doing", "Learn by doing", []),
+    ],
+)
+def test_more_speakers_in_titles(heading: str, title: str, names: list[str]) -> None:
+    found_title, people = split_title(heading)
+    assert found_title == title and [p.name for p in people] == names
+
+
+def test_a_talk_heading_that_starts_with_its_time(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "## DAY 1\n\n### 10:00 ~ 10:40 | 서버 이야기 (홍길동 | 카카오)\n\n내용.\n\n"
+        "### [11:00] 클라이언트 이야기\n\n> 발표자: 김영희 (네이버)\n\n내용.\n",
+    )
+    talks = read_report(notes).talks
+    assert [(t.title, t.slot, t.speaker) for t in talks] == [
+        ("서버 이야기", "10:00 ~ 10:40", "홍길동 · 카카오"),
+        ("클라이언트 이야기", "11:00", "김영희 · 네이버"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("행사 소개", True),
+        ("인프콘 소개", True),  # the report's title names the event
+        ("GraphQL 소개", False),  # a topic
+        ("이벤트 소싱", False),
+        ("인프콘 후기", True),
+        ("점심 시간", True),
+        ("Naver Engineering Culture Booth_FAQ", True),
+        ("Deview 란?", True),
+    ],
+)
+def test_sections_by_their_words(tmp_path: Path, heading: str, section: bool) -> None:
+    notes = write(
+        tmp_path,
+        f"# 인프콘 2023\n\n## DAY 1\n\n### {heading}\n\n내용을 적는다.\n\n### 다른 발표 제목 (김영희)\n",
+    )
+    first = read_report(notes).chapters[0].talks[0]
+    assert (first.kind == "section") is section
+
+
+def test_confidence_follows_the_evidence() -> None:
+    talks = read_report(READING / "rule-blocks.md").talks
+    assert all(0.5 <= t.confidence < 0.8 for t in talks if t.kind == "talk")
+    talks = read_report(READING / "schedule-table.md").talks
+    assert all(t.confidence >= 0.9 for t in talks if t.kind == "talk")

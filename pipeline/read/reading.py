@@ -174,7 +174,13 @@ def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) 
     meta = with_event_dates(meta, notes, root)
     year = meta.dates[0].year if meta.dates else title_year(meta.title)
     level = hints.days or chapter_level(root, year)
-    layout = Layout(root=root, year=year, chapter_level=level, forced_unit=hints.talks)
+    layout = Layout(
+        root=root,
+        year=year,
+        chapter_level=level,
+        forced_unit=hints.talks,
+        event_words=frozenset(re.findall(r"\w+", meta.title.lower())),
+    )
     single = hints.single_talk
     if single is None:
         single = bool(split_title(meta.title)[1]) and level is None

@@ -166,12 +166,37 @@ def is_group(text: str) -> bool:
     return bool(GROUP.search(strip_decoration(text)))
 
 
-def is_section(text: str) -> bool:
-    """A non-talk section: at most three words, one of which starts with a section word."""
+# Section words that can also be a talk's topic (`GraphQL 소개`, `이벤트 소싱`): they make a
+# section only beside words about the event itself.
+TOPIC_WORDS = frozenset(
+    "소개 개요 인트로 intro introduction summary 이벤트 자료 등록 registration 사진 갤러리 일정 "
+    "공지 next previous related".split()
+)
+# Words about the event, not a topic: `행사 소개`, `컨퍼런스 개요`, `세미나 자료`.
+EVENT_WORDS = frozenset(
+    "행사 컨퍼런스 콘퍼런스 세미나 밋업 meetup conference event 전체 간단한 짧은 나의 개인적인 "
+    "마지막 첫 발표 세션 session talk 시간 time 점 및 and".split()
+)
+
+
+def is_section(text: str, event_words: frozenset[str] = frozenset()) -> bool:
+    """A non-talk section: at most three words, one of which starts with a section word. A
+    word that can be a topic (`소개`) needs the other words to be about the event (`행사
+    소개`, or a word of the report's title: `인프콘 소개`), not a topic (`GraphQL 소개`)."""
     words = re.findall(r"[\w&]+", strip_decoration(text).lower())
-    return 0 < len(words) <= 3 and any(
-        word.startswith(section) for word in words for section in SECTION_WORDS
-    )
+    if not 0 < len(words) <= 3:
+        return False
+
+    def section_word(word: str) -> str | None:
+        return next((s for s in SECTION_WORDS if word.startswith(s)), None)
+
+    found = [section_word(word) for word in words]
+    if any(s is not None and s not in TOPIC_WORDS for s in found):
+        return True
+    if not any(found):
+        return False
+    others = [w for w, s in zip(words, found, strict=True) if s is None]
+    return all(w in EVENT_WORDS or w in event_words or w.isdigit() for w in others)
 
 
 def slugify(text: str) -> str:

@@ -126,13 +126,14 @@ def _drop_roles(text: str) -> str:
 
 SPEAKER_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]+)[)）]\s*$")
 BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+)[)）]\s*$", re.I)
-AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—]\s+(?P<who>[^-–—]+)$")
+AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—/]\s+(?P<who>[^-–—/]+)$")
+TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
 
 
 def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
     """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none)."""
     heading = heading.strip()
-    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, AFTER_DASH):
+    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, TRAILING_BY, AFTER_DASH):
         match = pattern.match(heading)
         if not match:
             continue
@@ -145,6 +146,8 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
         people = parse_people(who)
         if pattern is AFTER_DASH and not all(is_korean_name(p.name) for p in people):
             continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle
+        if pattern is TRAILING_BY and len(re.sub(r"[(（].*?[)）]", "", who).split()) > 3:
+            continue  # `... by example`: a phrase
         if people:
             return match.group("title").strip(), people
     return heading, ()

@@ -36,6 +36,7 @@ from pipeline.read.talks import (
     is_non_talk,
     is_time_slot,
     is_wrapper,
+    split_time,
     time_slot_title,
 )
 from pipeline.read.units import Unit, find_units, talk_count
@@ -124,11 +125,14 @@ class Layout:
     chapter_level: int | None
     files_are_chapters: bool = False
     forced_unit: str | None = None  # the front matter's `talks:` setting
+    event_words: frozenset[str] = frozenset()  # the report title's words: they name the event
     drafts: list[Draft] = field(default_factory=list)  # the chapters, once read
     talk_titles: set[str] = field(default_factory=set)
 
     def chapters(self) -> list[Draft]:
         self.drafts = self.read_chapters()
+        for chapter in self.drafts:
+            rate(chapter.entries)
         return self.drafts
 
     def units_found(self) -> dict[str, int]:
@@ -299,9 +303,13 @@ class Layout:
             return Draft(node, "section", slot=slot)
         people, where = find_speakers(node)
         weak = where in ("", "first bullet", "line under the heading", "mentioned in the text")
-        if weak and is_non_talk(node):  # `## 행사 소개`: its words outweigh a name-like line
+        if weak and is_non_talk(
+            node, self.event_words
+        ):  # `## 행사 소개`: its words outweigh a name-like line
             return Draft(node, "section", slot=slot)
-        title = drop_numbering(split_title(node.title)[0])
+        time, heading = split_time(node.title)
+        title = drop_numbering(split_title(heading)[0])
+        slot = time or slot
         self.talk_titles.add(normal(title))
         return Draft(
             node,
@@ -321,6 +329,36 @@ class Layout:
         draft.kind = "section"
         draft.title = None
         return draft
+
+
+# How sure a talk is, by the rule that found it: a schedule row or a list item with a speaker
+# is plainly a talk; an untitled block between rules is a guess.
+RULE_CONFIDENCE = {
+    "table row": 0.9,
+    "list item": 0.85,
+    "time slot": 0.85,
+    "bold line": 0.8,
+    "heading": 0.75,
+    "single talk": 0.75,
+    "rule block": 0.55,
+}
+
+
+def rate(entries: list[Draft]) -> None:
+    """Each talk's confidence: its rule's, more with a speaker, less without one where the
+    talks beside it name theirs; 1.0 where the front matter said how to read the notes."""
+    talks = [e for e in entries if e.kind == "talk"]
+    named = sum(1 for t in talks if t.people)
+    for talk in talks:
+        if "front matter" in talk.rule:
+            talk.confidence = 1.0
+            continue
+        score = RULE_CONFIDENCE.get(talk.rule.split(";")[0].split(" (")[0], 0.7)
+        if talk.people:
+            score += 0.1
+        elif named * 2 >= len(talks) > 1:
+            score -= 0.2
+        talk.confidence = round(min(score, 1.0), 2)
 
 
 def normal(title: str) -> str:

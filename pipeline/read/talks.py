@@ -45,6 +45,18 @@ def drop_numbering(title: str) -> str:
     return NUMBERING.sub("", title, count=1)
 
 
+LEADING_TIME = re.compile(
+    r"^[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
+)
+
+
+def split_time(title: str) -> tuple[str | None, str]:
+    """`10:00 ~ 10:40 | 제목` -> (`10:00 ~ 10:40`, `제목`): a talk heading that starts with
+    its time slot."""
+    match = LEADING_TIME.match(recognise.strip_decoration(title))
+    return (match["time"], match["rest"]) if match else (None, title)
+
+
 def is_time_slot(title: str) -> bool:
     """`09:20 ~ 09:40`, `16:20 ~`: a heading that is only a time."""
     return bool(TIME_SLOT.match(recognise.strip_decoration(title)))
@@ -52,7 +64,7 @@ def is_time_slot(title: str) -> bool:
 
 def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
     """Who gives the talk under ``node``, and where that was read (for the outline)."""
-    _, people = split_title(node.title)
+    _, people = split_title(split_time(node.title)[1])
     if people:
         return people, "heading"
     content = node.content
@@ -69,6 +81,11 @@ def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
                 people = speaker_line(inline_text(items[0][1]))
                 if people:
                     return people, "first bullet"
+    if content and content[0].tokens[0].type == "blockquote_open":  # `> 발표자: 이름 (소속)`
+        quoted = " ".join(inline_text(t) for t in content[0].tokens if t.type == "inline")
+        people = mentioned_speaker(quoted[:200])
+        if people:
+            return people, "abstract"
     for child in node.children:
         if SPEAKER_PART.match(recognise.strip_decoration(child.title)) and child.content:
             block = child.content[0]
@@ -123,10 +140,11 @@ def first_line_text(inline: object) -> str:
     )
 
 
-def is_non_talk(node: Node) -> bool:
-    """A section by its words, or by holding only photos or only a list of links."""
+def is_non_talk(node: Node, event_words: frozenset[str] = frozenset()) -> bool:
+    """A section by its words (``event_words``: the words of the report's title, which name
+    the event), or by holding only photos."""
     title = node.title
-    if recognise.is_section(title) or NON_TALK.search(title.strip()):
+    if recognise.is_section(title, event_words) or NON_TALK.search(title.strip()):
         return True
     # photos alone (the venue, the swag): a talk's notes say something
     return (
