@@ -192,9 +192,9 @@ def test_talks_key_chooses_the_unit(tmp_path: Path) -> None:
 def test_days_key_makes_headings_days(tmp_path: Path) -> None:
     notes = '---\ndays: "##"\n---\n# 캠프\n\n## 오전반\n\n### 발표 A\n\n## 오후반\n\n### 발표 B\n'
     report = read_report(write(tmp_path, notes))
-    assert [(c.title, [t.title for t in c.talks]) for c in report.chapters] == [
-        ("오전반", ["발표 A"]),
-        ("오후반", ["발표 B"]),
+    assert [(c.kind, c.title, [t.title for t in c.talks]) for c in report.chapters] == [
+        ("day", "오전반", ["발표 A"]),
+        ("day", "오후반", ["발표 B"]),
     ]
 
 

@@ -179,6 +179,7 @@ def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) 
         year=year,
         chapter_level=level,
         forced_unit=hints.talks,
+        forced_days=hints.days is not None,
         event_words=frozenset(re.findall(r"\w+", meta.title.lower())),
     )
     single = hints.single_talk

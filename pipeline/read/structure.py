@@ -42,31 +42,6 @@ from pipeline.read.talks import (
 from pipeline.read.units import Unit, find_units, talk_count
 
 
-def find_title_node(root: Node) -> Node | None:
-    """The first H1 that is not a day marker is the title heading."""
-    for node in root.walk():
-        if node.level == 1 and recognise.day_marker(node.title) is None:
-            return node
-    return None
-
-
-def drop_title(root: Node, title: Node) -> Node:
-    """The title heading leaves the tree; what it held moves up in its place."""
-
-    def rebuild(node: Node) -> Node:
-        children: list[Node] = []
-        content = list(node.content)
-        for child in node.children:
-            if child is title:
-                (content if not children else children[-1].content).extend(title.content)
-                children.extend(rebuild(grand) for grand in title.children)
-            else:
-                children.append(rebuild(child))
-        return Node(node.heading, node.level, content, children)
-
-    return rebuild(root)
-
-
 def part_node(part: Notes, blocks: list[Block]) -> Node:
     """A chapter file of a report folder: its single top heading, or a chapter named after it."""
     tree = build_tree(blocks)
@@ -81,15 +56,6 @@ def part_node(part: Notes, blocks: list[Block]) -> Node:
         blocks[0].footnotes if blocks else Footnotes(""),
     )
     return Node(synthetic, 1, tree.content, tree.children)
-
-
-def chapter_level(root: Node, year: int | None) -> int | None:
-    levels = [
-        node.level
-        for node in root.walk()
-        if node.heading and recognise.day_marker(node.title, year)
-    ]
-    return min(levels) if levels else None
 
 
 @dataclass
@@ -125,6 +91,7 @@ class Layout:
     chapter_level: int | None
     files_are_chapters: bool = False
     forced_unit: str | None = None  # the front matter's `talks:` setting
+    forced_days: bool = False  # the front matter's `days:` setting: every chapter is a day
     event_words: frozenset[str] = frozenset()  # the report title's words: they name the event
     drafts: list[Draft] = field(default_factory=list)  # the chapters, once read
     talk_titles: set[str] = field(default_factory=set)
@@ -170,7 +137,8 @@ class Layout:
                 yield self.chapter(node)
 
     def chapter(self, node: Node) -> Draft:
-        kind = "day" if recognise.day_marker(node.title, self.year) else "section"
+        marker = recognise.day_marker(node.title, self.year)
+        kind = "day" if marker or self.forced_days else "section"
         entries = self.container(node, [])
         return Draft(node, kind, entries)
 
