@@ -66,6 +66,7 @@ def test_the_labelled_corpus_does_not_regress() -> None:
         ("김석용(Rootone / GDG Songdo)", [("김석용", "Rootone / GDG Songdo")]),
         ("Ty McKercher | NVIDIA", [("Ty McKercher", "NVIDIA")]),
         ("남궁하람 | 숫자랩", [("남궁하람", "숫자랩")]),
+        ("황인서 | 쿼리파이 Founder & CEO", [("황인서", "쿼리파이")]),
         ("키노트", []),
         ("AWS Cloud Mesh", []),
     ],

@@ -119,7 +119,9 @@ def _find_name(words: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _drop_roles(text: str) -> str:
-    return " ".join(w for w in text.split() if not ROLES.match(w)).strip(" ,")
+    """`쿼리파이 Founder & CEO` -> `쿼리파이`: roles go, and the `&` that joined them."""
+    kept = " ".join(w for w in text.split() if not ROLES.match(w))
+    return re.sub(r"(\s*[&,/·+]\s*)+$|^(\s*[&,/·+]\s*)+", "", kept).strip()
 
 
 # --- where a speaker is written --------------------------------------------------------------
