@@ -1,7 +1,7 @@
 """Report -> EPUB 3: ebooklib packages the documents of ``epub.documents``; the zip is rewritten.
 
 ebooklib 0.20 writes the OPF and the container; everything it would get wrong is kept away from
-it (see ../shared/KOREAN.md): content documents, nav and NCX are our own bytes in plain
+it (see docs/korean-typography.md): content documents, nav and NCX are our own bytes in plain
 ``EpubItem``s (an ``EpubHtml`` would be re-parsed and pretty-printed), creators get their own ids,
 and the zip is rewritten with ``mimetype`` first and stored, fixed entry times and order, so the
 same input and ``SOURCE_DATE_EPOCH`` give the same bytes (as Sphinx's EPUB builder does).
