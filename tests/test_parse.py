@@ -353,3 +353,33 @@ def test_rules_that_open_or_close_a_part_are_dropped(tmp_path: Path) -> None:
     assert tags(report.intro_html) == "<p>관람 후기!!</p>"
     assert tags(report.chapters[0].intro_html) == "<p>첫날</p><hr><p>둘째 문단</p>"
     assert tags(report.chapters[0].talks[0].body_html) == "<p>본문</p>"
+
+
+def test_rows_of_pictures_or_links_and_run_in_headings(tmp_path: Path) -> None:
+    """Paragraphs of images, placeholders or links are `media-row` (never justified into
+    gaps); a bold line before text is a `run-in` heading that keeps with it."""
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "## DAY 1\n\n### 발표\n\n**핵심 요약**\n\n내용 문단이다.\n\n"
+        "![사진](https://example.com/a.jpg) 사진 설명 [출처](https://x.y)\n\n"
+        "[영상](https://a.b) [슬라이드](https://c.d)\n\n보통 문단에 [링크](https://e.f) 하나.\n",
+        encoding="utf-8",
+    )
+    root = lxml.html.fragment_fromstring(read_report(notes).talks[0].body_html, create_parent="div")
+    classes = [p.get("class") for p in root.iter("p")]
+    assert classes == ["run-in", None, "media-row", "media-row", None]
+
+
+def test_code_a_lexer_cannot_read_is_plain(tmp_path: Path) -> None:
+    """Pygments marks what it cannot lex as errors (red boxes in print): such a block is
+    shown plain; code it can read keeps its colours."""
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        '## DAY 1\n\n### 발표\n\n```typescript\n<template><div v-if="a">{{ b }}</div></template>\n```'
+        "\n\n```python\ndef f():\n    return 1\n```\n",
+        encoding="utf-8",
+    )
+    body = read_report(notes).talks[0].body_html
+    vue, python = body.split("language-python")
+    assert 'class="err"' not in body and '<span class="k">' not in vue
+    assert '<span class="k">def</span>' in python

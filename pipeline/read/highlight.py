@@ -12,12 +12,17 @@ def highlight_code(text: str, language: str) -> str:
     from pygments import highlight  # only notes with code pay for Pygments
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
+    from pygments.token import Error
     from pygments.util import ClassNotFound
 
     try:
         lexer = get_lexer_by_name(language) if language else None
     except ClassNotFound:
         lexer = None
+    if lexer is not None and any(kind in Error for kind, _ in lexer.get_tokens(text)):
+        lexer = (
+            None  # code the lexer cannot read (Vue in a `typescript` fence): plain, no red boxes
+        )
     code = str(highlight(text, lexer, HtmlFormatter(nowrap=True))) if lexer else escape(text)
     if not code.endswith("\n"):
         code += "\n"

@@ -199,6 +199,7 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
     make_figures(root)
     for image in list(root.iter("img")):
         rewrite_image(image)
+    mark_rows_and_run_ins(root)
     for paragraph in list(root.iter("p")):
         drop_trailing_breaks(paragraph)
         if not (paragraph.text or "").strip() and len(paragraph) == 0:
@@ -212,6 +213,38 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
         if len(root)
         else escape(root.text or "")
     )
+
+
+MEDIA = './/img | .//*[contains(@class, "remote-image") or contains(@class, "missing-image")]'
+
+
+def mark_rows_and_run_ins(root: HtmlElement) -> None:
+    """Classes the writers lay out by: a paragraph or list item holding images, image
+    placeholders or only links is a `media-row` (never justified: justifying it stretches
+    the spaces between pictures into gaps); a paragraph that is only bold text before more
+    text is a `run-in` heading (kept with what follows)."""
+    for element in root.iter("p", "li"):
+        links = element.findall("a")
+        rest = (element.text_content() or "").split()
+        link_words = sum(len((a.text_content() or "").split()) for a in links)
+        if element.xpath(MEDIA) or (len(links) >= 2 and len(rest) - link_words <= 3):
+            add_class(element, "media-row")
+    for paragraph in root.iter("p"):
+        children = list(paragraph)
+        following = paragraph.getnext()
+        if (
+            len(children) == 1
+            and children[0].tag in ("strong", "b")
+            and not (paragraph.text or "").strip()
+            and not (children[0].tail or "").strip(" :：\n")
+            and following is not None
+            and following.tag in ("p", "ul", "ol", "pre", "table", "blockquote", "div", "figure")
+        ):
+            add_class(paragraph, "run-in")
+
+
+def add_class(element: HtmlElement, name: str) -> None:
+    element.set("class", " ".join([*element.get("class", "").split(), name]))
 
 
 MAX_DEPTH = 40  # deeper raw HTML nesting is flattened: no reader needs it, parsers choke on it
