@@ -526,3 +526,17 @@ def test_a_report_without_chapters_still_has_a_valid_nav(
     book = Book(build(replace(sample_report, chapters=()), settings, tmp_path))
     assert book.spine() == ["cover.xhtml", "title.xhtml", "nav.xhtml"]
     assert [(label, href) for label, href, _ in nav_tree(book)] == [("DEVIEW 2023", "title.xhtml")]
+
+
+def test_a_day_keeps_the_authors_own_title() -> None:
+    """`# 1일차 - 2015-09-14` is shown as the author wrote it under `DAY 1`, as in print."""
+    from pipeline.epub.documents import render_ebook
+
+    report = read_report(DATA / "days-deep.md")
+    book = render_ebook(report, Settings(), "cover.png")
+    chapter = next(d for d in book.documents if d.kind == "chapter")
+    tree = etree.fromstring(chapter.content)
+    namespace = {"x": "http://www.w3.org/1999/xhtml"}
+    assert tree.xpath("string(//x:h2)", namespaces=namespace) == "DAY 1"
+    title = tree.xpath("string(//x:p[@class='chapter-title'])", namespaces=namespace)
+    assert title == "day1 2015-09-14"
