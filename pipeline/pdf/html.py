@@ -9,7 +9,8 @@ stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN
 - markdown-it footnotes become ``<span class="footnote">`` (``float: footnote`` in the CSS);
 - external links get their URL as a footnote, so a printed page still says where it points;
 - ``<ol start>`` becomes ``counter-reset: list-item`` (WeasyPrint ignores ``start``);
-- Hangul words are kept whole across line breaks (``pipeline.pdf.linebreak``).
+- Hangul words are kept whole across line breaks, code included, and printed URLs break
+  only after ``/ . ? & =`` (``pipeline.pdf.linebreak``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.pdf.fonts import cut_fonts, print_families
-from pipeline.pdf.linebreak import BLOCKS, VERBATIM, join_hangul_words
+from pipeline.pdf.linebreak import BLOCKS, VERBATIM, break_urls, join_hangul_words
 from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.render import environment
 
@@ -140,6 +141,7 @@ def adapt_document(html: str, report: Report) -> str:
         _show_remote_images(scope)
     body = root.find("body")
     if body is not None:
+        break_urls(body)
         join_hangul_words(body)
     return str(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
 
@@ -230,14 +232,14 @@ def _link_footnotes(scope: HtmlElement) -> None:
     seen: set[str] = set()
     for link in scope.xpath(".//a[@href]"):
         href = link.get("href", "")
-        if urlsplit(href).scheme not in ("http", "https") or href in seen:
+        if urlsplit(href).scheme not in ("http", "https"):
             continue
-        if link.xpath(
+        if _bare(link.text_content()) == _bare(href):  # a printed URL, in a footnote too
+            link.set("class", (link.get("class", "") + " url").strip())
+            continue
+        if href in seen or link.xpath(
             "ancestor::*[contains(@class, 'footnote') or contains(@class, 'remote-image')]"
         ):
-            continue
-        if _bare(link.text_content()) == _bare(href):
-            link.set("class", (link.get("class", "") + " url").strip())
             continue
         seen.add(href)
         note = lxml.html.Element("span", {"class": "footnote url-note"})

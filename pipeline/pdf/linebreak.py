@@ -1,10 +1,15 @@
-"""Keep Hangul words whole across line breaks in WeasyPrint 70 (see ``KOREAN.md``).
+"""Keep Hangul words whole across line breaks in WeasyPrint 70 (see ``KOREAN.md``), and
+break printed URLs only where a reader can copy them back.
 
 WeasyPrint ignores ``word-break: keep-all`` and breaks lines between any two Hangul syllables
 (``데이|터를``). A U+2060 WORD JOINER between the characters of each Hangul word forbids those
 breaks; ``overflow-wrap: anywhere`` in the CSS still breaks a word longer than the line. The
 joiner costs about 11% render time and never shows in text extracted from the PDF; it must not
-reach bookmarks, ``<title>`` or metadata, so only body text is joined.
+reach bookmarks, ``<title>`` or metadata, so only body text is joined. Code is joined too: a
+Korean comment wraps between words, its continuation set off by print.css's hanging indent.
+
+A URL that wraps at a hyphen loses the hyphen when copied from a poppler-based viewer (it
+takes the line-end hyphen for a hyphenation), so printed URLs break only after ``/ . ? & =``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ BLOCKS = frozenset(
     "th thead tr ul".split()
 )
 VERBATIM = frozenset("pre code kbd samp script style head svg math".split())
+UNTOUCHED = frozenset("script style head svg math".split())  # text never joined
+ZERO_WIDTH_SPACE = "\u200b"
+URL_BREAKS = "/.?&="  # a printed URL may break after these, and nowhere else
 
 
 @dataclass
@@ -45,7 +53,7 @@ def join_hangul_words(root: HtmlElement) -> None:
     """Put U+2060 between the characters of every Hangul word in ``root``'s text.
 
     Words may span elements (``<strong>API</strong>를``), so text is gathered per block in
-    document order; code and preformatted text are read but never changed.
+    document order; scripts, styles and embedded SVG or MathML are read but never changed.
     """
     for runs in _blocks(root):
         texts = [getattr(run.element, run.attribute) or "" for run in runs]
@@ -81,6 +89,36 @@ def join_hangul_words(root: HtmlElement) -> None:
             start = end
 
 
+def break_urls(root: HtmlElement) -> None:
+    """Let each printed URL (``a.url``) break after ``/ . ? & =`` and nowhere else.
+
+    A zero-width space after those makes a break there (WeasyPrint does not break after ``&``
+    or ``=`` on its own), a word joiner forbids one everywhere else but between two Latin
+    letters or digits, where no line breaks anyway (and a joiner would undo a ligature such as
+    ``fi``). Neither character reaches the text a reader copies. A part between two breaks
+    that is longer than the line still breaks where it must (``overflow-wrap: anywhere``).
+    """
+    for link in root.xpath("//a[contains(concat(' ', @class, ' '), ' url ')]"):
+        for element in link.iter():
+            if element.text:
+                element.text = breakable_url(element.text)
+            if element.tail and element is not link:
+                element.tail = breakable_url(element.tail)
+
+
+def breakable_url(text: str) -> str:
+    """``text`` with a zero-width space after each ``/ . ? & =`` (a run of them counts as one)
+    and a word joiner between any other two characters that are not both Latin or digits."""
+    pieces = [text[:1]]
+    for previous, char in zip(text, text[1:], strict=False):
+        if previous in URL_BREAKS and char not in URL_BREAKS:
+            pieces.append(ZERO_WIDTH_SPACE)
+        elif not (LATIN.match(previous) and LATIN.match(char)):
+            pieces.append(WORD_JOINER)
+        pieces.append(char)
+    return "".join(pieces)
+
+
 def _insert(text: str, cuts: list[int]) -> str:
     if not cuts:
         return text
@@ -103,7 +141,7 @@ def _blocks(root: HtmlElement) -> Iterator[list[_Run]]:
         block = element.tag in BLOCKS or "footnote" in element.get("class", "").split()
         if block:
             yield from flush()
-        inner = verbatim or element.tag in VERBATIM
+        inner = verbatim or element.tag in UNTOUCHED
         if element.text:
             runs.append(_Run(element, "text", not inner))
         for child in element:
