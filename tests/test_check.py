@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
 from pipeline.build.formats import write_format
-from pipeline.commands.check import check_epub, check_outputs, check_pdf
+from pipeline.commands.check import broken_words, check_epub, check_outputs, check_pdf
 from pipeline.config import Settings
 from pipeline.model import Image, Report, Source
 from pipeline.pdf import html as print_html
@@ -173,3 +173,44 @@ def test_images_without_alt_text_are_listed(built: Path, sample_report: Report) 
         f"warning: {sample_report.source.path}: 4 images without alt text: "
         f"{source}, {source}, {source} and 1 more"
     ]
+
+
+def test_a_word_split_in_code_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code was left unjoined, and the check skipped it: a Korean comment wrapped mid-word."""
+    from pipeline.pdf import linebreak
+    from tests.conftest import DATA
+
+    monkeypatch.setattr(linebreak, "UNTOUCHED", linebreak.VERBATIM)  # code as it was
+    report, settings = read_report(DATA / "pdf-wrapping.md"), Settings(paper="A5")
+    pdf = write_format("pdf", report, settings, tmp_path).path
+    split = [f.message for f in check_pdf(pdf, report, settings) if "Hangul word" in f.message]
+    assert split == [
+        "page 4: a line ends inside a Hangul word: 파일|을",
+        "page 4: a line ends inside a Hangul word: 오|래",
+    ]
+
+
+def test_a_space_in_the_notes_is_never_a_split() -> None:
+    """The notes' own word boundaries decide, even where they write the words both ways."""
+    source = "좋은 세션 이었다. 끝으로 다른 세션이었다. 여러 데이터를 처리한다"
+    assert broken_words([["오늘은 좋은 세션", "이었다. 끝으로"]], source) == []
+    assert broken_words([["끝으로 다른 세션", "이었다. 여러"]], source) == [(1, "세션|이었다.")]
+    assert broken_words([["여러 데이", "터를 처리한다"]], source) == [(1, "데이|터를")]
+    assert broken_words([["여러 데이터를", "처리한다"]], source) == []
+
+
+def test_text_a_viewer_draws_blank_is_caught(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cut fonts before the fix: poppler drew them, MuPDF drew no Hangul on any page."""
+    from pipeline.pdf import fonts
+
+    monkeypatch.setattr(fonts, "identity_charset", lambda otf: otf)
+    pdf = write_format("pdf", sample_report, Settings(), tmp_path).path
+    blank = [m for m in pdf_messages(pdf, sample_report) if "leaves out" in m]
+    assert [m.split(":")[0] for m in blank] == [f"page {n}" for n in range(1, 10)]
+    assert blank[3].startswith(
+        "page 4: MuPDF (SumatraPDF, mutool) leaves out 100% of what poppler (Evince, Okular, "
+        "pdftoppm) draws "
+    )
+    assert blank[3].endswith("; its readers see a gap there (a font it cannot read?)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
@@ -39,7 +38,15 @@ from tests.conftest import DATA, ROOT, SAMPLE, make_png
 PDFJS = ROOT / "tests" / "pdfjs"
 CORPUS_DIR = ROOT.parent / "shared" / "corpus"
 CORPUS = sorted(p for p in CORPUS_DIR.glob("*.md") if p.name != "README.md")
-OWN = {"sample": SAMPLE, "pdf-viewers": DATA / "pdf-viewers.md"}
+OWN = {  # notes, paper
+    "sample": (SAMPLE, "A4"),
+    "pdf-viewers": (DATA / "pdf-viewers.md", "A4"),
+    "pdf-wrapping": (DATA / "pdf-wrapping.md", "A5"),  # word joiners, zero-width spaces
+    "pdf-quirks": (DATA / "pdf-quirks.md", "A5"),  # a cover image
+}
+# pdf.js under Node draws the cover's darkening gradient opaque, hiding the cover image that
+# poppler and MuPDF show (whether Firefox does too is not known yet): that page is tested alone.
+COVER = ("pdf-quirks", "pdfjs", 1)
 NAMES = {**ENGINES, "pdfjs": "pdf.js (Firefox)"}
 HANGUL = re.compile("[\uac00-\ud7a3]")
 WORD = re.compile("[\uac00-\ud7a3]{2,}[.,]?")  # a Hangul word of two syllables or more
@@ -79,14 +86,18 @@ def differences(drawings: dict[str, list[Path]], engine: str) -> list[str]:
     )
 
 
-def write_report_pdf(report: Report, out: Path) -> Path:
-    return write_pdf(report, Settings(), out, prepare_print(report, Settings()))
+def write_report_pdf(report: Report, out: Path, paper: str = "A4") -> Path:
+    settings = Settings(paper=paper)
+    return write_pdf(report, settings, out, prepare_print(report, settings))
 
 
 @pytest.fixture(scope="module")
 def own_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("viewers")
-    return {name: write_report_pdf(read_report(notes), out) for name, notes in OWN.items()}
+    return {
+        name: write_report_pdf(read_report(notes), out, paper)
+        for name, (notes, paper) in OWN.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +139,16 @@ def test_every_page_looks_the_same_in_every_viewer(
 ) -> None:
     drawings = own_drawings[name]
     assert len(drawings["poppler"]) > 1
-    assert differences(drawings, engine) == []
+    known = f"page {COVER[2]}: " if (name, engine) == COVER[:2] else "(none)"
+    assert [m for m in differences(drawings, engine) if not m.startswith(known)] == []
+
+
+@pytest.mark.xfail(reason="pdf.js (Node) draws the cover's gradient opaque", strict=True)
+def test_pdfjs_shows_the_cover_image(own_drawings: Drawings) -> None:
+    name, engine, page = COVER
+    assert [
+        m for m in differences(own_drawings[name], engine) if m.startswith(f"page {page}:")
+    ] == []
 
 
 @pytest.mark.slow
@@ -199,12 +219,10 @@ def test_pages_are_named_in_page_order(tmp_path: Path) -> None:
     ]
 
 
-@pytest.fixture
-def no_mutool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def test_a_missing_engine_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    yield
-
-
-def test_a_missing_engine_is_named(no_mutool: None, tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"mutool is not installed \(Debian: apt-get"):
+    with pytest.raises(ContentError) as error:
         viewers.draw_mupdf(tmp_path / "x.pdf", tmp_path)
+    assert str(error.value) == (
+        "mutool: is not installed\n  hint: apt-get install mupdf-tools (./bootstrap installs it)"
+    )

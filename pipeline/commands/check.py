@@ -1,9 +1,10 @@
 """`invoke check`: the gate before a report is shared (and in CI). Reads the built files back.
 
 PDF: every font embedded, no character without a glyph in the report's fonts, no line ending
-inside a Hangul word, an outline of chapters > talks, contents page numbers that match the pages,
-no dead internal link. EPUB: EPUBCheck with zero messages, no dead internal link. Both: images
-without alt text are reported (as warnings).
+inside a Hangul word (code included), an outline of chapters > talks, contents page numbers that
+match the pages, no dead internal link, every page drawn alike by poppler and MuPDF. EPUB:
+EPUBCheck with zero messages, no dead internal link. Both: images without alt text are reported
+(as warnings).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import re
 import subprocess
 import zipfile
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any, Literal
+from unicodedata import east_asian_width
 
 from lxml import etree
 
@@ -24,7 +27,13 @@ from pipeline.fonts import find_face, uncovered
 from pipeline.model import Report
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Tags that end a word: blocks and line breaks. Other (inline) tags sit inside a word.
+BLOCK_TAG = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|caption|dd|details|div|dl|dt|figcaption|figure"
+    r"|h[1-6]|hr|li|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>"
+)
 XHTML = "{http://www.w3.org/1999/xhtml}"
+MAX_PAGES = 10  # pages listed by the viewer comparison
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
         for page, pair in broken_words(lines, source)
     ]
     findings += [Finding("error", path, message) for message in contents_problems(reader, lines)]
+    findings += [Finding("error", path, message) for message in viewer_problems(path)]
     return findings
 
 
@@ -170,40 +180,75 @@ def page_lines(path: Path) -> list[list[str]]:
 
 
 def report_text(report: Report) -> str:
+    """The report's text as the notes write it, code included: block elements end a word,
+    inline markup does not (``<strong>API(응용)</strong>를`` is the one word ``API(응용)를``)."""
     parts = [report.meta.title, report.meta.subtitle, report.intro_html]
     for chapter in report.chapters:
         parts += [chapter.title, chapter.intro_html]
         for talk in chapter.talks:
             parts += [talk.title, talk.speaker or "", talk.abstract_html, talk.body_html]
-    text = re.sub(r"<pre.*?</pre>", " ", "\n".join(parts), flags=re.S)
-    return (
-        re.sub(r"<[^>]+>", " ", text)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&amp;", "&")
-    )
+    text = BLOCK_TAG.sub("\n", "\n".join(parts))
+    return unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def broken_words(pages: list[list[str]], source: str) -> list[tuple[int, str]]:
-    """Line pairs where a Hangul word of ``source`` was split (``데이|터를``). A word longer
-    than the page's longest line may break: that is the last resort, not a fault."""
-    words = set(source.split())
+    """Line pairs where a Hangul word of ``source`` was split (``데이|터를``), code included.
+    A word longer than the page's longest line may break: that is the last resort, not a fault.
+    Where the notes put a space between the two (``세션 이었다``), the line broke at that space."""
+    text = " " + " ".join(source.split()) + " "
     found = []
     for number, lines in enumerate(pages, start=1):
-        longest = max((len(line) for line in lines), default=0)
+        longest = max((_width(line) for line in lines), default=0)
         for line, following in zip(lines, lines[1:], strict=False):
-            if not line.split() or not following.split():
+            before, after = line.split(), following.split()
+            if not before or not after:
                 continue
-            head, tail = line.split()[-1], following.split()[0]
+            head, tail = before[-1], after[0]
             if (
                 HANGUL.match(head[-1])
                 and HANGUL.match(tail[0])
-                and head + tail in words
-                and len(head + tail) <= longest
+                and _width(head + tail) <= longest
+                and _written_as_one(before, after, text)
             ):
                 found.append((number, f"{head}|{tail}"))
     return found
+
+
+def _width(text: str) -> int:
+    """How wide ``text`` prints, in half-em units: Hangul is twice as wide as Latin (in code
+    exactly, in body text about), so a line of code and a line of prose compare."""
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _written_as_one(before: list[str], after: list[str], text: str) -> bool:
+    """Whether the notes (``text``, single-spaced) write the last word of ``before`` and the
+    first of ``after`` as one word rather than two. When they write both somewhere
+    (``세션이었다`` here, ``세션 이었다`` there), the words around the break decide."""
+    for reach in range(max(len(before), len(after))):
+        left, right = before[-1 - reach : -1], after[1 : 1 + reach]
+        joined = " ".join([*left, before[-1] + after[0], *right])
+        spaced = " ".join([*left, before[-1], after[0], *right])
+        one, two = f" {joined} " in text, f" {spaced} " in text
+        if one != two:
+            return one
+        if not one:  # neither: the text on the page differs from the notes here
+            return False
+    return False
+
+
+def viewer_problems(path: Path) -> list[str]:
+    """The pages MuPDF draws differently from poppler: text that some readers see blank
+    (see ``pipeline.commands.viewers``); at most ``MAX_PAGES`` of them, each named."""
+    from pipeline.commands.viewers import viewer_differences
+
+    try:
+        messages = viewer_differences(path)
+    except subprocess.CalledProcessError as err:
+        reason = err.stderr.decode(errors="replace").strip()[:300]
+        return [f"{err.cmd[0]} cannot draw the PDF: {reason}"]
+    if len(messages) > MAX_PAGES:
+        messages = [*messages[:MAX_PAGES], f"and {len(messages) - MAX_PAGES} more pages like these"]
+    return messages
 
 
 def contents_problems(reader: Any, pages: list[list[str]]) -> list[str]:

@@ -36,12 +36,15 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+from pipeline.errors import ContentError
+
 DPI = 45  # a Hangul syllable of body text is about 6 pixels wide
 SHARE = 0.6  # of a window's ink missing in the other drawing
 DENSITY = 0.08  # ink missing per pixel of the window, 1.0 being a black window
 WINDOW = 5  # pixels along the line
 LINE = 4  # pixels: the height of the smallest text (a rule is a thinner band)
 SLACK = 1  # pixels either side that the other drawing may place the same ink
+EDGE = 3  # pixels along each page edge that are not compared (no text is printed there)
 FLOOR = 2.0  # mean ink of a row (0-255) that makes it part of a text band
 ENGINES = {"poppler": "poppler (Evince, Okular, pdftoppm)", "mupdf": "MuPDF (SumatraPDF, mutool)"}
 
@@ -141,7 +144,10 @@ def compare_page(reference: Image.Image, other: Image.Image, page: int = 1) -> D
     """The window of the page where the two drawings differ most."""
     if other.size != reference.size:  # engines round the page size differently
         other = other.resize(reference.size, Image.Resampling.BILINEAR)
-    a, b = _ink(reference), _ink(other)
+    # Engines draw a full-bleed picture's last pixel at the page edge differently, and the
+    # ink of the outermost pixels would be measured against the other edge: leave them out.
+    inside = (EDGE, EDGE, reference.width - EDGE, reference.height - EDGE)
+    a, b = _ink(reference).crop(inside), _ink(other).crop(inside)
     worst = Difference(page, 0.0, 0.0, 0.0, 0.0, "other")
     mm = 25.4 / DPI
     for top, bottom in _bands(a, b):
@@ -159,8 +165,9 @@ def compare_page(reference: Image.Image, other: Image.Image, page: int = 1) -> D
             x = max(range(len(scores)), key=scores.__getitem__)
             if scores[x] > worst.score:
                 share = (here[x] - around[x]) / here[x]
-                left = max(0, x - WINDOW // 2)
-                worst = Difference(page, scores[x], share, top * mm, left * mm, missing_in)
+                left = max(0, x - WINDOW // 2) + EDGE
+                where = ((top + EDGE) * mm, left * mm)
+                worst = Difference(page, scores[x], share, *where, missing_in)
     return worst
 
 
@@ -224,7 +231,6 @@ def _pages(folder: Path) -> list[Path]:
 
 def _run(command: list[str], package: str) -> None:
     if shutil.which(command[0]) is None:
-        raise FileNotFoundError(
-            f"{command[0]} is not installed (Debian: apt-get install {package})"
-        )
+        hint = f"apt-get install {package} (./bootstrap installs it)"
+        raise ContentError(command[0], None, "is not installed", hint)
     subprocess.run(command, check=True, capture_output=True, timeout=600)
