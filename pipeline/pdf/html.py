@@ -4,7 +4,7 @@ With the role fonts cut to its characters, it makes the ``PrintJob`` the PDF sta
 A build prepares it while a second process imports WeasyPrint (see ``pipeline.build.reports``).
 
 The model holds format-neutral HTML; the print template wraps it into one document. This
-stage rewrites that document's tree where WeasyPrint 70 needs help (see ``KOREAN.md``):
+stage rewrites that document's tree where WeasyPrint 70 needs help (docs/korean-typography.md):
 
 - markdown-it footnotes become ``<span class="footnote">`` (``float: footnote`` in the CSS);
 - external links get their URL as a footnote, so a printed page still says where it points;

@@ -1,5 +1,5 @@
-"""Keep Hangul words whole across line breaks in WeasyPrint 70 (see ``KOREAN.md``), and
-break printed URLs only where a reader can copy them back.
+"""Keep Hangul words whole across line breaks in WeasyPrint 70 (docs/korean-typography.md),
+and break printed URLs only where a reader can copy them back.
 
 WeasyPrint ignores ``word-break: keep-all`` and breaks lines between any two Hangul syllables
 (``데이|터를``). A U+2060 WORD JOINER between the characters of each Hangul word forbids those
