@@ -180,7 +180,7 @@ class Settings:
     pdf_variant: PdfVariant = setting(
         "ua",
         one_of(PDF_VARIANTS),
-        "ua (tagged PDF/UA-1), a (PDF/A-3b, for archiving) or plain",
+        "ua (tagged PDF/UA-1), a (PDF/A-3a, for archiving) or plain",
         per_report=True,
     )
     remote_images: Literal["link", "fetch"] = setting(

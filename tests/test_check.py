@@ -175,6 +175,7 @@ def test_images_without_alt_text_are_listed(built: Path, sample_report: Report) 
     ]
 
 
+@pytest.mark.slow
 def test_a_word_split_in_code_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Code was left unjoined, and the check skipped it: a Korean comment wrapped mid-word."""
     from pipeline.pdf import linebreak
@@ -199,6 +200,7 @@ def test_a_space_in_the_notes_is_never_a_split() -> None:
     assert broken_words([["여러 데이터를", "처리한다"]], source) == []
 
 
+@pytest.mark.slow
 def test_text_a_viewer_draws_blank_is_caught(
     sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

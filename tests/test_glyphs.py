@@ -37,6 +37,7 @@ from tests.conftest import DATA, SAMPLE
 NOTES = {SAMPLE: 3, DATA / "pdf-viewers.md": 7}
 IDENTITY = ("/Identity-H", "/Identity-V")
 TEXT_OPERATORS = (b"Tj", b"'", b'"', b"TJ")
+pytestmark = pytest.mark.slow  # each test builds PDFs
 LETTER = re.compile("[A-Za-z\uac00-\ud7a3]")  # a Latin letter or a Hangul syllable
 
 

@@ -47,6 +47,7 @@ def lines_of(pdf: Path) -> list[list[str]]:
         return [(page.extract_text() or "").splitlines() for page in document.pages]
 
 
+@pytest.mark.slow
 def test_code_wraps_between_words_with_a_hanging_indent(wrapping_pdf: Path) -> None:
     pages = lines_of(wrapping_pdf)
     assert broken_words(pages, report_text(read_report(WRAPPING))) == []
@@ -60,6 +61,7 @@ def test_code_wraps_between_words_with_a_hanging_indent(wrapping_pdf: Path) -> N
     assert going_on["x0"] - first["x0"] > 10  # points: the continuation is indented
 
 
+@pytest.mark.slow
 def test_urls_break_only_after_a_separator(wrapping_pdf: Path) -> None:
     text = "\n".join(line for page in lines_of(wrapping_pdf) for line in page)
     for url in URLS:
@@ -72,6 +74,7 @@ def test_urls_break_only_after_a_separator(wrapping_pdf: Path) -> None:
         ], pieces
 
 
+@pytest.mark.slow
 def test_urls_copied_from_poppler_keep_their_hyphens(wrapping_pdf: Path) -> None:
     """poppler takes a hyphen at a line end for a hyphenation and drops it when copying."""
     copied = subprocess.run(

@@ -132,6 +132,7 @@ def make_missing_images(notes: Path) -> None:
             make_png(notes.parent / missing.group(1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["mupdf", "pdfjs"])
 @pytest.mark.parametrize("name", list(OWN))
 def test_every_page_looks_the_same_in_every_viewer(
@@ -143,6 +144,7 @@ def test_every_page_looks_the_same_in_every_viewer(
     assert [m for m in differences(drawings, engine) if not m.startswith(known)] == []
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(reason="pdf.js (Node) draws the cover's gradient opaque", strict=True)
 def test_pdfjs_shows_the_cover_image(own_drawings: Drawings) -> None:
     name, engine, page = COVER
@@ -164,6 +166,7 @@ def test_every_corpus_page_looks_the_same_in_every_viewer(
     assert differences(corpus_drawings[name], engine) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["mupdf", "pdfjs"])
 def test_a_missing_word_is_a_difference(
     engine: str, own_pdfs: dict[str, Path], own_drawings: Drawings

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import shutil
 import sys
 from dataclasses import dataclass
@@ -22,10 +23,14 @@ from pipeline.output import write_atomically
 from pipeline.pdf.fonts import font_configuration
 
 if TYPE_CHECKING:
-    from weasyprint import Document
+    from weasyprint import HTML, Document
     from weasyprint.urls import URLFetcher
 
-VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3b", "plain": None}
+log = logging.getLogger(__name__)
+
+# The archive variant is PDF/A-3 level A: tagged like the default, so the archived copy keeps
+# its structure for screen readers (level B if an image has no alt text, see pdf.tags).
+VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3a", "plain": None}
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,44 @@ def write_pdf_pages(
 ) -> tuple[Path, int]:
     """``write_pdf``, also saying how many pages were written."""
     try:
-        document = render_pdf(report, settings, job)
+        html = print_html(report, settings, job)
+        document = render_pdf(report, settings, job, html)
         variant = VARIANTS[settings.pdf_variant]
+        missing_alt = 0
 
         def write(path: Path) -> None:
-            document.write_pdf(str(path), pdf_variant=variant)
+            nonlocal missing_alt
+            if variant is None:
+                document.write_pdf(str(path))
+                return
+            from pipeline.pdf.tags import link_titles, recording, repair
 
-        return write_atomically(out_dir / f"{report.name}.pdf", write), len(document.pages)
+            with recording():
+                data = document.write_pdf(pdf_variant=variant)
+            titles = link_titles(html.etree_element)
+            missing_alt = repair(data, path, titles).images_without_alt
+
+        path = write_atomically(out_dir / f"{report.name}.pdf", write)
+        if missing_alt:
+            warn_missing_alt(report, settings, missing_alt)
+        return path, len(document.pages)
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def warn_missing_alt(report: Report, settings: Settings, count: int) -> None:
+    """An image without alt text costs the PDF its accessibility claim: say so, and where."""
+    places = [str(image.source) for image in report.images if not image.alt.strip()]
+    where = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    claim = "PDF/UA-1" if settings.pdf_variant == "ua" else "PDF/A-3a, only PDF/A-3b"
+    log.warning(
+        "%s: %d images without alt text%s; the PDF does not claim %s "
+        "(say what each one shows: ![처리 흐름](x.png))",
+        report.source.path,
+        count,
+        f" ({where})" if places else "",
+        claim,
+    )
 
 
 # WeasyPrint lays a whole document out in memory, and its time grows faster than the text:
@@ -82,16 +116,23 @@ def check_size(report: Report) -> None:
         )
 
 
-def render_pdf(report: Report, settings: Settings, job: PrintJob) -> Document:
-    """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
+def print_html(report: Report, settings: Settings, job: PrintJob) -> HTML:
+    """The print job's HTML as WeasyPrint reads it, with the locked URL fetcher."""
     import_weasyprint()
     from weasyprint import HTML
 
-    document = HTML(
+    return HTML(
         string=job.html,
         base_url=content_root(report).as_uri() + "/",
         url_fetcher=locked_fetcher(report, settings),
     )
+
+
+def render_pdf(
+    report: Report, settings: Settings, job: PrintJob, html: HTML | None = None
+) -> Document:
+    """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
+    document = html or print_html(report, settings, job)
     return document.render(
         font_config=font_configuration(job.fonts),
         pdf_variant=VARIANTS[settings.pdf_variant],
@@ -109,6 +150,8 @@ def import_weasyprint() -> None:
     """
     if "weasyprint" in sys.modules:
         return
+    import pikepdf  # noqa: F401  (pdf.tags repairs the tagged PDF with it: 30 ms, in advance too)
+
     if sys.platform == "linux":
         import ctypes.util
 
