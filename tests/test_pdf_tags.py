@@ -22,6 +22,8 @@ from pipeline.pdf.write import write_pdf
 from pipeline.read.report import read_report
 from tests.conftest import DATA, SAMPLE, make_png
 
+pytestmark = pytest.mark.slow  # every test here builds PDFs (conftest: --quick skips them)
+
 QUIRKS = DATA / "pdf-quirks.md"
 EPOCH = "1700000000"
 HEADINGS = {f"/H{n}" for n in range(1, 7)}
