@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -28,7 +29,7 @@ from pipeline.epub.xhtml import to_xhtml
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.read.report import read_report
-from tests.conftest import DATA, make_png
+from tests.conftest import DATA, SAMPLE, make_png
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 # Real notes outside the repository (../shared/corpus): EPUB_CORPUS=DIR checks each one too.
@@ -267,6 +268,30 @@ def test_no_alternative_text_claim_when_an_image_lacks_alt(
     book = Book(build(replace(features_report, images=images), settings, tmp_path))
     assert "alternativeText" not in book.meta("schema:accessibilityFeature")
     assert book.meta("schema:accessModeSufficient") == ["textual,visual"]
+    assert book.meta("dcterms:conformsTo") == []  # WCAG AA needs a text alternative for each
+
+
+def test_alt_text_is_read_once() -> None:
+    """An empty alt only where the figure's caption says the same; a different caption keeps
+    the image's own alt text."""
+    same = '<figure><img src="a.png" alt="처리  흐름"><figcaption>처리 흐름</figcaption></figure>'
+    other = (
+        '<figure><img src="a.png" alt="세 단계의 상자"><figcaption>처리 흐름</figcaption></figure>'
+    )
+    alone = '<p><img src="a.png" alt="처리 흐름"> 본문</p>'
+    images = {"a.png": "images/image-1.png"}
+    assert 'alt=""' in to_xhtml(same, images)
+    assert 'alt="세 단계의 상자"' in to_xhtml(other, images)
+    assert 'alt="처리 흐름"' in to_xhtml(alone, images)
+
+
+def test_hidden_is_hidden_in_every_reading_system(sample_epub: Path) -> None:
+    """The landmarks list is ``hidden``; MuPDF applies no default style for the attribute."""
+    book = Book(sample_epub)
+    nav = book.read("EPUB/nav.xhtml").decode()
+    assert 'hidden="hidden"' in nav
+    css = "".join(book.read(name).decode() for name in book.zip.namelist() if name.endswith(".css"))
+    assert re.search(r"\[hidden\]\s*\{\s*display:\s*none", css)
 
 
 # ---------- reading order and navigation ----------
@@ -408,9 +433,9 @@ def test_images_local_embedded_remote_linked(features_epub: Path) -> None:
     assert not any(href.startswith("http") for href in hrefs)
     day = book.documents()["day-1.xhtml"]
     images = day.findall(".//x:img", NS)
-    assert [(i.get("src"), i.get("alt")) for i in images] == [
-        ("images/image-1.png", "파이프라인 구조도")
-    ]
+    # the caption says what the alt text said: a screen reader reads it once, as the caption
+    assert [(i.get("src"), i.get("alt")) for i in images] == [("images/image-1.png", "")]
+    assert images[0].getparent().findtext("x:figcaption", namespaces=NS) == "파이프라인 구조도"
     remote = day.find(".//x:figure[@class='remote-image']//x:a", NS)
     assert remote.get("href") == "https://example.com/diagram.png"
 
@@ -512,12 +537,22 @@ def test_repeated_or_invalid_raw_ids_are_dropped(
     assert day.find(".//x:p/x:a", NS).get("href") == "title.xhtml#top"
 
 
-def test_no_date_anywhere_gives_a_fixed_modified_and_no_dc_date(
-    sample_report: Report, settings: Settings, tmp_path: Path
+def test_no_date_anywhere_takes_the_notes_modification_time(
+    settings: Settings, tmp_path: Path
 ) -> None:
-    book = Book(build(sample_report, settings, tmp_path, epoch=None))
-    assert book.meta("dcterms:modified") == ["1980-01-01T00:00:00Z"]
-    assert book.dc("date") == []
+    notes = tmp_path / "notes" / "deview-2023.md"
+    notes.parent.mkdir()
+    shutil.copy(SAMPLE, notes)
+    saved = dt.datetime(2024, 3, 5, 12, 34, 56, tzinfo=dt.UTC).timestamp()
+    os.utime(notes, (saved, saved + 0.7))
+    report = read_report(notes)
+    assert not report.meta.dates
+    first = build(report, settings, tmp_path / "a", epoch=None)
+    book = Book(first)
+    assert book.meta("dcterms:modified") == ["2024-03-05T12:34:56Z"]
+    assert book.dc("date") == []  # a save is not a publication date
+    again = build(read_report(notes), settings, tmp_path / "b", epoch=None)
+    assert again.read_bytes() == first.read_bytes()
 
 
 def test_a_report_without_chapters_still_has_a_valid_nav(

@@ -78,9 +78,21 @@ def book_identifier(name: str) -> str:
 
 
 def book_time(report: Report) -> dt.datetime:
-    """The book's ``dcterms:modified`` and zip entry times (the zip format starts in 1980)."""
-    moment = build_time(report)
+    """The book's ``dcterms:modified`` and zip entry times (the zip format starts in 1980):
+    ``SOURCE_DATE_EPOCH`` or the notes' last date (``dates.build_time``), else when the notes
+    were last saved, never the clock."""
+    moment = build_time(report) or notes_saved(report)
     return max(moment, ZIP_EPOCH) if moment is not None else ZIP_EPOCH
+
+
+def notes_saved(report: Report) -> dt.datetime | None:
+    """The modification time of the notes (the latest of a report folder's files), to the
+    second: the same file gives the same book."""
+    paths = {report.source.path, *(chapter.source.path for chapter in report.chapters)}
+    times = [path.stat().st_mtime for path in paths if path.is_file()]
+    if not times:
+        return None
+    return dt.datetime.fromtimestamp(int(max(times)), dt.UTC)
 
 
 def build_book(
@@ -217,7 +229,8 @@ def accessibility(report: Report, ebook: Ebook) -> list[tuple[str, str]]:
     if remote:
         summary += " 원격 이미지는 책에 넣지 않고 링크로 남겼습니다."
     items.append(("schema:accessibilitySummary", summary))
-    items.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"))
+    if every_alt:  # WCAG 2.1 AA (1.1.1) needs a text alternative for every image
+        items.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"))
     return items
 
 

@@ -118,7 +118,7 @@ def adapt_images(root: HtmlElement, images: Mapping[str, str]) -> None:
         alt = image.get("alt") or ""
         if src in images:
             image.set("src", images[src])
-            image.set("alt", alt)
+            image.set("alt", "" if caption_says(image, alt) else alt)
             continue
         log.warning('image "%s" is not in the book: kept as a link', src)
         image.tag = "a"
@@ -126,6 +126,16 @@ def adapt_images(root: HtmlElement, images: Mapping[str, str]) -> None:
         image.set("href", src)
         image.set("class", "remote-image")
         image.text = alt or src
+
+
+def caption_says(image: HtmlElement, alt: str) -> bool:
+    """Whether the image's figure caption says what its alt text says: a screen reader would
+    read it twice, so the image gets an empty alt and the caption names the figure."""
+    figure = image.getparent()
+    if figure is None or figure.tag != "figure" or not alt.strip():
+        return False
+    caption = figure.find("figcaption")
+    return caption is not None and " ".join(caption.text_content().split()) == " ".join(alt.split())
 
 
 def adapt_attributes(root: HtmlElement) -> None:
