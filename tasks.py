@@ -13,7 +13,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from pipeline.build.reports import build as build_reports
-from pipeline.build.reports import describe_outcome
+from pipeline.build.reports import describe_outcome, describe_warnings
 from pipeline.config import Settings, load_settings, with_options
 from pipeline.errors import ContentError
 from pipeline.read.notes import discover_reports
@@ -25,6 +25,7 @@ VARIANT = "PDF flavour: ua (tagged PDF/UA-1, default), a (PDF/A-3b for archiving
 FORCE = "rebuild even when nothing changed"
 JOBS = "how many reports to build at once (default: one per core)"
 FETCH = "download remote images (http/https, limited, cached in .cache/) instead of linking them"
+STRICT = "make warnings errors: exit status 1, every problem listed, no output replaced (for CI)"
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
 logging.addLevelName(logging.WARNING, "warning")
@@ -41,7 +42,10 @@ atexit.register(gc.freeze)
 
 
 def settings_for(
-    paper: str | None = None, variant: str | None = None, fetch_images: bool = False
+    paper: str | None = None,
+    variant: str | None = None,
+    fetch_images: bool = False,
+    strict: bool = False,
 ) -> Settings:
     try:
         return with_options(
@@ -49,6 +53,7 @@ def settings_for(
             paper=paper,
             pdf_variant=variant,
             remote_images="fetch" if fetch_images else None,
+            strict=strict or None,
         )
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
@@ -70,6 +75,8 @@ def run_build(
             outcomes.append(outcome)
             broke = outcome.error or outcome.crash
             print(describe_outcome(outcome), file=sys.stderr if broke else sys.stdout, flush=True)
+            if outcome.warnings:
+                print(describe_warnings(outcome), file=sys.stderr, flush=True)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     failed = [outcome for outcome in outcomes if outcome.error or outcome.crash]
@@ -77,25 +84,37 @@ def run_build(
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
 
 
-@task(help={"notes": NOTES, "json": "print the outline as JSON (schema: README)"})
-def outline(c: Context, notes: str | None = None, json: bool = False) -> None:
+@task(help={"notes": NOTES, "json": "print the outline as JSON (schema: README)", "strict": STRICT})
+def outline(c: Context, notes: str | None = None, json: bool = False, strict: bool = False) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
-    from pipeline.commands.outline import describe_report, outline_json, outlines_text
-    from pipeline.read.report import read_report
+    from pipeline.commands.outline import (
+        describe_report,
+        outline_json,
+        outlines_text,
+        read_with_warnings,
+    )
+    from pipeline.diagnostics import describe_warnings, strict_error
 
-    settings = settings_for()
+    settings = settings_for(strict=strict)
     try:
-        reports = [
-            read_report(p) for p in discover_reports(Path(notes) if notes else settings.content)
-        ]
+        paths = discover_reports(Path(notes) if notes else settings.content)
+        reports = [(path, *read_with_warnings(path)) for path in paths]
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     if json:
-        print(outlines_text([outline_json(report) for report in reports]))
-    else:
-        for report in reports:
+        print(outlines_text([outline_json(report) for _, report, _ in reports]))
+    failed = 0
+    for path, report, warnings in reports:
+        if not json:
             print(f"== {report.source.path}")
-            print(describe_report(report))
+            print(describe_report(report), flush=True)
+        if warnings and settings.strict:
+            failed += 1
+            print(f"error: {strict_error(path, warnings)}", file=sys.stderr, flush=True)
+        elif warnings:
+            print(describe_warnings(report.name, path, warnings), file=sys.stderr, flush=True)
+    if failed:
+        raise Exit(f"{failed} of {len(reports)} reports had warnings (--strict)", code=1)
 
 
 @task(
@@ -114,12 +133,17 @@ def accuracy(c: Context, corpus: str = "../shared/corpus", verbose: bool = False
     print(describe_totals(score_folder(folder, also=(settings_for().content,)), verbose), end="")
 
 
-@task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH})
+@task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH, "strict": STRICT})
 def html(
-    c: Context, notes: str | None = None, out: str | None = None, fetch_images: bool = False
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    fetch_images: bool = False,
+    strict: bool = False,
 ) -> None:
     """Write a single-file HTML preview of each report."""
-    run_build(notes, out, ("html",), settings_for(fetch_images=fetch_images), force=True)
+    settings = settings_for(fetch_images=fetch_images, strict=strict)
+    run_build(notes, out, ("html",), settings, force=True)
 
 
 BUILD_HELP = {
@@ -130,6 +154,7 @@ BUILD_HELP = {
     "fetch_images": FETCH,
     "force": FORCE,
     "jobs": JOBS,
+    "strict": STRICT,
 }
 
 
@@ -143,12 +168,18 @@ def pdf(
     fetch_images: bool = False,
     force: bool = False,
     jobs: int = 0,
+    strict: bool = False,
 ) -> None:
     """Write the print PDF of each report."""
-    run_build(notes, out, ("pdf",), settings_for(paper, variant, fetch_images), force, jobs)
+    settings = settings_for(paper, variant, fetch_images, strict)
+    run_build(notes, out, ("pdf",), settings, force, jobs)
 
 
-@task(help={key: BUILD_HELP[key] for key in ("notes", "out", "fetch_images", "force", "jobs")})
+@task(
+    help={
+        key: BUILD_HELP[key] for key in ("notes", "out", "fetch_images", "force", "jobs", "strict")
+    }
+)
 def epub(
     c: Context,
     notes: str | None = None,
@@ -156,9 +187,11 @@ def epub(
     fetch_images: bool = False,
     force: bool = False,
     jobs: int = 0,
+    strict: bool = False,
 ) -> None:
     """Write the EPUB 3 of each report."""
-    run_build(notes, out, ("epub",), settings_for(fetch_images=fetch_images), force, jobs)
+    settings = settings_for(fetch_images=fetch_images, strict=strict)
+    run_build(notes, out, ("epub",), settings, force, jobs)
 
 
 @task(help=BUILD_HELP)
@@ -171,9 +204,11 @@ def build(
     fetch_images: bool = False,
     force: bool = False,
     jobs: int = 0,
+    strict: bool = False,
 ) -> None:
     """Write the PDF and the EPUB of each report (parsed once, both formats in parallel)."""
-    run_build(notes, out, ("pdf", "epub"), settings_for(paper, variant, fetch_images), force, jobs)
+    settings = settings_for(paper, variant, fetch_images, strict)
+    run_build(notes, out, ("pdf", "epub"), settings, force, jobs)
 
 
 LINT = ("ruff check .", "ruff format --check .", "mypy --strict pipeline tasks.py")
@@ -320,29 +355,48 @@ def bench(c: Context, runs: int = 5, quick: bool = False) -> None:
     )
 
 
-@task(help={"notes": NOTES, "out": OUT})
-def check(c: Context, notes: str | None = None, out: str | None = None) -> None:
+@task(
+    help={
+        "notes": NOTES,
+        "out": OUT,
+        "strict": "also fail on the check's own warnings (images without alt text)",
+        "allow_warnings": "pass a report whose notes have warnings (missing images, dead links...)",
+    }
+)
+def check(
+    c: Context,
+    notes: str | None = None,
+    out: str | None = None,
+    strict: bool = False,
+    allow_warnings: bool = False,
+) -> None:
     """Check built outputs before sharing: EPUBCheck, fonts, glyphs, line breaks, links."""
     from pipeline.commands.check import check_outputs
-    from pipeline.read.report import read_report
+    from pipeline.commands.outline import read_with_warnings
+    from pipeline.diagnostics import summary
 
-    settings = settings_for()
+    settings = settings_for(strict=strict)
     out_dir = Path(out) if out else settings.out
     failed = 0
     try:
         for path in discover_reports(Path(notes) if notes else settings.content):
-            report = read_report(path)
+            report, warnings = read_with_warnings(path)
             report_settings = settings.override(report.settings)
             findings = check_outputs(report, out_dir, report_settings)
-            errors = [f for f in findings if f.severity == "error"]
-            failed += bool(errors)
-            verdict = "FAILED" if errors else "ok"
+            errors = [f for f in findings if f.severity == "error" or settings.strict]
+            refused = () if allow_warnings else warnings  # the notes' warnings fail the check
+            failed += bool(errors or refused)
+            verdict = "FAILED" if errors or refused else "ok"
             print(
-                f"{report.name}: {verdict} ({len(errors)} errors, "
-                f"{len(findings) - len(errors)} warnings)"
+                f"{report.name}: {verdict} ({len(errors) + len(refused)} errors, "
+                f"{len(findings) - len(errors) + len(warnings) - len(refused)} warnings)"
             )
             for finding in findings:
                 print(f"  {finding}")
+            for message in warnings:
+                print(f"  {'error' if refused else 'warning'}: {message}")
+            if refused:
+                print(f"  the notes had {summary(warnings, path)}; --allow-warnings lets them pass")
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     if failed:

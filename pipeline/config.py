@@ -8,6 +8,8 @@ or invalid key is reported at once, each with its file and line, before anything
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -164,9 +166,9 @@ def setting(
 class Settings:
     """Everything a build needs besides the notes: where the project is, and the settings."""
 
-    project_root: Path = PROJECT_ROOT  # where invoke.yaml is; styles/, fonts/, .cache/ are there
+    project_root: Path = PROJECT_ROOT  # where invoke.yaml is; styles/ and fonts/ are there
     content: Path = setting(Path("content"), folder, "where the notes are")
-    out: Path = setting(Path("dist"), folder, "where the outputs go")
+    out: Path = setting(Path("dist"), folder, "where the outputs (and their .cache/) go")
     paper: str = setting("A4", one_of(PAPER_SIZES), "A4, A5, B5 or Letter", per_report=True)
     fonts: FontRoles = setting(
         FontRoles(), font_roles, "family names, installed or dropped into fonts/", per_report=True
@@ -189,6 +191,13 @@ class Settings:
     allow_private_addresses: bool = setting(
         False, true_or_false, "fetching may reach loopback, private and link-local addresses"
     )
+    strict: bool = setting(
+        False, true_or_false, "warnings are errors, as --strict makes them (for CI)"
+    )
+    # From the environment, read once by load_settings (the build reads no environment itself):
+    # the time a reproducible build is stamped with (reproducible-builds.org), None to use the
+    # notes' own dates.
+    source_date_epoch: int | None = None
 
     @property
     def fonts_dir(self) -> Path:
@@ -209,8 +218,9 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """Build manifests, compiled templates, fetched images."""
-        return self.project_root / ".cache"
+        """Build manifests, compiled templates, fetched images, the PDF's cut fonts: with the
+        outputs, so that a build of notes elsewhere leaves the project's folder untouched."""
+        return self.out / ".cache"
 
     def override(self, changes: Mapping[str, Any]) -> Settings:
         """These settings with checked changes (a report's front matter) applied."""
@@ -285,9 +295,14 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:
-    """Settings from the ``report`` section of invoke.yaml (defaults when there is none)."""
-    settings = Settings(project_root=path.parent.resolve())
+def load_settings(
+    path: Path = PROJECT_ROOT / "invoke.yaml", environ: Mapping[str, str] = os.environ
+) -> Settings:
+    """Settings from the ``report`` section of invoke.yaml (defaults when there is none) and
+    ``SOURCE_DATE_EPOCH`` from the environment."""
+    settings = Settings(
+        project_root=path.parent.resolve(), source_date_epoch=source_date_epoch(environ)
+    )
     if not path.is_file():
         return settings
     import yaml
@@ -307,6 +322,24 @@ def load_settings(path: Path = PROJECT_ROOT / "invoke.yaml") -> Settings:
         )
     changes = checked(section, path, key_lines(node, "report"))
     return dataclasses.replace(settings, **changes)
+
+
+def source_date_epoch(environ: Mapping[str, str]) -> int | None:
+    """``SOURCE_DATE_EPOCH`` as whole seconds, None when it is not set."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    try:
+        value = int(epoch)
+        dt.datetime.fromtimestamp(value, dt.UTC)  # a time Python can represent
+    except (ValueError, OverflowError, OSError) as err:
+        raise ContentError(
+            "SOURCE_DATE_EPOCH",
+            None,
+            f'"{epoch}" is not a Unix time',
+            "set it to whole seconds, e.g. $(git log -1 --format=%ct)",
+        ) from err
+    return value
 
 
 def key_lines(node: Any, section: str) -> dict[str, int]:

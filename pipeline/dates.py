@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 
-from pipeline.errors import ContentError
 from pipeline.model import Report
 
 WEEKDAYS = "월화수목금토일"
@@ -35,20 +33,12 @@ def date_label(date: dt.date) -> str:
     return korean_dates((date,))
 
 
-def build_time(report: Report) -> dt.datetime | None:
-    """When a build says it was made: ``SOURCE_DATE_EPOCH``, else the last date the notes
-    name, never the clock, so that two builds of the same notes are identical."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        except (ValueError, OverflowError, OSError) as err:
-            raise ContentError(
-                "SOURCE_DATE_EPOCH",
-                None,
-                f'"{epoch}" is not a Unix time',
-                "set it to whole seconds, e.g. $(git log -1 --format=%ct)",
-            ) from err
+def build_time(report: Report, source_date_epoch: int | None) -> dt.datetime | None:
+    """When a build says it was made: ``SOURCE_DATE_EPOCH`` (read into the settings), else the
+    last date the notes name, never the clock, so that two builds of the same notes are
+    identical."""
+    if source_date_epoch is not None:
+        return dt.datetime.fromtimestamp(source_date_epoch, dt.UTC)
     dates = report.meta.dates or tuple(c.date for c in report.chapters if c.date is not None)
     return dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
 

@@ -162,6 +162,9 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)  # front matter overrides, checked
     content_root: Path = Path(".")
     reading: Reading | None = None
+    # local files the notes name that were not there (shown as placeholders): the build cache
+    # watches for them to appear
+    missing_files: tuple[Path, ...] = ()
 
     @property
     def talks(self) -> tuple[Talk, ...]:

@@ -4,7 +4,8 @@ The new file is written as an unnamed temporary file in the target's folder (Lin
 if the build fails or is killed, even with SIGKILL, the kernel drops it and nothing is left
 behind. When it is complete it gets a hidden name and is renamed over the target in one atomic
 step, so readers (and a concurrent build) only ever see a complete file. Where O_TMPFILE is not
-available, a named hidden temporary file is used and removed on failure.
+available, a named hidden temporary file is used and removed on failure. A strict build that
+had warnings stops before the rename (``diagnostics.check_before_publishing``): the old file stays.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.diagnostics import check_before_publishing
 from pipeline.errors import ContentError
 
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -36,6 +38,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
         return write_named_temporary(target, write)
     try:
         write(Path(f"/proc/self/fd/{descriptor}"))
+        check_before_publishing(target)
         os.fsync(descriptor)
         hidden = target.with_name(f".{target.name}.{os.getpid()}.{id(write):x}.part")
         link_unnamed(descriptor, hidden)
@@ -70,6 +73,7 @@ def write_named_temporary(target: Path, write: Callable[[Path], None]) -> Path:
     temporary = Path(name)
     try:
         write(temporary)
+        check_before_publishing(target)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:

@@ -60,7 +60,7 @@ def test_every_bad_key_is_reported_at_once(tmp_path: Path) -> None:
         f'{path}:2: paper "A3" is not one of A4, A5, B5, Letter\n'
         f'{path}:5: unknown font role "title" (known: body, heading, code, emoji)\n'
         f'{path}:6: unknown setting "colour" (known: content, out, paper, fonts, accent, author, '
-        "pdf_variant, remote_images, allow_private_addresses)\n"
+        "pdf_variant, remote_images, allow_private_addresses, strict)\n"
         f'{path}:7: accent "blue" is not a colour like "#1f5fa8"\n'
         "  hint: fix or remove these settings (see the README's Configuration)"
     )
@@ -111,16 +111,19 @@ def test_a_missing_font_names_where_it_was_set(tmp_path: Path) -> None:
     )
 
 
-def test_styles_and_caches_come_from_the_project_root(tmp_path: Path) -> None:
+def test_styles_come_from_the_project_root_and_caches_live_with_the_outputs(
+    tmp_path: Path,
+) -> None:
     shutil.copytree(ROOT / "styles", tmp_path / "styles")
     preview_css = tmp_path / "styles" / "preview.css"
     preview_css.write_text(".project-rule { color: red }\n", encoding="utf-8")
-    settings = Settings(project_root=tmp_path)
-    assert settings.fetch_policy.cache_dir == tmp_path / ".cache" / "images"
+    settings = Settings(project_root=tmp_path, out=tmp_path / "out")
+    assert settings.fetch_policy.cache_dir == tmp_path / "out" / ".cache" / "images"
     report = read_report(SAMPLE)
     assert ".project-rule" in render_preview(report, settings)
     assert (tmp_path / "styles" / "print.css").as_uri() in render_print_html(report, settings)
-    assert list((tmp_path / ".cache" / "templates").iterdir())  # compiled templates
+    assert list((tmp_path / "out" / ".cache" / "templates").iterdir())  # compiled templates
+    assert not (tmp_path / ".cache").exists()
 
 
 def test_each_kind_of_setting_refuses_a_bad_value(tmp_path: Path) -> None:
@@ -167,7 +170,7 @@ def test_the_table_gives_the_defaults_and_the_readme_shows_the_table() -> None:
     assert {row.key: row.default for row in SETTINGS} == {
         field.name: getattr(Settings(), field.name)
         for field in dataclasses.fields(Settings)
-        if field.name != "project_root"
+        if field.name not in ("project_root", "source_date_epoch")  # not from invoke.yaml
     }
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     configuration = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]

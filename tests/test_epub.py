@@ -23,7 +23,7 @@ from lxml import etree
 from PIL import Image
 
 from pipeline.commands.check import dead_epub_links
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.epub.write import write_epub
 from pipeline.epub.xhtml import to_xhtml
 from pipeline.errors import ContentError
@@ -50,12 +50,8 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
 def build(report: Report, settings: Settings, out_dir: Path, epoch: str | None = EPOCH) -> Path:
-    with pytest.MonkeyPatch.context() as patch:
-        if epoch is None:
-            patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        else:
-            patch.setenv("SOURCE_DATE_EPOCH", epoch)
-        return write_epub(report, settings, out_dir)
+    stamped = replace(settings, source_date_epoch=int(epoch) if epoch else None)
+    return write_epub(report, stamped, out_dir)
 
 
 @pytest.fixture(scope="session")
@@ -201,16 +197,17 @@ def test_without_source_date_epoch_the_notes_date_is_used(
     assert Book(first).meta("dcterms:modified") == ["2024-05-21T00:00:00Z"]
 
 
-def test_bad_source_date_epoch_is_a_content_error(
-    sample_report: Report, settings: Settings, tmp_path: Path
-) -> None:
+def test_bad_source_date_epoch_is_a_content_error(tmp_path: Path) -> None:
+    """SOURCE_DATE_EPOCH is read once, with the settings, before anything is built."""
     with pytest.raises(ContentError) as error:
-        build(sample_report, settings, tmp_path, epoch="yesterday")
+        load_settings(tmp_path / "invoke.yaml", environ={"SOURCE_DATE_EPOCH": "yesterday"})
     assert str(error.value) == (
         'SOURCE_DATE_EPOCH: "yesterday" is not a Unix time\n'
         "  hint: set it to whole seconds, e.g. $(git log -1 --format=%ct)"
     )
     assert list(tmp_path.iterdir()) == []
+    epoch = load_settings(tmp_path / "invoke.yaml", environ={"SOURCE_DATE_EPOCH": EPOCH})
+    assert epoch.source_date_epoch == int(EPOCH)
 
 
 # ---------- package metadata ----------

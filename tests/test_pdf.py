@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from pypdf.generic import DictionaryObject, IndirectObject
 from pipeline import fonts
 from pipeline.build.reports import build_report
 from pipeline.commands.check import check_pdf, unembedded_fonts
-from pipeline.config import FontRoles, Settings
+from pipeline.config import FontRoles, Settings, source_date_epoch
 from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
@@ -46,7 +47,13 @@ MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
 
 
 def build(path: Path, out: Path, **settings: object) -> Path:
-    return write_report_pdf(read_report(path), Settings(**settings), out)  # type: ignore[arg-type]
+    """The PDF of the notes at ``path``, stamped with SOURCE_DATE_EPOCH as a build reads it."""
+    epoch = source_date_epoch(os.environ)
+    return write_report_pdf(
+        read_report(path),
+        Settings(source_date_epoch=epoch, **settings),  # type: ignore[arg-type]
+        out,
+    )
 
 
 def write_report_pdf(report: Report, settings: Settings, out: Path) -> Path:
@@ -288,12 +295,12 @@ def test_two_builds_are_byte_identical(quirks_pdf: Path, tmp_path: Path, epoch: 
 
 
 def test_the_date_is_never_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # read into the settings, never by a stage
     report = read_report(QUIRKS)
-    assert build_stamp(report) == "2024-08-03"
-    assert build_stamp(replace(report, meta=replace(report.meta, dates=()))) == ""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    assert build_stamp(report) == "2023-11-14T22:13:20Z"
+    assert build_stamp(report, Settings()) == "2024-08-03"
+    assert build_stamp(replace(report, meta=replace(report.meta, dates=())), Settings()) == ""
+    epoch = Settings(source_date_epoch=int(EPOCH))
+    assert build_stamp(report, epoch) == "2023-11-14T22:13:20Z"
 
 
 def test_korean_dates() -> None:

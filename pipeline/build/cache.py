@@ -1,25 +1,90 @@
 """Skip outputs whose inputs have not changed, by content hash (never modification times).
 
-After a build, a manifest in ``.cache/builds/`` records a hash of every input that shapes the
-output: the notes, their images, the templates and styles, the pipeline's code, the settings,
-the fonts, and the output itself. A rebuild hashes them again and skips the output when all
-match. Font files are large and rarely change: their hash is reused while their size and
-modification time stay the same, as git does for its index. This module imports nothing heavy,
-so that an unchanged rebuild takes a fraction of a second.
+After a build, a manifest in ``<out>/.cache/builds/`` records a hash of everything that shapes
+the output, and the warnings the build gave. A rebuild checks them again and skips the output
+when all match (and shows the recorded warnings again). What is hashed:
+
+- for every report (the key): the settings (``SOURCE_DATE_EPOCH`` among them), the pipeline's
+  code (every module of every subpackage), the templates and styles, the files in ``fonts/``,
+  the Python version, the installed packages with their versions (WeasyPrint, pydyf, ebooklib,
+  fontTools, uharfbuzz...), the C libraries the PDF is laid out with (Pango, HarfBuzz,
+  fontconfig, FreeType: the file a soname points to is named after its version), fontconfig's
+  configuration, font folders and cache (a font installed), and the environment variables
+  fontconfig reads;
+- per report: the notes (every file of a report folder), every file they refer to (images,
+  the cover), the files they name that were missing (a placeholder goes when the file comes),
+  the font files used (by content: a hash is reused while the file's size and modification time
+  stay the same, as git does for its index) and the output itself.
+
+This module imports nothing heavy and runs no program, so that an unchanged rebuild takes a
+fraction of a second.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Settings
+from pipeline.model import Report
 from pipeline.output import write_text_atomically
 
 CODE_DIR = Path(__file__).resolve().parent.parent  # the pipeline package: the code, not a setting
+# The C libraries behind WeasyPrint and the font cuts, by the soname they are loaded by.
+LIBRARIES = (
+    "libpango-1.0.so.0",
+    "libpangoft2-1.0.so.0",
+    "libharfbuzz.so.0",
+    "libharfbuzz-subset.so.0",
+    "libfontconfig.so.1",
+    "libfreetype.so.6",
+    "libglib-2.0.so.0",
+    "libgobject-2.0.so.0",
+)
+MULTIARCH = getattr(sys.implementation, "_multiarch", "")  # x86_64-linux-gnu
+LIBRARY_DIRS = tuple(
+    Path(folder)
+    for folder in (
+        *os.environ.get("LD_LIBRARY_PATH", "").split(":"),
+        f"/usr/local/lib/{MULTIARCH}",
+        "/usr/local/lib",
+        f"/lib/{MULTIARCH}",
+        f"/usr/lib/{MULTIARCH}",
+        "/lib",
+        "/usr/lib",
+    )
+    if folder and not folder.endswith("/")
+)
+CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+FONTCONFIG_DIRS = (  # configuration, caches, and the font folders (two levels, as fc-cache sees)
+    Path("/etc/fonts"),
+    Path("/etc/fonts/conf.d"),
+    Path("/var/cache/fontconfig"),
+    CACHE_HOME / "fontconfig",
+)
+FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    DATA_HOME / "fonts",
+    Path.home() / ".fonts",
+)
+FONTCONFIG_ENVIRONMENT = (
+    "FONTCONFIG_FILE",
+    "FONTCONFIG_PATH",
+    "FONTCONFIG_SYSROOT",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+)
 
 
 def file_hash(path: Path) -> str:
@@ -35,16 +100,96 @@ def notes_files(notes: Path) -> list[Path]:
     return sorted(notes.glob("*.md")) if notes.is_dir() else [notes]
 
 
+def referenced_files(report: Report) -> list[Path]:
+    """The files the notes refer to and the build reads: images (or fetched copies), the cover."""
+    files = [image.path for image in report.images if image.path is not None]
+    if report.meta.cover is not None:
+        files.append(report.meta.cover)
+    return files
+
+
 def build_key(settings: Settings, output_format: str) -> str:
-    """What is the same for every report: code, templates, settings, the format."""
+    """What is the same for every report: settings, code, styles, fonts/, libraries, system."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{__version__}|{output_format}|{settings!r}".encode())
-    for folder in (CODE_DIR, settings.styles_dir):  # recursively: the stages are subpackages
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".j2", ".css"):
-                name = path.relative_to(folder).as_posix()
-                digest.update(name.encode() + b"\0" + path.read_bytes())
+    same_output = dataclasses.replace(settings, strict=False)  # strict writes the same bytes
+    digest.update(f"{__version__}|{output_format}|{same_output!r}|{sys.version}".encode())
+    digest.update(code_hash().encode())
+    digest.update(folder_hash(settings.styles_dir).encode())
+    digest.update(json.dumps(system_inputs(settings)).encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def code_hash() -> str:
+    """The pipeline's code, every module of every subpackage. Once per process: the code a
+    process runs is the code it imported when it started (``invoke watch`` too)."""
+    return folder_hash(CODE_DIR, ".py")
+
+
+def folder_hash(folder: Path, suffix: str = "") -> str:
+    """The names and contents of the files under ``folder`` (recursively)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(folder.rglob(f"*{suffix}")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def system_inputs(settings: Settings) -> dict[str, object]:
+    """What the machine gives a build: packages, C libraries, fontconfig, fonts/ (by name,
+    size and time: their content is in each manifest)."""
+    return {
+        "packages": installed_packages(),
+        "libraries": [library_file(name) for name in LIBRARIES],
+        "fontconfig": [listing(folder) for folder in FONTCONFIG_DIRS],
+        "font_dirs": [listing(folder, depth=2) for folder in FONT_DIRS],
+        "fonts": listing(settings.fonts_dir),
+        "environment": {name: os.environ.get(name) for name in FONTCONFIG_ENVIRONMENT},
+    }
+
+
+def installed_packages() -> list[str]:
+    """Every installed distribution with its version (``weasyprint-70.0.dist-info``)."""
+    found: list[str] = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")) and os.path.isdir(entry):
+            found += sorted(
+                name for name in os.listdir(entry) if name.endswith((".dist-info", ".egg-info"))
+            )
+    return found
+
+
+def library_file(soname: str) -> list[object]:
+    """The file a soname resolves to (its name carries the version), with its size and time."""
+    for folder in LIBRARY_DIRS:
+        path = folder / soname
+        try:
+            real = path.resolve(strict=True)
+            stat = real.stat()
+        except OSError:
+            continue
+        return [soname, str(real), stat.st_size, stat.st_mtime_ns]
+    return [soname, None]
+
+
+def listing(folder: Path, depth: int = 1) -> list[object]:
+    """Names, sizes and modification times of a folder's entries (``depth`` levels)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    found: list[object] = []
+    for entry in entries:
+        try:
+            stat = entry.stat()
+        except OSError:  # a dangling link
+            found.append([entry.name])
+            continue
+        found.append([entry.name, stat.st_size, stat.st_mtime_ns])
+        if depth > 1 and entry.is_dir():
+            found.append(listing(Path(entry.path), depth - 1))
+    return found
 
 
 def manifest_path(settings: Settings, output: Path) -> Path:
@@ -52,26 +197,38 @@ def manifest_path(settings: Settings, output: Path) -> Path:
     return settings.cache_dir / "builds" / f"{output.name}.{name}.json"
 
 
-def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) -> bool:
-    """True when ``output`` was built from exactly these inputs and is still as it was built."""
+def fresh(
+    output: Path, notes: Path, settings: Settings, output_format: str
+) -> tuple[str, ...] | None:
+    """The warnings ``output`` was built with, when it was built from exactly these inputs and
+    is still as it was built; None when it must be built again."""
     try:
         manifest = json.loads(manifest_path(settings, output).read_text(encoding="utf-8"))
         if manifest["key"] != build_key(settings, output_format):
-            return False
+            return None
         if manifest["notes"] != [str(p) for p in notes_files(notes)]:
-            return False
+            return None
         for name, recorded in manifest["files"].items():
             if file_hash(Path(name)) != recorded:
-                return False
+                return None
+        if any(os.path.lexists(name) for name in manifest["absent"]):
+            return None
         for name, (size, mtime, recorded) in manifest["fonts"].items():
             stat = Path(name).stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime) and file_hash(
                 Path(name)
             ) != recorded:
-                return False
-        return file_hash(output) == str(manifest["output"])
+                return None
+        if file_hash(output) != str(manifest["output"]):
+            return None
+        return tuple(str(message) for message in manifest["warnings"])
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
+
+
+def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) -> bool:
+    """True when ``output`` was built from exactly these inputs and is still as it was built."""
+    return fresh(output, notes, settings, output_format) is not None
 
 
 def snapshot(paths: Iterable[Path]) -> dict[str, str]:
@@ -87,8 +244,11 @@ def record(
     fonts: Iterable[Path],
     settings: Settings,
     output_format: str,
+    absent: Iterable[Path] = (),
+    warnings: Iterable[str] = (),
 ) -> None:
-    """Remember what ``output`` was built from (``inputs``: a snapshot of notes and images)."""
+    """Remember what ``output`` was built from (``inputs``: a snapshot of notes and the files
+    they refer to; ``absent``: files they name that were missing) and the warnings it gave."""
     path = manifest_path(settings, output)
     try:  # font files are large: reuse their hash while their size and time are unchanged
         known = json.loads(path.read_text(encoding="utf-8"))["fonts"]
@@ -105,7 +265,9 @@ def record(
         "key": build_key(settings, output_format),
         "notes": [str(p) for p in notes_files(notes)],
         "files": inputs,
+        "absent": sorted({str(p) for p in absent}),
         "fonts": font_hashes,
         "output": file_hash(output),
+        "warnings": list(warnings),
     }
     write_text_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1))

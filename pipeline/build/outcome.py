@@ -34,3 +34,4 @@ class Outcome:
     error: ContentError | None = None
     seconds: float = 0.0
     crash: str = ""  # the traceback of a bug in our code (never of a user's mistake)
+    warnings: tuple[str, ...] = ()  # ``file:line: message``, each once (see diagnostics)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Iterator
@@ -16,9 +17,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from pipeline import diagnostics
 from pipeline.build import cache
 from pipeline.build.outcome import Outcome, Output
 from pipeline.config import Settings
+from pipeline.diagnostics import WarningLog, WarningsAsErrors, collect_warnings, strict_error
 from pipeline.errors import ContentError
 from pipeline.read.notes import discover_reports, report_name
 
@@ -39,6 +42,7 @@ def build(
 ) -> Iterator[Outcome]:
     """Build every report found at ``notes``, yielding each outcome as it completes."""
     paths = discover_reports(notes)
+    settings = settings.override({"out": out_dir})  # the cache lives with the outputs
     jobs = min(jobs or os.cpu_count() or 1, len(paths))
     if jobs <= 1:
         for path in paths:
@@ -61,81 +65,123 @@ def build_report(
     force: bool = False,
     parallel: bool = True,
 ) -> Outcome:
-    """Parse one report once and write the formats that are not up to date."""
+    """Parse one report once and write the formats that are not up to date; its warnings are
+    collected (an unchanged output's are those recorded when it was built)."""
     started = time.monotonic()
-    stale = [
-        f
-        for f in formats
-        if force or not cache.is_fresh(output_path(notes, out_dir, f), notes, settings, f)
-    ]
-    try:
-        written, failure = (
-            write_formats(notes, out_dir, tuple(stale), settings, parallel) if stale else ({}, None)
+    recorded: dict[str, tuple[str, ...]] = {}
+    for output_format in formats:
+        found = (
+            None
+            if force
+            else cache.fresh(
+                output_path(notes, out_dir, output_format), notes, settings, output_format
+            )
         )
-    except ContentError as err:
-        return Outcome(notes, error=err, seconds=time.monotonic() - started)
-    except Exception:  # a bug: report it for this report and go on with the others
-        return Outcome(notes, seconds=time.monotonic() - started, crash=traceback.format_exc())
+        if found is not None:
+            recorded[output_format] = found
+    stale = tuple(f for f in formats if f not in recorded)
+    with collect_warnings(notes, settings.strict, out_dir) as log:
+        try:
+            written, failure, produced = (
+                write_formats(notes, out_dir, stale, settings, parallel, log)
+                if stale
+                else ({}, None, {})
+            )
+        except ContentError as err:
+            written, failure, produced = {}, err, {}
+        except Exception:  # a bug: report it for this report and go on with the others
+            return Outcome(notes, seconds=time.monotonic() - started, crash=traceback.format_exc())
+    before = [message for messages in recorded.values() for message in messages]
+    warnings = tuple(dict.fromkeys([*log.messages, *produced.get("pdf", ()), *before]))
+    if settings.strict and warnings and (failure is None or isinstance(failure, WarningsAsErrors)):
+        failure, warnings = strict_error(notes, warnings), ()  # every problem, in one error
     outputs = tuple(
         written.get(f) or Output(output_path(notes, out_dir, f), skipped=f not in stale)
         for f in formats
         if f in written or f not in stale
     )
-    return Outcome(notes, outputs, error=failure, seconds=time.monotonic() - started)
+    return Outcome(
+        notes, outputs, error=failure, seconds=time.monotonic() - started, warnings=warnings
+    )
 
 
 def write_formats(
-    notes: Path, out_dir: Path, formats: tuple[str, ...], settings: Settings, parallel: bool
-) -> tuple[dict[str, Output], ContentError | None]:
+    notes: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    settings: Settings,
+    parallel: bool,
+    log: WarningLog,
+) -> tuple[dict[str, Output], ContentError | None, dict[str, list[str]]]:
     """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
     second process that imports WeasyPrint (0.3 s) while this one parses. A format
-    that fails (notes too large for a PDF) does not stop the others: its error comes back."""
+    that fails (notes too large for a PDF) does not stop the others: its error comes back,
+    with the warnings of each format's own stage (the PDF process's among them)."""
     worker = (
         PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 else None
     )
     results: dict[str, Output] = {}
     failure: ContentError | None = None
+    produced: dict[str, list[str]] = {}  # format -> the warnings of its own stage
     try:
         from pipeline.build.formats import font_files, write_format  # the heavy imports
         from pipeline.read.report import apply_settings, read_report
 
         inputs = cache.snapshot(cache.notes_files(notes))
         report = read_report(notes, settings.fetch_policy)
-        inputs |= cache.snapshot(image.path for image in report.images if image.path is not None)
+        inputs |= cache.snapshot(cache.referenced_files(report))
         report_settings = settings.override(report.settings)
         report = apply_settings(report, report_settings)
+        log.fail_if_strict()  # strict: decided before anything is written
+        read = len(log.messages)
         pending = list(formats)
         if worker is not None:
             from pipeline.pdf.html import prepare_print
 
             pending.remove("pdf")
             try:
-                worker.start_job(
-                    report, report_settings, out_dir, prepare_print(report, report_settings)
-                )
+                job = prepare_print(report, report_settings)
+                produced["pdf"] = log.messages[read:]
+                if settings.strict and produced["pdf"]:
+                    shutil.rmtree(job.folder, ignore_errors=True)
+                    log.fail_if_strict()
+                worker.start_job(report, report_settings, out_dir, job)
             except ContentError as err:
                 failure = err
                 worker.close()
                 worker = None
         for output_format in pending:
+            before = len(log.messages)
             try:
                 results[output_format] = write_format(
                     output_format, report, report_settings, out_dir
                 )
             except ContentError as err:
                 failure = failure or err
+            produced[output_format] = log.messages[before:]
         fonts = font_files(report_settings)
         if worker is not None:
             try:
                 results["pdf"] = worker.result()
             except ContentError as err:
                 failure = failure or err
+            finally:
+                produced["pdf"] = produced.get("pdf", []) + worker.warnings
     finally:
         if worker is not None:
             worker.close()
     for output_format, output in results.items():
-        cache.record(output.path, notes, inputs, fonts, settings, output_format)
-    return {f: results[f] for f in formats if f in results}, failure
+        cache.record(
+            output.path,
+            notes,
+            inputs,
+            fonts,
+            settings,
+            output_format,
+            absent=report.missing_files,
+            warnings=[*log.messages[:read], *produced.get(output_format, ())],
+        )
+    return {f: results[f] for f in formats if f in results}, failure, produced
 
 
 class PdfWorker:
@@ -146,13 +192,15 @@ class PdfWorker:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=pdf_worker, args=(child,), daemon=True)
         self.process.start()
+        self.warnings: list[str] = []
 
     def start_job(self, report: object, settings: Settings, out_dir: Path, job: object) -> None:
         self.connection.send((report, settings, out_dir, job))
 
     def result(self) -> Output:
+        """The PDF written, or its error; ``warnings`` then holds those of the PDF process."""
         try:
-            status, value = self.connection.recv()
+            status, value, self.warnings = self.connection.recv()
         except EOFError:
             raise RuntimeError(
                 f"the PDF process died (exit code {self.process.exitcode})"
@@ -183,13 +231,14 @@ def pdf_worker(connection: Connection) -> None:
     if work is None:
         return
     report, settings, out_dir, job = work
-    try:
-        path, pages = write_pdf_pages(report, settings, out_dir, job)
-        connection.send(("ok", Output(path, pages=pages)))
-    except ContentError as err:
-        connection.send(("error", err))
-    except Exception:  # a bug: its traceback goes to the parent, which raises it
-        connection.send(("crash", traceback.format_exc()))
+    with collect_warnings(report.source.path, settings.strict, out_dir) as log:
+        try:
+            path, pages = write_pdf_pages(report, settings, out_dir, job)
+            connection.send(("ok", Output(path, pages=pages), log.messages))
+        except ContentError as err:
+            connection.send(("error", err, log.messages))
+        except Exception:  # a bug: its traceback goes to the parent, which raises it
+            connection.send(("crash", traceback.format_exc(), log.messages))
 
 
 def describe_outcome(outcome: Outcome) -> str:
@@ -214,3 +263,12 @@ def describe_outcome(outcome: Outcome) -> str:
     if outcome.error:
         return (line + "\n" if parts or unchanged else "") + f"error: {outcome.error}"
     return line
+
+
+def describe_warnings(outcome: Outcome) -> str:
+    """Every warning of a report, then how many of each kind, with their lines; or ``""``."""
+    if not outcome.warnings:
+        return ""
+    return diagnostics.describe_warnings(
+        report_name(outcome.notes), outcome.notes, outcome.warnings
+    )

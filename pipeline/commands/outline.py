@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+from pipeline.diagnostics import collect_warnings
 from pipeline.model import Report, Source
-from pipeline.read.report import UNTITLED
+from pipeline.read.report import UNTITLED, read_report
+
+
+def read_with_warnings(path: Path) -> tuple[Report, tuple[str, ...]]:
+    """Read a report, collecting its warnings to show after its outline (or check)."""
+    with collect_warnings(path) as log:
+        report = read_report(path)
+    return report, tuple(log.messages)
 
 
 def describe_report(report: Report) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 import uuid
 import zipfile
 from pathlib import Path
@@ -50,7 +49,7 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
     ebook = render_ebook(report, settings, cover_href)
     fonts = embed_fonts(ebook.text, settings)
     book = build_book(report, settings, ebook, fonts, cover_href, cover_data)
-    modified = book_time(report)
+    modified = book_time(report, settings)
     raw = io.BytesIO()
     epub.write_epub(
         raw,
@@ -77,11 +76,11 @@ def book_identifier(name: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'conference-report:{name}')}"
 
 
-def book_time(report: Report) -> dt.datetime:
+def book_time(report: Report, settings: Settings) -> dt.datetime:
     """The book's ``dcterms:modified`` and zip entry times (the zip format starts in 1980):
     ``SOURCE_DATE_EPOCH`` or the notes' last date (``dates.build_time``), else when the notes
     were last saved, never the clock."""
-    moment = build_time(report) or notes_saved(report)
+    moment = build_time(report, settings.source_date_epoch) or notes_saved(report)
     return max(moment, ZIP_EPOCH) if moment is not None else ZIP_EPOCH
 
 
@@ -192,8 +191,8 @@ def write_metadata(book: epub.EpubBook, report: Report, settings: Settings, eboo
     authors = meta.authors
     for number, author in enumerate(authors, start=1):
         book.add_author(author, role="aut", uid=f"creator-{number}")
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip() or report.meta.dates:
-        book.add_metadata("DC", "date", book_time(report).date().isoformat())
+    if settings.source_date_epoch is not None or report.meta.dates:
+        book.add_metadata("DC", "date", book_time(report, settings).date().isoformat())
     if meta.description:
         book.add_metadata("DC", "description", meta.description)
     for tag in meta.tags:

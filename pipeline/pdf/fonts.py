@@ -14,6 +14,8 @@ import io
 import logging
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +53,31 @@ def print_families(settings: Settings) -> PrintFonts:
     """The family names the print CSS uses: the role fonts' cuts."""
     roles = settings.fonts
     return PrintFonts(*(f"{family} {SUFFIX}" for family in (roles.body, roles.heading, roles.code)))
+
+
+def cut_fonts_folder(settings: Settings) -> Path:
+    """A new folder for one build's cut fonts, in the cache beside the outputs, never in /tmp.
+
+    The PDF stage removes it when the PDF is written; a build killed before that leaves it, and
+    the next build removes the folders of builds whose process is gone (the name starts with
+    the process id that made it)."""
+    parent = (settings.cache_dir / "fonts").resolve()
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.iterdir():
+        pid = old.name.partition("-")[0]
+        if old.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=parent))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user's
+        return True
+    return True
 
 
 def cut_fonts(settings: Settings, text: str, css: str, folder: Path) -> tuple[Path, ...]:

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from copy import deepcopy
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -33,7 +30,7 @@ from pipeline.config import Settings
 from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
-from pipeline.pdf.fonts import cut_fonts, print_families
+from pipeline.pdf.fonts import cut_fonts, cut_fonts_folder, print_families
 from pipeline.pdf.linebreak import BLOCKS, VERBATIM, break_urls, join_hangul_words
 from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.render import environment
@@ -57,7 +54,7 @@ def prepare_print(report: Report, settings: Settings) -> PrintJob:
     check_harfbuzz_subset()
     html = render_print_html(report, settings)
     css = "".join(p.read_text(encoding="utf-8") for p in settings.styles_dir.glob("print*.css"))
-    folder = Path(tempfile.mkdtemp(prefix="report-fonts-"))
+    folder = cut_fonts_folder(settings)
     try:
         return PrintJob(html, cut_fonts(settings, html, css, folder), folder)
     except BaseException:
@@ -74,7 +71,7 @@ def render_print_html(report: Report, settings: Settings) -> str:
         settings=settings,
         fonts=print_families(settings),
         stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
-        stamp=build_stamp(report),
+        stamp=build_stamp(report, settings),
         dates=korean_dates(report.meta.dates, weekdays=True),
         year=cover_year(report),
         cover_src=_cover_src(report),
@@ -104,12 +101,12 @@ def _names_date(title: str, date: dt.date) -> bool:
     return date.isoformat() in title or f"{date.month}월{date.day}일" in compact
 
 
-def build_stamp(report: Report) -> str:
+def build_stamp(report: Report, settings: Settings) -> str:
     """The PDF's creation and modification date (see ``dates.build_time``)."""
-    moment = build_time(report)
+    moment = build_time(report, settings.source_date_epoch)
     if moment is None:
         return ""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+    if settings.source_date_epoch is not None:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.date().isoformat()
 

@@ -25,7 +25,8 @@ class ImageTable:
         self.content_root = content_root
         self.fetch = fetch
         self.images: dict[str, Image] = {}
-        self.site_paths: dict[str, str] = {}  # blog-site image paths not found: src -> alt
+        self.site_paths: dict[str, str] = {}  # images not found, shown as placeholders: src -> alt
+        self.missing_files: list[Path] = []  # where they were looked for
 
     def add(self, src: str, alt: str, source: Source) -> None:
         """Check an image where the notes name it. A missing file is shown as a placeholder, a
@@ -64,6 +65,7 @@ class ImageTable:
                     src,
                 )
                 self.site_paths[src] = alt
+                self.missing_files.append(path)
                 return
             self.images[src] = Image(
                 src=path.relative_to(self.content_root).as_posix(),
@@ -117,6 +119,8 @@ class ImageTable:
                 path=path,
             )
             return
+        if path is not None:
+            self.missing_files.append(path)
         log.warning(
             '%s: image "%s" is a path on the blog\'s web site and is not under %s; '
             "shown as its caption",
@@ -139,10 +143,11 @@ class ImageTable:
         if image is None and src not in self.site_paths:
             element.drop_tree()
             return
-        if image is None:
+        if image is None:  # the path, and the alt text (a figure's caption shows it)
             replacement = lxml.html.Element("span", {"class": "missing-image"})
+            caption = f": {self.site_paths[src]}" if self.site_paths[src] else ""
             replacement.text = (
-                f"이미지 없음 · {src}" if in_figure else f"[이미지: {self.site_paths[src] or src}]"
+                f"이미지 없음 · {src}" if in_figure else f"[이미지 없음 · {src}{caption}]"
             )
             kind = "missing-image"
         else:

@@ -106,6 +106,7 @@ def parse_report(
         intro_html=intro,
         chapters=chapters,
         images=tuple(builder.images.images.values()),
+        missing_files=tuple(builder.images.missing_files),
         aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
         reading=structure.reading(layout),
