@@ -57,7 +57,7 @@ def parse_people(text: str) -> tuple[Person, ...]:
     if text[:1] in "(（" and text[-1:] in ")）":  # `(김상균(curt.k) 님)`: the line's own brackets
         text = BY.sub("", text[1:-1].strip())
     who, bar, shared = text.partition("|")
-    people = [_parse_person(part) for part in _split_top_level(who)]
+    people = [_parse_person(p) for p in split_outside_parens(who, SPLIT_PEOPLE) if p]
     if people and all(people):
         found = tuple(p for p in people if p is not None)
         if bar and shared.strip():
@@ -72,8 +72,9 @@ def parse_people(text: str) -> tuple[Person, ...]:
     return (single,) if single else ()
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split at `,`, `&`, `+`, ` and ` outside parentheses: `A(X / Y), B` -> `A(X / Y)`, `B`."""
+def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
+    """``text`` split where ``separator`` matches outside parentheses:
+    `A(X / Y) / B` at ` / ` -> `A(X / Y)`, `B`."""
     parts, depth, start, index = [], 0, 0, 0
     while index < len(text):
         char = text[index]
@@ -81,13 +82,13 @@ def _split_top_level(text: str) -> list[str]:
             depth += 1
         elif char in ")）":
             depth = max(0, depth - 1)
-        elif depth == 0 and (match := SPLIT_PEOPLE.match(text, index)) and match.group().strip():
+        elif depth == 0 and (match := separator.match(text, index)) and match.group().strip():
             parts.append(text[start:index])
             start = index = match.end()
             continue
         index += 1
     parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
+    return [part.strip() for part in parts]
 
 
 def _parse_person(part: str, separators: bool = False) -> Person | None:

@@ -152,9 +152,9 @@ def is_non_talk(node: Node, event_words: frozenset[str] = frozenset()) -> bool:
     )
 
 
-def is_photo(block: Block) -> bool:
-    """A block of nothing but images (or embeds) and short captions."""
-    inline_kinds = {
+def inline_summary(block: Block) -> tuple[set[str], int, str]:
+    """A block's inline token kinds, its word count and its raw HTML."""
+    kinds = {
         child.type
         for token in block.tokens
         if token.type == "inline"
@@ -162,26 +162,22 @@ def is_photo(block: Block) -> bool:
     }
     words = len(" ".join(inline_text(t) for t in block.tokens if t.type == "inline").split())
     html = "".join(t.content for t in block.tokens if t.type == "html_block")
-    return ("image" in inline_kinds and words <= 6) or bool(re.search(r"<img\b", html, re.I))
+    return kinds, words, html
+
+
+def is_photo(block: Block) -> bool:
+    """A block of nothing but images and short captions."""
+    kinds, words, html = inline_summary(block)
+    return ("image" in kinds and words <= 6) or bool(re.search(r"<img\b", html, re.I))
 
 
 def is_photo_or_links(block: Block) -> bool:
-    """A block of nothing but images, links and short captions."""
-    kinds = {token.type for token in block.tokens}
-    inline_kinds = {
-        child.type
-        for token in block.tokens
-        if token.type == "inline"
-        for child in token.children or ()
-    }
-    words = len(" ".join(inline_text(t) for t in block.tokens if t.type == "inline").split())
-    if "image" in inline_kinds and words <= 6:
+    """A block of nothing but images, embeds, links and short captions."""
+    kinds, words, html = inline_summary(block)
+    if is_photo(block) or re.search(r"<iframe", html, re.I):
         return True
-    if kinds & {"html_block"} and re.search(
-        r"<img|<iframe", "".join(t.content for t in block.tokens)
-    ):
-        return True
-    return "link_open" in inline_kinds and words <= 12 and "fence" not in kinds
+    fenced = any(token.type == "fence" for token in block.tokens)
+    return "link_open" in kinds and words <= 12 and not fenced
 
 
 def is_wrapper(node: Node, siblings: list[Node]) -> bool:

@@ -27,7 +27,7 @@ from pipeline.model import Person
 from pipeline.read import recognise
 from pipeline.read.blocks import Block
 from pipeline.read.markdown import inline_text
-from pipeline.read.speakers import parse_people, speaker_line, split_title
+from pipeline.read.speakers import parse_people, speaker_line, split_outside_parens, split_title
 
 
 @dataclass
@@ -194,24 +194,6 @@ def item_unit(item: Token, line: int) -> Unit | None:
     if people:
         return Unit(title, line, "list item", people)
     return None
-
-
-def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
-    """``text`` split at ``separator`` where it is not inside parentheses."""
-    parts, depth, start, index = [], 0, 0, 0
-    while index < len(text):
-        char = text[index]
-        if char in "(（":
-            depth += 1
-        elif char in ")）":
-            depth = max(0, depth - 1)
-        elif depth == 0 and (match := separator.match(text, index)):
-            parts.append(text[start:index])
-            start = index = match.end()
-            continue
-        index += 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts]
 
 
 # --- bold lines -----------------------------------------------------------------------------
