@@ -236,6 +236,7 @@ def test_outline_json_schema(tmp_path: Path) -> None:
         {"name": "오세린", "affiliation": "별빛 - 스튜디오"},
     ]
     assert (talk["slot"], talk["recognised_by"], talk["line"]) == ("iOS", "list item", 12)
+    assert talk["affiliation"] == "별빛 - 스튜디오"
     assert outline["reading"]["unit"] == "list item"
     json.dumps(outline)  # plain data throughout
 

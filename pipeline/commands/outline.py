@@ -114,6 +114,10 @@ def outline_json(report: Report) -> dict[str, Any]:
                     {
                         "title": "" if talk.title == UNTITLED else talk.title,
                         "speaker": ", ".join(p.name for p in talk.speakers) or None,
+                        "affiliation": ", ".join(
+                            dict.fromkeys(p.affiliation for p in talk.speakers if p.affiliation)
+                        )
+                        or None,
                         "speakers": [
                             {"name": p.name, "affiliation": p.affiliation or None}
                             for p in talk.speakers
