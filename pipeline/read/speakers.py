@@ -30,16 +30,29 @@ ROLES = re.compile(
     re.I,
 )
 HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
+# Syllables that end words but not Korean given names: verb endings (하셨다, 좋아요) and the
+# syllables of loanwords and nouns (인젝션, 추천팀, 리스트).
+NOT_A_NAME_END = frozenset("다요됨함션트스즈크드프팀터렉템셋킹닝링")
 LATIN_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)?\.?$")
 HANDLE = re.compile(r"^@[\w.-]+$|^[a-z0-9][a-z0-9._-]*$")
 SPLIT_PEOPLE = re.compile(r"\s*[,&+]\s*|\s+(?:그리고|and)\s+")
-BY = re.compile(r"^\s*(?:by|발표자?|연사|speaker|발표)\s*[:：]?\s*", re.I)
+# A label that says the words after it are people: `발표자: 이름`, `스피커 : 이름`, `by 이름`.
+LABELS = r"발표자분?|발표|연사|스피커|강연자|강사|패널|사회|진행|speakers?|presenters?|by"
+BY = re.compile(rf"^\s*(?:{LABELS})(?=[\s:：])\s*[:：]?\s*", re.I)
+LABELLED = re.compile(rf"^\s*(?:{LABELS})\s*[:：]\s*|^\s*by\s+", re.I)
+SYMBOLS = re.compile(r"^[^\w@(（]+")  # `🎤 이름`, `- 이름`: decoration before the words
 
 
-def is_korean_name(word: str) -> bool:
-    """`박형식`, `조은`, `남궁민수`: two to four syllables that start with a surname."""
+def is_korean_name(word: str, labelled: bool = False) -> bool:
+    """`박형식`, `조은`, `남궁민수`: two to four syllables that start with a surname and do
+    not end like a verb or a loanword. After a label (`발표자: 애나`) any two to four
+    syllables are a name: nicknames and transliterated names have no surname."""
     word = word.removesuffix("님")
     if not HANGUL_NAME.match(word):
+        return False
+    if labelled:
+        return True
+    if word[-1] in NOT_A_NAME_END:
         return False
     return word[0] in SURNAMES or (len(word) >= 3 and word[:2] in SURNAMES)
 
@@ -49,15 +62,27 @@ def is_latin_name(words: list[str]) -> bool:
     return 2 <= len(words) <= 3 and all(LATIN_WORD.match(word) for word in words)
 
 
-def parse_people(text: str) -> tuple[Person, ...]:
+def parse_people(text: str, labelled: bool = False) -> tuple[Person, ...]:
     """Every person ``text`` names, with affiliations; () when it names nobody.
-    `A, B | 소속`: what follows a bar is the affiliation all of them share."""
+    `A, B | 소속`: what follows a bar is the affiliation all of them share. ``labelled``: a
+    label said these are people (`발표자: 애나 / 카카오`), so ` / ` parts a name from its
+    affiliation too, and a name needs no surname."""
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
-    text = BY.sub("", text.replace("**", "").replace("__", "").strip(" \t[]"))
+    text = SYMBOLS.sub("", text.replace("**", "").replace("__", "").strip(" \t[]"))
+    labelled = labelled or bool(LABELLED.match(text))
+    text = BY.sub("", text)
     if text[:1] in "(（" and text[-1:] in ")）":  # `(김상균(curt.k) 님)`: the line's own brackets
+        labelled = labelled or bool(LABELLED.match(text[1:-1]))
         text = BY.sub("", text[1:-1].strip())
-    who, bar, shared = text.partition("|")
-    people = [_parse_person(p) for p in split_outside_parens(who, SPLIT_PEOPLE) if p]
+    bar_at = re.compile(r"\s*[|｜]\s*|\s+/\s+") if labelled else re.compile(r"\s*[|｜]\s*")
+    sides = split_outside_parens(text, bar_at)
+    if len(sides) == 2 and not _names_in(sides[0], labelled) and _names_in(sides[1], labelled):
+        sides = [sides[1], sides[0]]  # `우아한형제들 / 최다인`: the company first
+    who, shared = sides[0], " ".join(sides[1:])
+    bar = len(sides) > 1
+    people = [
+        _parse_person(p, labelled=labelled) for p in split_outside_parens(who, SPLIT_PEOPLE) if p
+    ]
     if people and all(people):
         found = tuple(p for p in people if p is not None)
         if bar and shared.strip():
@@ -68,8 +93,14 @@ def parse_people(text: str) -> tuple[Person, ...]:
                 Person(last.name, affiliation),
             )
         return found
-    single = _parse_person(text, separators=True)  # `이름, 회사`: one person after all
+    single = _parse_person(text, separators=True, labelled=labelled)  # `이름, 회사`: one person
     return (single,) if single else ()
+
+
+def _names_in(text: str, labelled: bool) -> bool:
+    return any(
+        _parse_person(p, labelled=labelled) for p in split_outside_parens(text, SPLIT_PEOPLE) if p
+    )
 
 
 def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
@@ -91,38 +122,50 @@ def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
     return [part.strip() for part in parts]
 
 
-def _parse_person(part: str, separators: bool = False) -> Person | None:
+def _parse_person(part: str, separators: bool = False, labelled: bool = False) -> Person | None:
     """`김상균(curt.k) 님`, `이승익 책임 (ETRI)`, `박태웅 | 녹서포럼 의장`, `텀블벅 박형식`."""
     inner = [p.strip() for p in re.findall(r"[(（]([^()（）]*)[)）]", part)]
     outer = re.sub(r"[(（][^()（）]*[)）]?|[)）]", " ", part)
     # ` / ` is not a separator here: `발표자(소속) / 제목` puts a title after it
     split = r"\s*[|｜·,]\s*|\s+[-–—]\s+" if separators else r"\s*[|｜·]\s*|\s+[-–—]\s+"
     sides = [side.strip() for side in re.split(split, outer) if side.strip()]
-    words = [w for w in re.split(r"\s+", sides[0] if sides else "") if w]
-    words = [w.removesuffix("님") for w in words if not HANDLE.match(w) and not ROLES.match(w)]
+    words = [SYMBOLS.sub("", w) for w in re.split(r"\s+", sides[0] if sides else "")]
+    words = [w for w in words if w and not HANDLE.match(w) and not ROLES.match(w)]
     words = [w for w in words if w]
-    name, rest = _find_name(words)
-    if name is None or (len(name) == 2 and rest and is_korean_name(name)):
+    name, rest = _find_name(words, labelled)
+    if name is None or (len(name) == 2 and rest and is_korean_name(name) and not labelled):
         return None  # `주요 내용`: a two-syllable "name" beside other words is a word
     extra = [" ".join(rest)] + sides[1:] + [i for i in inner if not HANDLE.match(i)]
     affiliation = ", ".join(_drop_roles(e) for e in extra if _drop_roles(e))
     return Person(name, affiliation)
 
 
-def _find_name(words: list[str]) -> tuple[str | None, list[str]]:
-    """The name among ``words`` (a Korean name, else a Latin one) and the words beside it."""
-    for index in range(len(words) - 1, -1, -1):  # `텀블벅 박형식`: the name comes last
-        if is_korean_name(words[index]):
-            return words[index].removesuffix("님"), words[:index] + words[index + 1 :]
+def _find_name(words: list[str], labelled: bool = False) -> tuple[str | None, list[str]]:
+    """The name among ``words`` (a Korean name, else a Latin one) and the words beside it.
+    After a label, the name comes first (`애나 카카오`); else last (`텀블벅 박형식`)."""
+    order = range(len(words)) if labelled else range(len(words) - 1, -1, -1)
+    honoured = [i for i in order if words[i].endswith("님") and is_korean_name(words[i])]
+    for index in honoured + list(order):  # `대표 이형주님 인사말`: 님 marks the name
+        if is_korean_name(words[index], labelled and index == 0):
+            rest = [w.removesuffix("님") for w in words[:index] + words[index + 1 :]]
+            return words[index].removesuffix("님"), [w for w in rest if w]
     if is_latin_name(words):
         return " ".join(words), []
+    for size in (3, 2):  # `Jason Kim 당근`, after a label only
+        if labelled and len(words) > size and is_latin_name(words[:size]):
+            return " ".join(words[:size]), words[size:]
     return None, words
 
 
 def _drop_roles(text: str) -> str:
-    """`쿼리파이 Founder & CEO` -> `쿼리파이`: roles go, and the `&` that joined them."""
-    kept = " ".join(w for w in text.split() if not ROLES.match(w))
-    return re.sub(r"(\s*[&,/·+]\s*)+$|^(\s*[&,/·+]\s*)+", "", kept).strip()
+    """`쿼리파이 Founder & CEO` -> `쿼리파이`: roles at the ends go, and the `&` that joined
+    them; a role word inside a name stays (`Google Developer Expert`)."""
+    words = SYMBOLS.sub("", text.strip()).split()  # `🎤 GDE Android`: not the microphone
+    while words and (ROLES.match(words[-1]) or words[-1] in "&,/·+-"):
+        words.pop()
+    while words and (ROLES.match(words[0]) or words[0] in "&,/·+-"):
+        words.pop(0)
+    return " ".join(words).strip(" ,&/·+-")
 
 
 # --- where a speaker is written --------------------------------------------------------------
@@ -147,8 +190,11 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
             if not (is_korean_name(who.strip()) or is_latin_name(who.split())):
                 continue
         people = parse_people(who)
-        if pattern is AFTER_DASH and not all(is_korean_name(p.name) for p in people):
-            continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle
+        if pattern is AFTER_DASH and not all(
+            is_korean_name(p.name) or (p.affiliation and re.search(r"[(（|]", who)) for p in people
+        ):
+            continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle,
+            # unless an affiliation follows them (`... - Daniel Cho (NAVER Cloud)`)
         if pattern is TRAILING_BY and len(re.sub(r"[(（].*?[)）]", "", who).split()) > 3:
             continue  # `... by example`: a phrase
         if people:
@@ -159,28 +205,35 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
 # A word ending in a case particle (`엔지니어링과`, `서비스를`) belongs to a phrase, not to a
 # name or an affiliation.
 # (은, 는, 의 end many names: 김하은, 홍연의.)
-PARTICLE = re.compile(r"[가-힣]{2,}(?:과|와|을|를|에서|으로|에게|까지|부터|처럼|보다)$")
+PARTICLE = re.compile(r"[가-힣]{2,}(?:과|와|을|를|는|로|에|에서|으로|에게|까지|부터|처럼|보다)$")
 
 
 def speaker_line(text: str) -> tuple[Person, ...]:
     """A short line that is nothing but people: `**텀블벅 박형식**`, `박태웅 | 녹서포럼 의장`,
     `(김상균(curt.k) 님)`, `- 류한진`. A sentence is never a speaker line."""
-    text = BY.sub("", text.strip())
+    text = SYMBOLS.sub("", text.strip())
+    if text[:1] in "(（" and text[-1:] in ")）":  # `(발표: 이름)`
+        text = text[1:-1].strip()
+    labelled = bool(LABELLED.match(text))
+    text = BY.sub("", text)
     if not 0 < len(text) <= 80 or re.search(r"[.!?。]\s*$|다\.?$|요\.?$|[:：]", text):
         return ()
     bare = re.sub(r"[(（][^()（）]*[)）]", " ", text.partition("|")[0])
     if len(bare.split()) > 6 or any(PARTICLE.search(word) for word in bare.split()):
         return ()  # `데이터 엔지니어링과 분석 이야기`: words with particles make a phrase
-    return parse_people(text)
+    return parse_people(text, labelled=labelled)
 
 
 # `한정수님의 발표`, `발표는 민우님이`: in prose, 님 and the word for a talk vouch for a name,
 # a nickname included (`향로님의 발표`).
 TALK_BY = re.compile(
-    r"(?P<a>[가-힣]{2,4})\s*님의\s*(?:발표|강연|세션|키노트|강의)|"
-    r"(?:발표|강연|세션)(?:은|는)\s*(?P<b>[가-힣]{2,4})\s*님(?:이|께서)"
+    r"(?P<a>[가-힣]{2,4})\s*님(?:의)?\s*(?:발표|강연|세션|키노트|강의|인사말)|"
+    r"(?:발표|강연|세션)(?:은|는)\s*(?P<b>[가-힣]{2,4})\s*님(?:이|께서)|"
+    r"(?:발표자|연사|발표하신\s*분)(?:는|은|분은)\s+(?:[^\s님]+\s+){0,2}?(?P<c>[가-힣]{2,4})\s*님"
 )
-LABEL = re.compile(r"(?:발표자|연사|speakers?)\s*[:：]\s*(?P<label>[^\n.]{2,60})", re.I)
+LABEL = re.compile(
+    rf"(?:{LABELS})\s*[:：]\s*(?P<label>[^\n]{{2,60}}?)(?=[.。!?](?:\s|$)|\n|$)", re.I
+)
 NAMES_WITH_NIM = re.compile(r"([가-힣]{2,4})\s*님")
 
 
@@ -188,8 +241,13 @@ def mentioned_speaker(text: str) -> tuple[Person, ...]:
     """A speaker named in prose: `OOO님의 발표`, `발표자: 이름`, or a lead line that names
     several people with 님 (`CEO 이형주님, CTO 이동욱님...`)."""
     if match := TALK_BY.search(text):
-        return (Person(match.group("a") or match.group("b")),)
+        return (Person(match.group("a") or match.group("b") or match.group("c")),)
     if match := LABEL.search(text):
-        return parse_people(match.group("label"))
+        found: list[Person] = []
+        for part in re.split(
+            r"\s+/\s+(?=\S+\s*[:：])|;", match.group("label")
+        ):  # `패널: A, B / 사회: C`
+            found += parse_people(part, labelled=True)
+        return tuple(found)
     names = [n for n in NAMES_WITH_NIM.findall(text[:200]) if is_korean_name(n)]
     return tuple(Person(n) for n in dict.fromkeys(names)) if len(names) >= 2 else ()

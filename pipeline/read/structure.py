@@ -139,7 +139,9 @@ class Layout:
     def chapter(self, node: Node) -> Draft:
         marker = recognise.day_marker(node.title, self.year)
         kind = "day" if marker or self.forced_days else "section"
-        entries = self.container(node, [])
+        entries = self.container(node, node.content)  # a day's own text may hold its talks
+        used = {id(b) for e in entries for b in (*(e.blocks or ()), *e.consumed)}
+        node.content = [b for b in node.content if id(b) not in used]
         return Draft(node, kind, entries)
 
     # the talks of a chapter ------------------------------------------------------------------
@@ -158,11 +160,14 @@ class Layout:
                 per_child.append(entries)
             else:
                 per_child.append([self.heading_entry(child, slot)])
+        units = {normal(d.title or ""): d for d in drafts} | {
+            normal(e.title or ""): e for group in per_child for e in group if e.blocks is not None
+        }
         for child, entries in zip(node.children, per_child, strict=True):
             if holders and id(child) not in holders:
-                entries = [self.demote(e) for e in entries]
+                entries = [e if normal(e.title or "") in units else self.demote(e) for e in entries]
             drafts.extend(entries)
-        return drafts
+        return merge_programme(drafts)
 
     def child_entries(
         self, child: Node, siblings: list[Node], slot: str | None
@@ -297,6 +302,21 @@ class Layout:
         draft.kind = "section"
         draft.title = None
         return draft
+
+
+def merge_programme(drafts: list[Draft]) -> list[Draft]:
+    """A programme (a schedule table, a list) before the notes of its talks lists each talk
+    twice: the talk is its heading; the programme's row only lends it a speaker."""
+    headings = {normal(d.title or ""): d for d in drafts if d.kind == "talk" and d.blocks is None}
+    kept = []
+    for draft in drafts:
+        twin = headings.get(normal(draft.title or "")) if draft.blocks is not None else None
+        if twin is not None and draft.kind == "talk" and draft.rule != "rule block":
+            twin.people = twin.people or draft.people
+            twin.slot = twin.slot or draft.slot
+            continue
+        kept.append(draft)
+    return kept
 
 
 # How sure a talk is, by the rule that found it: a schedule row or a list item with a speaker

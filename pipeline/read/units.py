@@ -199,18 +199,27 @@ def item_unit(item: Token, line: int) -> Unit | None:
 # --- bold lines -----------------------------------------------------------------------------
 
 
+def bold_title(inline: Token) -> tuple[str, str] | None:
+    """The bold text a paragraph's first line opens with, and the rest of that line
+    (`**제목** (발표: 이름)` -> `제목`, `(발표: 이름)`), or None."""
+    children = [c for c in first_line(inline) if not (c.type == "text" and not c.content.strip())]
+    if not children or children[0].type != "strong_open":
+        return None
+    close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)
+    if close is None or close < 2:
+        return None
+    inner, after = children[1:close], children[close + 1 :]
+    if any(c.type in ("strong_open", "strong_close", "image", "link_open") for c in after):
+        return None
+    title = " ".join("".join(c.content for c in inner if c.type in ("text", "code_inline")).split())
+    rest = " ".join("".join(c.content for c in after if c.type in ("text", "code_inline")).split())
+    return (title, rest) if title else None
+
+
 def bold_only(inline: Token) -> str | None:
     """The text of an inline token that is only bold text (its first line only)."""
-    children = [c for c in first_line(inline) if not (c.type == "text" and not c.content.strip())]
-    if (
-        len(children) < 3
-        or children[0].type != "strong_open"
-        or children[-1].type != "strong_close"
-    ):
-        return None
-    if any(c.type in ("strong_open", "strong_close") for c in children[1:-1]):
-        return None
-    return " ".join("".join(c.content for c in children[1:-1] if c.type == "text").split())
+    found = bold_title(inline)
+    return found[0] if found and not found[1] else None
 
 
 def first_line(inline: Token) -> list[Token]:
@@ -233,7 +242,9 @@ def later_lines(inline: Token) -> str:
 
 
 def bold_units(blocks: list[Block]) -> list[Unit]:
-    """`**제목 - 발표자**` or `**제목**` + a speaker line: each up to the next, or a rule."""
+    """`**제목 - 발표자**`, `**제목** (발표: 이름)`, or `**제목**` with a speaker line under
+    it: each a talk up to the next one or a rule. A bold section word between them
+    (`**점심시간**`) is a section."""
     units: list[Unit] = []
     current: Unit | None = None
     skip: Block | None = None
@@ -244,10 +255,14 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
         if first.type == "hr":
             current = None
             continue
-        if first.type == "paragraph_open" and (text := bold_only(block.tokens[1])):
+        found = bold_title(block.tokens[1]) if first.type == "paragraph_open" else None
+        if found is not None:
+            text, rest = found
             title, people = split_title(text)
             consumed = [block]
-            if not people:
+            if not people and rest:
+                people = speaker_line(rest.strip(" -–—/|:"))
+            if not people and not rest:
                 following = later_lines(block.tokens[1])
                 if not following and index + 1 < len(blocks):
                     next_block = blocks[index + 1]
@@ -257,13 +272,17 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
                             consumed.append(next_block)
                             skip = next_block
                 people = speaker_line(following) if following else ()
+            if recognise.is_section(title) and not rest:
+                current = Unit(title, block.line, "bold line", kind="section", consumed=[block])
+                units.append(current)
+                continue
             if people:
                 current = Unit(title, block.line, "bold line", people, consumed=consumed)
                 units.append(current)
                 continue
         if current is not None:
             current.blocks.append(block)
-    return units if len(units) >= 2 else []
+    return units if talk_count(units) >= 2 else []
 
 
 # --- blocks between rules -------------------------------------------------------------------
