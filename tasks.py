@@ -275,6 +275,8 @@ def watch(
         try:
             for outcome in build_reports(notes_path, out_dir, formats, settings_for()):
                 print(describe_outcome(outcome), flush=True)
+                if outcome.warnings:
+                    print(describe_warnings(outcome), flush=True)
         except ContentError as err:
             print(f"error: {err}", file=sys.stderr, flush=True)
         except Exit as err:  # bad settings: say so and keep watching

@@ -263,3 +263,26 @@ def test_a_killed_pdf_build_leaves_no_cut_fonts_behind(tmp_path: Path) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     assert list(fonts.iterdir()) == []  # the killed build's cut fonts are gone too
     assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_notes_without_a_date_rebuild_when_saved_again(tmp_path: Path) -> None:
+    """Such an EPUB is stamped with the notes' save time: a new save time is a new input.
+    Notes with a date are compared by content only."""
+    notes = tmp_path / "content" / "undated.md"
+    notes.parent.mkdir()
+    notes.write_text("## 첫째 날\n\n### 발표\n\n내용.\n", encoding="utf-8")
+    settings, out = project_settings(tmp_path), tmp_path / "out"
+
+    def written() -> bool:
+        (outcome,) = build(notes, out, ("epub",), settings)
+        return not outcome.outputs[0].skipped
+
+    assert written() and not written()
+    saved = notes.stat().st_mtime
+    os.utime(notes, (saved + 100, saved + 100))
+    assert written() and not written()
+    notes.write_text("---\ndate: 2024-05-01\n---\n\n## 첫째 날\n\n### 발표\n", encoding="utf-8")
+    assert written()
+    os.utime(notes, (saved + 200, saved + 200))
+    assert not written()

@@ -1,4 +1,4 @@
-"""Skip outputs whose inputs have not changed, by content hash (never modification times).
+"""Skip outputs whose inputs have not changed, by content hash (not modification times).
 
 After a build, a manifest in ``<out>/.cache/builds/`` records a hash of everything that shapes
 the output, and the warnings the build gave. A rebuild checks them again and skips the output
@@ -14,7 +14,8 @@ when all match (and shows the recorded warnings again). What is hashed:
 - per report: the notes (every file of a report folder), every file they refer to (images,
   the cover), the files they name that were missing (a placeholder goes when the file comes),
   the font files used (by content: a hash is reused while the file's size and modification time
-  stay the same, as git does for its index) and the output itself.
+  stay the same, as git does for its index) and the output itself; and when the notes were
+  saved, if the output shows it (the EPUB of notes that give no date).
 
 This module imports nothing heavy and runs no program, so that an unchanged rebuild takes a
 fraction of a second.
@@ -213,6 +214,8 @@ def fresh(
                 return None
         if any(os.path.lexists(name) for name in manifest["absent"]):
             return None
+        if saved_times(manifest["saved"]) != manifest["saved"]:
+            return None
         for name, (size, mtime, recorded) in manifest["fonts"].items():
             stat = Path(name).stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime) and file_hash(
@@ -231,6 +234,18 @@ def is_fresh(output: Path, notes: Path, settings: Settings, output_format: str) 
     return fresh(output, notes, settings, output_format) is not None
 
 
+def saved_times(files: dict[str, int]) -> dict[str, int]:
+    """When each file was last saved, to the second (an EPUB of notes without any date is
+    stamped with it); -1 for a file that is gone."""
+    times = {}
+    for name in files:
+        try:
+            times[name] = int(os.stat(name).st_mtime)
+        except OSError:
+            times[name] = -1
+    return times
+
+
 def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     """The hashes of input files, taken *before* they are read, so that a file saved during
     the build makes the next check see a change."""
@@ -246,9 +261,11 @@ def record(
     output_format: str,
     absent: Iterable[Path] = (),
     warnings: Iterable[str] = (),
+    saved: Iterable[Path] = (),
 ) -> None:
     """Remember what ``output`` was built from (``inputs``: a snapshot of notes and the files
-    they refer to; ``absent``: files they name that were missing) and the warnings it gave."""
+    they refer to; ``absent``: files they name that were missing; ``saved``: files whose save
+    time the output shows) and the warnings it gave."""
     path = manifest_path(settings, output)
     try:  # font files are large: reuse their hash while their size and time are unchanged
         known = json.loads(path.read_text(encoding="utf-8"))["fonts"]
@@ -266,6 +283,7 @@ def record(
         "notes": [str(p) for p in notes_files(notes)],
         "files": inputs,
         "absent": sorted({str(p) for p in absent}),
+        "saved": saved_times({str(p): 0 for p in saved}),
         "fonts": font_hashes,
         "output": file_hash(output),
         "warnings": list(warnings),

@@ -21,6 +21,7 @@ from pipeline import diagnostics
 from pipeline.build import cache
 from pipeline.build.outcome import Outcome, Output
 from pipeline.config import Settings
+from pipeline.dates import build_time
 from pipeline.diagnostics import WarningLog, WarningsAsErrors, collect_warnings, strict_error
 from pipeline.errors import ContentError
 from pipeline.read.notes import discover_reports, report_name
@@ -132,6 +133,7 @@ def write_formats(
         inputs |= cache.snapshot(cache.referenced_files(report))
         report_settings = settings.override(report.settings)
         report = apply_settings(report, report_settings)
+        dated = build_time(report, settings.source_date_epoch)  # else the EPUB shows the save time
         log.fail_if_strict()  # strict: decided before anything is written
         read = len(log.messages)
         pending = list(formats)
@@ -180,6 +182,7 @@ def write_formats(
             output_format,
             absent=report.missing_files,
             warnings=[*log.messages[:read], *produced.get(output_format, ())],
+            saved=cache.notes_files(notes) if dated is None else (),
         )
     return {f: results[f] for f in formats if f in results}, failure, produced
 
