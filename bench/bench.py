@@ -1,7 +1,19 @@
 """Benchmark: our PDF and EPUB against pandoc (+ WeasyPrint), on the sample and a large report.
 
 Each run is a fresh process, as a user runs it; ours and pandoc's runs are interleaved so that
-both see the same machine. Prints a table and writes dist/bench.json. Run: `invoke bench`.
+both see the same machine. Every figure covers the whole process tree (our PDF is written by a
+second process while the first parses; pandoc runs WeasyPrint as a child):
+
+- wall time, and CPU time (user + system of the process and every child it waited for);
+- peak memory: the proportional set size (PSS: a page shared by n processes counts 1/n to each)
+  of every process of the tree, summed at the same instant, sampled from /proc every 20 ms in a
+  run of its own (reading /proc costs CPU, which must not slow the timed runs);
+- ours cold (our caches cleared before the run: the build cache with its font hashes, the
+  compiled templates, the cut fonts, i.e. ``<out>/.cache/``) and warm (as the previous run left
+  them); pandoc keeps no cache. The system's caches (page cache, Python's bytecode) stay warm
+  for both.
+
+Prints a table and writes dist/bench.json. Run: `invoke bench`.
 """
 
 from __future__ import annotations
@@ -16,7 +28,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +51,17 @@ def large_notes(copies: int) -> str:
     return "\n".join(parts)
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall time (s) and peak memory (MB) of one fresh process (and its children)."""
+@dataclass(frozen=True)
+class Run:
+    """One fresh process (and its children): wall and CPU seconds, peak tree memory (MB)."""
+
+    wall: float
+    cpu: float
+    peak_mb: float = 0.0
+
+
+def run(command: list[str], env: dict[str, str] | None = None, memory: bool = False) -> Run:
+    """Run ``command`` to its end; with ``memory``, sample the tree's memory meanwhile."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -47,15 +70,63 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
         env={**os.environ, **(env or {})},
         cwd=ROOT,
     )
-    _, status, usage = os.wait4(process.pid, 0)
+    sampler = TreeMemory(process.pid) if memory else None
+    _, status, usage = os.wait4(process.pid, 0)  # the usage of every child it waited for too
     elapsed = time.perf_counter() - started
+    peak = sampler.stop() if sampler else 0.0
     process.returncode = os.waitstatus_to_exitcode(status)
     stderr = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{stderr}")
-    # ru_maxrss of wait4 covers the process itself; children (the forked EPUB writer) are
-    # counted by the RUSAGE_CHILDREN high-water mark below
-    return elapsed, usage.ru_maxrss / 1024
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, peak)
+
+
+class TreeMemory:
+    """Samples the summed PSS of a process and all its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_kb = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        while not self.done.is_set():
+            self.peak_kb = max(self.peak_kb, sum(pss_kb(pid) for pid in process_tree(self.pid)))
+            self.done.wait(self.interval)
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return self.peak_kb / 1024
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants, from /proc/<pid>/task/<tid>/children."""
+    found, index = [root], 0
+    while index < len(found):
+        pid = found[index]
+        index += 1
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    found += [int(child) for child in handle.read().split()]
+        except OSError:  # it ended meanwhile
+            continue
+    return found
+
+
+def pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):  # it ended meanwhile (a zombie has no mappings)
+        pass
+    return 0
 
 
 def ours(notes: Path, out: Path, task: str) -> list[str]:
@@ -97,27 +168,49 @@ def pandoc() -> str:
     return str(pypandoc.get_pandoc_path())
 
 
-def measure(label: str, commands: dict[str, list[str]], runs: int) -> dict[str, dict[str, float]]:
-    """Interleave the commands `runs` times; medians, spreads and peak memory."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    memory: dict[str, float] = {name: 0.0 for name in commands}
+@dataclass(frozen=True)
+class Command:
+    """A command to measure; ``cold`` clears this folder (our caches) before each run."""
+
+    argv: list[str]
+    cold: Path | None = None
+
+
+def measure(label: str, commands: dict[str, Command], runs: int) -> dict[str, dict[str, float]]:
+    """Interleave the commands `runs` times; medians and spreads of wall and CPU time; then one
+    more run of each, sampled, for its peak memory."""
+    results: dict[str, list[Run]] = {name: [] for name in commands}
     env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "SOURCE_DATE_EPOCH": "1700000000"}
+
+    def once(command: Command, memory: bool = False) -> Run:
+        if command.cold is not None:
+            shutil.rmtree(command.cold, ignore_errors=True)
+        return run(command.argv, env, memory)
+
     for _ in range(runs):
         for name, command in commands.items():
-            seconds, megabytes = run(command, env)
-            times[name].append(seconds)
-            memory[name] = max(memory[name], megabytes)
+            results[name].append(once(command))
         print(".", end="", flush=True)
+    memory = {name: once(command, memory=True).peak_mb for name, command in commands.items()}
     print(f" {label}")
     return {
         name: {
-            "median": statistics.median(values),
-            "min": min(values),
-            "max": max(values),
+            "median": statistics.median(r.wall for r in values),
+            "min": min(r.wall for r in values),
+            "max": max(r.wall for r in values),
+            "cpu": statistics.median(r.cpu for r in values),
             "peak_mb": memory[name],
             "runs": len(values),
         }
-        for name, values in times.items()
+        for name, values in results.items()
+    }
+
+
+def ours_cold_and_warm(notes: Path, out: Path, task: str) -> dict[str, Command]:
+    argv = ours(notes, out, task)
+    return {
+        f"ours {task} cold": Command(argv, cold=out / ".cache"),
+        f"ours {task} warm": Command(argv),
     }
 
 
@@ -149,11 +242,11 @@ def main() -> None:
             comparisons[label] = measure(
                 label,
                 {
-                    "ours pdf": ours(notes, out, "pdf"),
-                    "pandoc pdf": pandoc_pdf(notes, out),
-                    "ours epub": ours(notes, out, "epub"),
-                    "pandoc epub": pandoc_epub(notes, out),
-                    "ours build": ours(notes, out, "build"),
+                    **ours_cold_and_warm(notes, out, "pdf"),
+                    "pandoc pdf": Command(pandoc_pdf(notes, out)),
+                    **ours_cold_and_warm(notes, out, "epub"),
+                    "pandoc epub": Command(pandoc_epub(notes, out)),
+                    **ours_cold_and_warm(notes, out, "build"),
                 },
                 runs,
             )
@@ -167,7 +260,11 @@ def main() -> None:
         results["comparisons"] = comparisons
         unchanged = ours(SAMPLE, work / "sample", "build")[:-1]  # no --force
         run(unchanged)
-        results["unchanged_rebuild"] = statistics.median(run(unchanged)[0] for _ in range(runs))
+        again = [run(unchanged) for _ in range(runs)]
+        results["unchanged_rebuild"] = {
+            "median": statistics.median(r.wall for r in again),
+            "cpu": statistics.median(r.cpu for r in again),
+        }
         if not args.quick:
             sweep = {}
             for copies in (1, 10, 30):
@@ -177,7 +274,10 @@ def main() -> None:
                 out.mkdir()
                 timing = measure(
                     f"{copies}x",
-                    {"pdf": ours(notes, out, "pdf"), "epub": ours(notes, out, "epub")},
+                    {
+                        "pdf": Command(ours(notes, out, "pdf")),
+                        "epub": Command(ours(notes, out, "epub")),
+                    },
                     3,
                 )
                 sweep[f"{copies}x"] = {
@@ -197,7 +297,9 @@ def main() -> None:
 def report(results: dict) -> None:  # type: ignore[type-arg]
     print(
         f"\n{results['machine']['platform']}, {results['machine']['cores']} cores, "
-        f"median of {results['runs']} runs (min-max), peak memory"
+        f"median of {results['runs']} runs (min-max) of wall time, median CPU time (user + "
+        "system, whole process tree), peak memory (PSS summed over the process tree); ours "
+        "cold: our caches cleared before each run"
     )
     for label, rows in results["comparisons"].items():
         print(f"\n{label} ({rows['sizes']['notes_kb']:.0f} KB of notes)")
@@ -205,19 +307,21 @@ def report(results: dict) -> None:  # type: ignore[type-arg]
             if name == "sizes":
                 continue
             print(
-                f"  {name:12} {row['median']:6.2f} s  ({row['min']:.2f}-{row['max']:.2f})"
-                f"  {row['peak_mb']:5.0f} MB"
+                f"  {name:16} {row['median']:6.2f} s  ({row['min']:.2f}-{row['max']:.2f})"
+                f"  cpu {row['cpu']:6.2f} s  {row['peak_mb']:5.0f} MB"
             )
-        pdf = rows["ours pdf"]["median"] / rows["pandoc pdf"]["median"]
-        epub = rows["ours epub"]["median"] / rows["pandoc epub"]["median"]
-        both = rows["ours build"]["median"] / max(
-            rows["ours pdf"]["median"], rows["ours epub"]["median"]
-        )
-        print(
-            f"  ratios: pdf {pdf:.2f} x pandoc, epub {epub:.2f} x pandoc, "
-            f"build {both:.2f} x the slower alone"
-        )
-    print(f"\nunchanged rebuild: {results['unchanged_rebuild']:.2f} s")
+        for which in ("cold", "warm"):
+            pdf = rows[f"ours pdf {which}"]["median"] / rows["pandoc pdf"]["median"]
+            epub = rows[f"ours epub {which}"]["median"] / rows["pandoc epub"]["median"]
+            both = rows[f"ours build {which}"]["median"] / max(
+                rows[f"ours pdf {which}"]["median"], rows[f"ours epub {which}"]["median"]
+            )
+            print(
+                f"  {which}: pdf {pdf:.2f} x pandoc, epub {epub:.2f} x pandoc, "
+                f"build {both:.2f} x the slower alone"
+            )
+    unchanged = results["unchanged_rebuild"]
+    print(f"\nunchanged rebuild: {unchanged['median']:.2f} s (cpu {unchanged['cpu']:.2f} s)")
     for label, row in results.get("sweep", {}).items():
         print(
             f"  {label:4} {row['notes_kb']:6.0f} KB: pdf {row['pdf']:6.2f} s, "
