@@ -19,7 +19,7 @@ from pipeline.errors import ContentError
 from pipeline.model import Person
 from pipeline.read.event_dates import dates_in_text, title_year
 from pipeline.read.report import read_report
-from pipeline.read.speakers import parse_people, speaker_line, split_title
+from pipeline.read.speakers import mentioned_speaker, parse_people, speaker_line, split_title
 from tests.conftest import DATA, ROOT
 
 READING = DATA / "reading"
@@ -317,3 +317,99 @@ def test_confidence_follows_the_evidence() -> None:
     assert all(0.5 <= t.confidence < 0.8 for t in talks if t.kind == "talk")
     talks = read_report(READING / "schedule-table.md").talks
     assert all(t.confidence >= 0.9 for t in talks if t.kind == "talk")
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        ("발표자: Jason Kim / 당근", [("Jason Kim", "당근")]),
+        ("발표자: 애나(anna.lee) / 카카오 추천팀", [("애나", "카카오 추천팀")]),  # no surname
+        ("우아한형제들 / 최다인", [("최다인", "우아한형제들")]),
+        ("🎤 Lena Hoffmann (GDE Kotlin)", [("Lena Hoffmann", "GDE Kotlin")]),
+        ("스피커: 김하나 (네이버) & 이두리 (라인)", [("김하나", "네이버"), ("이두리", "라인")]),
+        ("Logstash → Fluent Bit", []),  # a product, not a person
+        ("Fluent Bit", []),  # capitalised words alone need a handle, a label or an affiliation
+        ("…발표는 한국어로 하셨다 ㅎㅎ", []),
+        ("생성형 AI 보안 — 프롬프트 인젝션 대응", []),
+    ],
+)
+def test_speaker_lines_after_the_blind_test(line: str, people: list[tuple[str, str]]) -> None:
+    assert speaker_line(line) == tuple(Person(*p) for p in people)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("발표는 우아한형제들 주문플랫폼팀 조은호님.", "조은호"),
+        ("발표자분은 Sophie Han님 (개발문화팀).", "Sophie Han"),
+        ("발표자는 AWS 황보석진 님이었음", "황보석진"),
+        ("인프랩 대표 이형주님 인사말", "이형주"),
+    ],
+)
+def test_speakers_mentioned_in_prose(text: str, name: str) -> None:
+    assert [p.name for p in mentioned_speaker(text)] == [name]
+
+
+def test_a_panel_and_its_moderator() -> None:
+    people = mentioned_speaker("패널: 김가람(카카오), 이나래(네이버), Tom Lee(라인) / 사회: 박다솜")
+    assert [p.name for p in people] == ["김가람", "이나래", "Tom Lee", "박다솜"]
+
+
+def test_a_date_range_with_buteo() -> None:
+    assert dates_in_text("2022년 12월 7일부터 9일까지", None) == [
+        dt.date(2022, 12, 7),
+        dt.date(2022, 12, 8),
+        dt.date(2022, 12, 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "bare"),
+    [
+        ("메인 발표 1: 사내 API 서버 옮기기", "사내 API 서버 옮기기"),
+        ("첫 번째로 들은 세션: 주문 시스템", "주문 시스템"),
+        ("LT2. 나만의 CLI", "나만의 CLI"),
+        ("1-1. React Native", "React Native"),
+        ("키노트 : 5G 기반 의료", "키노트 : 5G 기반 의료"),  # a kind of talk, not a label
+    ],
+)
+def test_labels_before_titles(title: str, bare: str) -> None:
+    from pipeline.read.recognise import drop_numbering
+
+    assert drop_numbering(title) == bare
+
+
+def test_time_slots_that_are_breaks_are_sections(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 데브페스트\n\n### ⏰ 10:00 ~ 10:40 | 컴포즈 상태 관리\n🎤 나예린 (GDE)\n\n"
+        "### ⏰ 12:00 ~ 13:00 | 점심 🍔\n\n### ⏰ 13:00 ~ 13:40 | 세션 없음 (커피챗 & 부스)\n\n"
+        "### [A] 14:00 코루틴 취소 이해하기\n🎤 Lena Hoffmann (GDE Kotlin)\n<br>영어 발표\n\n"
+        "### ⏰ 16:30 ~ 17:00 | 경품 추첨 & Closing\n",
+    )
+    talks = read_report(notes).talks
+    assert [(t.kind, t.title, t.slot, t.speaker) for t in talks] == [
+        ("talk", "컴포즈 상태 관리", "10:00 ~ 10:40", "나예린 · GDE"),
+        ("section", "⏰ 12:00 ~ 13:00 | 점심 🍔", None, None),
+        ("section", "⏰ 13:00 ~ 13:40 | 세션 없음 (커피챗 & 부스)", None, None),
+        ("talk", "코루틴 취소 이해하기", "A 14:00", "Lena Hoffmann · GDE Kotlin"),
+        ("section", "⏰ 16:30 ~ 17:00 | 경품 추첨 & Closing", None, None),
+    ]
+
+
+def test_a_lightning_talk_heading_holds_its_talks(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 러스트 밋업\n\n## 메인 발표 1: 소유권 그림으로 보기 (여하늘)\n\n내용.\n\n"
+        "## ⚡ 라이트닝 토크\n\n### LT1. WASM 으로 이미지 처리 (@hyunbin)\n\n"
+        "### LT2. 나만의 CLI 도구 만들기\n\n### LT3. 임베디드 러스트 맛보기\n\n## 피자 타임\n",
+    )
+    talks = read_report(notes).talks
+    assert [(t.kind, t.title) for t in talks] == [
+        ("talk", "소유권 그림으로 보기"),
+        ("section", "⚡ 라이트닝 토크"),
+        ("talk", "WASM 으로 이미지 처리"),
+        ("talk", "나만의 CLI 도구 만들기"),
+        ("talk", "임베디드 러스트 맛보기"),
+        ("section", "피자 타임"),
+    ]

@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ContentError
-from pipeline.model import Metadata, Reading
+from pipeline.model import Metadata, Person, Reading
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.event_dates import dates_in_text, fits_title, is_blog_post, title_year
 from pipeline.read.markdown import inline_text
 from pipeline.read.metadata import TEMPLATE_EXPRESSION, read_metadata
 from pipeline.read.notes import Notes
-from pipeline.read.speakers import split_title
+from pipeline.read.speakers import LABELLED, speaker_line, split_title
 from pipeline.read.structure import Draft, Layout, normal
-from pipeline.read.talks import is_non_talk
+from pipeline.read.talks import find_speakers, is_non_talk
 
 UNITS = ("heading", "time slot", "bold line", "list item", "table row")
 LEVEL = re.compile(r"^(#{1,6})$")
@@ -89,11 +89,13 @@ class Structure:
     layout: Layout
     hints: Hints
     single_talk: bool
+    speakers: tuple[Person, ...] = ()  # a single talk's, when its introduction names them
 
     def single_talk_drafts(self) -> list[Draft]:
         """One chapter holding one talk: everything but the sections beside it (References)."""
         implicit = Node(None, 0, [], [])
         title, people = split_title(self.meta.title)
+        people = people or self.speakers
         title = re.sub(r"^\s*\[[^\]]+\]\s*", "", title)  # `[스프링캠프 2019] 제목`: the event
         talk_node = Node(self.title_node.heading if self.title_node else None, 1, self.root.content)
         sections = []
@@ -183,9 +185,26 @@ def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) 
         event_words=frozenset(re.findall(r"\w+", meta.title.lower())),
     )
     single = hints.single_talk
+    speakers = introduced_speakers(root) if level is None else ()
     if single is None:
-        single = bool(split_title(meta.title)[1]) and level is None
-    return Structure(notes, meta, root, title_node, year, layout, hints, single)
+        single = level is None and bool(split_title(meta.title)[1] or speakers)
+    return Structure(notes, meta, root, title_node, year, layout, hints, single, speakers)
+
+
+def introduced_speakers(root: Node) -> tuple[Person, ...]:
+    """The notes of one talk often say who gave it before the first heading (`* 발표자 :
+    NHN Cloud **염준혁**님`); notes of a conference do not, or name speakers in headings."""
+    lines = []
+    for block in root.content:
+        if block.tokens[0].type in ("paragraph_open", "bullet_list_open", "ordered_list_open"):
+            lines += [inline_text(t) for t in block.tokens if t.type == "inline"]
+    named = [p for line in lines if LABELLED.match(line) and (p := speaker_line(line))]
+    if len(named) != 1 or len(named[0]) > 3 or not root.children:
+        return ()  # several named speakers, or no headings: a programme, not one talk
+    found = named[0]
+    if any(find_speakers(child)[0] for child in root.walk() if child.heading is not None):
+        return ()  # the headings name speakers: talks of their own
+    return found
 
 
 def find_title(root: Node, front_title: str) -> tuple[Node | None, str]:

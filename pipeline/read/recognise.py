@@ -157,6 +157,15 @@ SECTION_WORDS = (
     "사진",
     "갤러리",
     "공지",
+    "식사",
+    "저녁",
+    "간식",
+    "다과",
+    "피자",
+    "뒤풀이",
+    "경품",
+    "추첨",
+    "단체",
     "일정",
     "시간표",
 )
@@ -175,7 +184,7 @@ TOPIC_WORDS = frozenset(
 # Words about the event, not a topic: `행사 소개`, `컨퍼런스 개요`, `세미나 자료`.
 EVENT_WORDS = frozenset(
     "행사 컨퍼런스 콘퍼런스 세미나 밋업 meetup conference event 전체 간단한 짧은 나의 개인적인 "
-    "마지막 첫 발표 세션 session talk 시간 time 점 및 and".split()
+    "마지막 첫 발표 세션 session talk 시간 time 타임 점 및 and".split()
 )
 
 
@@ -183,7 +192,9 @@ def is_section(text: str, event_words: frozenset[str] = frozenset()) -> bool:
     """A non-talk section: at most three words, one of which starts with a section word. A
     word that can be a topic (`소개`) needs the other words to be about the event (`행사
     소개`, or a word of the report's title: `인프콘 소개`), not a topic (`GraphQL 소개`)."""
-    words = re.findall(r"[\w&]+", strip_decoration(text).lower())
+    # a remark in parentheses is not part of the name: `시간표 (내가 들은 것만)`
+    text = re.sub(r"\s*[(（][^()（）]*[)）]", " ", strip_decoration(text))
+    words = re.findall(r"\w+(?:&\w+)*", text.lower())  # `Q&A` is a word, a lone `&` not
     if not 0 < len(words) <= 3:
         return False
 
@@ -197,6 +208,31 @@ def is_section(text: str, event_words: frozenset[str] = frozenset()) -> bool:
         return False
     others = [w for w, s in zip(words, found, strict=True) if s is None]
     return all(w in EVENT_WORDS or w in event_words or w.isdigit() for w in others)
+
+
+# Words that make a heading a talk even without a speaker: keynotes, panels, openings.
+TALK_WORDS = re.compile(
+    r"키노트|keynote|기조\s*(연설|강연)|패널|panel|오프닝|opening|토크|톡\b", re.I
+)
+# What a title opens with that is not the title: a running number (`1.`, `1-1.`), a label
+# with one (`메인 발표 1:`, `LT2.`, `세션 3 -`), an ordinal (`첫 번째로 들은 세션:`, `두 번째:`).
+TITLE_LABEL = re.compile(
+    r"^\s*(?:\d+(?:-\d+)*[.)]\s+"
+    r"|(?:메인\s*|라이트닝\s*)?(?:발표|세션|session|talk|LT|트랙|track)\s*\d+\s*[:：.)\-–—]\s*"
+    r"|(?:첫|두|세|네|다섯|여섯|일곱|여덟|아홉|열|\d+)\s*번째[^:：]{0,12}[:：]\s*)(?=\S)",
+    re.I,
+)
+
+
+def running_number(title: str) -> int | None:
+    """`3. 테스트 코드...` -> 3."""
+    match = re.match(r"^\s*(\d{1,2})[.)]\s+\S", title)
+    return int(match.group(1)) if match else None
+
+
+def drop_numbering(title: str) -> str:
+    """`1. 맵매칭`, `메인 발표 1: 제목`, `두 번째: 제목` -> the title without its label."""
+    return TITLE_LABEL.sub("", title, count=1)
 
 
 def slugify(text: str) -> str:

@@ -129,12 +129,18 @@ def _parse_person(part: str, separators: bool = False, labelled: bool = False) -
     # ` / ` is not a separator here: `발표자(소속) / 제목` puts a title after it
     split = r"\s*[|｜·,]\s*|\s+[-–—]\s+" if separators else r"\s*[|｜·]\s*|\s+[-–—]\s+"
     sides = [side.strip() for side in re.split(split, outer) if side.strip()]
-    words = [SYMBOLS.sub("", w) for w in re.split(r"\s+", sides[0] if sides else "")]
+    raw = [w for w in re.split(r"\s+", sides[0] if sides else "") if w]
+    if any(not SYMBOLS.sub("", w) and w not in "/-–—&·+," for w in raw[1:]):
+        return None  # `Logstash → Fluent Bit`: a symbol between the words, not a name
+    words = [SYMBOLS.sub("", w) for w in raw]
+    vouched = labelled or len(sides) > 1 or bool(inner) or "님" in part or raw[:1] != words[:1]
     words = [w for w in words if w and not HANDLE.match(w) and not ROLES.match(w)]
-    words = [w for w in words if w]
+    vouched = vouched or len(words) < len(raw)  # a handle or a role beside the name
     name, rest = _find_name(words, labelled)
     if name is None or (len(name) == 2 and rest and is_korean_name(name) and not labelled):
         return None  # `주요 내용`: a two-syllable "name" beside other words is a word
+    if not vouched and not is_korean_name(name):
+        return None  # `Fluent Bit`: capitalised words alone may be a product, not a person
     extra = [" ".join(rest)] + sides[1:] + [i for i in inner if not HANDLE.match(i)]
     affiliation = ", ".join(_drop_roles(e) for e in extra if _drop_roles(e))
     return Person(name, affiliation)
@@ -174,11 +180,14 @@ SPEAKER_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]+)[)
 BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+)[)）]\s*$", re.I)
 AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—/]\s+(?P<who>[^-–—/]+)$")
 TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
+HANDLE_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*(?P<who>@[\w.-]+)\s*[)）]\s*$")
 
 
 def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
     """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none)."""
     heading = heading.strip()
+    if match := HANDLE_IN_PARENS.match(heading):  # `제목 (@hyunbin)`: the handle is all we have
+        return match["title"].strip(), (Person(match["who"]),)
     for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, TRAILING_BY, AFTER_DASH):
         match = pattern.match(heading)
         if not match:
@@ -189,7 +198,7 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
             # it is nothing but a name
             if not (is_korean_name(who.strip()) or is_latin_name(who.split())):
                 continue
-        people = parse_people(who)
+        people = parse_people(who, labelled=pattern in (BY_IN_PARENS, TRAILING_BY))
         if pattern is AFTER_DASH and not all(
             is_korean_name(p.name) or (p.affiliation and re.search(r"[(（|]", who)) for p in people
         ):
@@ -229,7 +238,8 @@ def speaker_line(text: str) -> tuple[Person, ...]:
 TALK_BY = re.compile(
     r"(?P<a>[가-힣]{2,4})\s*님(?:의)?\s*(?:발표|강연|세션|키노트|강의|인사말)|"
     r"(?:발표|강연|세션)(?:은|는)\s*(?P<b>[가-힣]{2,4})\s*님(?:이|께서)|"
-    r"(?:발표자|연사|발표하신\s*분)(?:는|은|분은)\s+(?:[^\s님]+\s+){0,2}?(?P<c>[가-힣]{2,4})\s*님"
+    r"(?:발표자|연사|발표하신\s*분|발표)(?:는|은|분은)\s+(?:[^\s님]+\s+){0,3}?"
+    r"(?:(?P<c>[가-힣]{2,4})|(?P<d>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}))\s*님"
 )
 LABEL = re.compile(
     rf"(?:{LABELS})\s*[:：]\s*(?P<label>[^\n]{{2,60}}?)(?=[.。!?](?:\s|$)|\n|$)", re.I
@@ -241,7 +251,7 @@ def mentioned_speaker(text: str) -> tuple[Person, ...]:
     """A speaker named in prose: `OOO님의 발표`, `발표자: 이름`, or a lead line that names
     several people with 님 (`CEO 이형주님, CTO 이동욱님...`)."""
     if match := TALK_BY.search(text):
-        return (Person(match.group("a") or match.group("b") or match.group("c")),)
+        return (Person(match["a"] or match["b"] or match["c"] or match["d"]),)
     if match := LABEL.search(text):
         found: list[Person] = []
         for part in re.split(

@@ -28,10 +28,9 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node, build_tree
 from pipeline.read.markdown import Footnotes
 from pipeline.read.notes import Notes
+from pipeline.read.recognise import TALK_WORDS, drop_numbering
 from pipeline.read.speakers import split_title
 from pipeline.read.talks import (
-    TALK_WORDS,
-    drop_numbering,
     find_speakers,
     is_non_talk,
     is_time_slot,
@@ -150,6 +149,7 @@ class Layout:
         ``loose`` blocks (the chapter's own text) hold."""
         if self.forced_unit and self.forced_unit.startswith("level "):
             return self.by_level(node, int(self.forced_unit.split()[1]), slot)
+        node.children = lift_numbered(node.children)
         drafts = self.unit_drafts(node, loose, slot)
         holders: set[int] = set()
         per_child: list[list[Draft]] = []
@@ -275,7 +275,13 @@ class Layout:
         if self.forced_unit == "time slot":
             return Draft(node, "section", slot=slot)
         people, where = find_speakers(node)
-        weak = where in ("", "first bullet", "line under the heading", "mentioned in the text")
+        weak = where in (
+            "",
+            "first bullet",
+            "line under the heading",
+            "first line under it",
+            "mentioned in the text",
+        )
         if weak and is_non_talk(
             node, self.event_words
         ):  # `## 행사 소개`: its words outweigh a name-like line
@@ -302,6 +308,32 @@ class Layout:
         draft.kind = "section"
         draft.title = None
         return draft
+
+
+def lift_numbered(children: list[Node]) -> list[Node]:
+    """Numbered headings are siblings whatever their level: `## 2.` then `### 3.` (a level
+    typed wrong) is talk 3 after talk 2, not a part of it, when the next sibling goes on
+    from 4 or later."""
+    numbers = [recognise.running_number(child.title) for child in children]
+    if sum(1 for n in numbers if n is not None) < 2:
+        return children
+    lifted: list[Node] = []
+    for index, child in enumerate(children):
+        lifted.append(child)
+        expected = (numbers[index] or 0) + 1
+        following = next((n for n in numbers[index + 1 :] if n is not None), None)
+        current = child
+        while numbers[index] is not None and (following is None or following > expected):
+            nested = next(
+                (c for c in current.children if recognise.running_number(c.title) == expected),
+                None,
+            )
+            if nested is None:
+                break
+            current.children.remove(nested)
+            lifted.append(nested)
+            current, expected = nested, expected + 1
+    return lifted
 
 
 def merge_programme(drafts: list[Draft]) -> list[Draft]:

@@ -23,38 +23,37 @@ from pipeline.model import Person
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
+from pipeline.read.recognise import TALK_WORDS
 from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
-from pipeline.read.units import bold_only, later_lines, list_items
+from pipeline.read.units import bold_only, first_line, later_lines, list_items
 
-# Words that make a heading a talk even without a speaker: keynotes, panels, openings.
-TALK_WORDS = re.compile(
-    r"키노트|keynote|기조\s*(연설|강연)|패널|panel|오프닝|opening|토크|톡\b", re.I
-)
 # Children under these headings introduce the speaker or the talk: parts of one talk.
 SPEAKER_PART = re.compile(
     r"^(연사|발표자|강연자|스피커)\s*(소개|정보)?$|^speakers?$|^about the speaker", re.I
 )
 # A heading that introduces (`Deview 란?`), answers questions (`Booth_FAQ`) or shows a booth.
-NON_TALK = re.compile(r"(이)?란\s*\?$|^what\s+is\b|(?<![a-z])(faq|booth)(?![a-z])", re.I)
-NUMBERING = re.compile(r"^\s*(\d+(?:-\d+)*)[.)]\s+(?=\S)")
+NON_TALK = re.compile(
+    r"(이)?란\s*\?$|^what\s+is\b|(?<![a-z])(faq|booth)(?![a-z])|세션\s*없음|no\s+session", re.I
+)
 TIME_SLOT = re.compile(r"^\d{1,2}:\d{2}\s*(?:[~\-–—]\s*(?:\d{1,2}:\d{2})?)?\s*$")
 
 
-def drop_numbering(title: str) -> str:
-    """`1. 맵매칭`, `1-1. React Native...` -> the title without its running number."""
-    return NUMBERING.sub("", title, count=1)
-
-
 LEADING_TIME = re.compile(
-    r"^[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
+    r"^(?:\[(?P<track>[^\]]{1,10})\]\s*)?"  # `[A] 10:30 제목`: a track, then the time
+    r"[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?"
+    r"\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
 )
 
 
 def split_time(title: str) -> tuple[str | None, str]:
     """`10:00 ~ 10:40 | 제목` -> (`10:00 ~ 10:40`, `제목`): a talk heading that starts with
     its time slot."""
-    match = LEADING_TIME.match(recognise.strip_decoration(title))
-    return (match["time"], match["rest"]) if match else (None, title)
+    match = LEADING_TIME.match(title.strip()) or LEADING_TIME.match(
+        recognise.strip_decoration(title)
+    )
+    if not match:
+        return None, title
+    return (f"{match['track']} {match['time']}" if match["track"] else match["time"]), match["rest"]
 
 
 def is_time_slot(title: str) -> bool:
@@ -70,11 +69,16 @@ def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
     content = node.content
     if content:
         first = content[0]
-        if first.tokens[0].type == "paragraph_open" and is_plain_text(first.tokens[1]):
-            text = bold_only(first.tokens[1]) or inline_text(first.tokens[1])
-            people = speaker_line(text)
-            if people:
-                return people, "line under the heading"
+        if first.tokens[0].type == "paragraph_open":  # its first line: `🎤 이름 (소속)`
+            line = first_line(first.tokens[1])
+            if all(child.type in PLAIN for child in line):
+                text = bold_only(first.tokens[1]) or inline_text(
+                    Token("inline", "", 0, children=line)
+                )
+                people = speaker_line(text)
+                if people:
+                    whole = len(line) == len(first.tokens[1].children or ())
+                    return people, "line under the heading" if whole else "first line under it"
         if first.tokens[0].type in ("bullet_list_open", "ordered_list_open"):
             items = list_items(first.tokens)
             if items:
@@ -83,7 +87,7 @@ def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
                     return people, "first bullet"
     if content and content[0].tokens[0].type == "blockquote_open":  # `> 발표자: 이름 (소속)`
         quoted = " ".join(inline_text(t) for t in content[0].tokens if t.type == "inline")
-        people = mentioned_speaker(quoted[:200])
+        people = mentioned_speaker(quoted[:200]) or speaker_line(quoted)
         if people:
             return people, "abstract"
     for child in node.children:
@@ -143,7 +147,7 @@ def first_line_text(inline: object) -> str:
 def is_non_talk(node: Node, event_words: frozenset[str] = frozenset()) -> bool:
     """A section by its words (``event_words``: the words of the report's title, which name
     the event), or by holding only photos."""
-    title = node.title
+    title = split_time(node.title)[1]  # `⏰ 12:00 ~ 13:00 | 점심 🍔`: the time is no evidence
     if recognise.is_section(title, event_words) or NON_TALK.search(title.strip()):
         return True
     # photos alone (the venue, the swag): a talk's notes say something
@@ -184,7 +188,7 @@ def is_wrapper(node: Node, siblings: list[Node]) -> bool:
     """Its subheadings are the talks: `## 세션 요약` over time slots, `## 내용 요약` over
     talks with speakers. A talk's subheadings are its parts: they repeat from talk to talk
     (`### 발표 내용`, `### 질문`), and the talk's own title reads as a title."""
-    if len(node.children) < 2 or TALK_WORDS.search(node.title):
+    if len(node.children) < 2:
         return False
     if parts_repeat(siblings):
         return False
@@ -192,6 +196,8 @@ def is_wrapper(node: Node, siblings: list[Node]) -> bool:
     times = sum(1 for c in children if is_time_slot(c.title) or recognise.is_group(c.title))
     speakers = sum(1 for c in children if find_speakers(c)[0])
     titled = sum(1 for c in children if len(c.title.split()) >= 3 and not is_non_talk(c))
+    if TALK_WORDS.search(node.title):  # `## 라이트닝 토크` over `### LT1. 제목`s, not `## 키노트`
+        return times + speakers + titled >= max(2, len(children)) and not parts_repeat([node])
     generic = recognise.is_section(node.title) or len(node.title.split()) <= 2
     own_content = sum(1 for block in node.content if not is_photo_or_links(block))
     if times >= 2 or speakers >= max(2, len(children) // 2):

@@ -27,7 +27,13 @@ from pipeline.model import Person
 from pipeline.read import recognise
 from pipeline.read.blocks import Block
 from pipeline.read.markdown import inline_text
-from pipeline.read.speakers import parse_people, speaker_line, split_outside_parens, split_title
+from pipeline.read.speakers import (
+    mentioned_speaker,
+    parse_people,
+    speaker_line,
+    split_outside_parens,
+    split_title,
+)
 
 
 @dataclass
@@ -189,7 +195,9 @@ def item_unit(item: Token, line: int) -> Unit | None:
     if len(parts) >= 2:
         people = parse_people(parts[0])
         if people:
-            return Unit(" / ".join(parts[1:]).strip(), line, "list item", people)
+            return Unit(
+                recognise.drop_numbering(" / ".join(parts[1:]).strip()), line, "list item", people
+            )
     title, people = split_title(text)
     if people:
         return Unit(title, line, "list item", people)
@@ -259,6 +267,7 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
         if found is not None:
             text, rest = found
             title, people = split_title(text)
+            title = recognise.drop_numbering(title)
             consumed = [block]
             if not people and rest:
                 people = speaker_line(rest.strip(" -–—/|:"))
@@ -272,17 +281,26 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
                             consumed.append(next_block)
                             skip = next_block
                 people = speaker_line(following) if following else ()
+                for later in blocks[index + 1 : index + 3]:  # `발표는 ... **조은호**님.`
+                    if (
+                        people
+                        or later.tokens[0].type != "paragraph_open"
+                        or bold_title(later.tokens[1])  # the next talk's title
+                    ):
+                        break
+                    people = mentioned_speaker(inline_text(later.tokens[1]))
             if recognise.is_section(title) and not rest:
                 current = Unit(title, block.line, "bold line", kind="section", consumed=[block])
                 units.append(current)
                 continue
-            if people:
+            if people or (recognise.TALK_WORDS.search(title) and not rest):
                 current = Unit(title, block.line, "bold line", people, consumed=consumed)
                 units.append(current)
                 continue
         if current is not None:
             current.blocks.append(block)
-    return units if talk_count(units) >= 2 else []
+    # two talks that name their speakers make the repeating unit; keynotes ride along
+    return units if sum(1 for u in units if u.people) >= 2 else []
 
 
 # --- blocks between rules -------------------------------------------------------------------
