@@ -140,6 +140,7 @@ SECTION_WORDS = (
     "outro",
     "summary",
     "epilogue",
+    "정리",
     "about",
     "축사",
     "환영사",
@@ -178,8 +179,8 @@ def is_group(text: str) -> bool:
 # Section words that can also be a talk's topic (`GraphQL 소개`, `이벤트 소싱`): they make a
 # section only beside words about the event itself.
 TOPIC_WORDS = frozenset(
-    "소개 개요 인트로 intro introduction summary 이벤트 자료 등록 registration 사진 갤러리 일정 "
-    "공지 next previous related".split()
+    "정리 소개 개요 인트로 intro introduction summary 이벤트 자료 등록 registration 사진 "
+    "갤러리 일정 공지 next previous related".split()
 )
 # Words about the event, not a topic: `행사 소개`, `컨퍼런스 개요`, `세미나 자료`.
 EVENT_WORDS = frozenset(
@@ -217,11 +218,27 @@ TALK_WORDS = re.compile(
 # What a title opens with that is not the title: a running number (`1.`, `1-1.`), a label
 # with one (`메인 발표 1:`, `LT2.`, `세션 3 -`), an ordinal (`첫 번째로 들은 세션:`, `두 번째:`).
 TITLE_LABEL = re.compile(
-    r"^\s*(?:\d+(?:-\d+)*[.)]\s+"
+    r"^\s*(?:\d+(?:-\d+)*[.)]\s+|[①-⑳❶-❿]\s*"
     r"|(?:메인\s*|라이트닝\s*)?(?:발표|세션|session|talk|LT|트랙|track)\s*\d+\s*[:：.)\-–—]\s*"
     r"|(?:첫|두|세|네|다섯|여섯|일곱|여덟|아홉|열|\d+)\s*번째[^:：]{0,12}[:：]\s*)(?=\S)",
     re.I,
 )
+
+
+LEADING_TIME = re.compile(
+    r"^(?:\[(?P<track>[^\]]{1,10})\]\s*)?"  # `[A] 10:30 제목`: a track, then the time
+    r"[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?"
+    r"\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
+)
+
+
+def split_time(title: str) -> tuple[str | None, str]:
+    """`10:00 ~ 10:40 | 제목` -> (`10:00 ~ 10:40`, `제목`): a talk heading that starts with
+    its time slot."""
+    match = LEADING_TIME.match(title.strip()) or LEADING_TIME.match(strip_decoration(title))
+    if not match:
+        return None, title
+    return (f"{match['track']} {match['time']}" if match["track"] else match["time"]), match["rest"]
 
 
 def running_number(title: str) -> int | None:
@@ -232,7 +249,9 @@ def running_number(title: str) -> int | None:
 
 def drop_numbering(title: str) -> str:
     """`1. 맵매칭`, `메인 발표 1: 제목`, `두 번째: 제목` -> the title without its label."""
-    return TITLE_LABEL.sub("", title, count=1)
+    title = TITLE_LABEL.sub("", title, count=1).strip()
+    quoted = re.fullmatch(r"[「『“\"](.+)[」』”\"]", title)  # `「쿠키런 서버 통합기」`
+    return quoted.group(1).strip() if quoted else title
 
 
 def slugify(text: str) -> str:

@@ -34,10 +34,17 @@ HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
 # syllables of loanwords and nouns (인젝션, 추천팀, 리스트).
 NOT_A_NAME_END = frozenset("다요됨함션트스즈크드프팀터렉템셋킹닝링")
 LATIN_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)?\.?$")
+# After a label: a nickname (`mojito`) or a Chinese or Japanese name (`田中`) is a name too.
+OTHER_NAME = re.compile(r"^(?:[a-z][a-z0-9_.-]{2,19}|[\u3040-\u30ff\u4e00-\u9fff]{1,4})$")
+CJK = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff]{1,4}$")
+PHRASE = re.compile(r"[.!?。:：]|다$|요$")
 HANDLE = re.compile(r"^@[\w.-]+$|^[a-z0-9][a-z0-9._-]*$")
 SPLIT_PEOPLE = re.compile(r"\s*[,&+]\s*|\s+(?:그리고|and)\s+")
 # A label that says the words after it are people: `발표자: 이름`, `스피커 : 이름`, `by 이름`.
-LABELS = r"발표자분?|발표|연사|스피커|강연자|강사|패널|사회|진행|speakers?|presenters?|by"
+LABELS = (
+    r"발표자분?|발표|연사|스피커|강연자|강사|패널|사회자?|진행자?|모더레이터|"
+    r"speakers?|presenters?|moderators?|panel(?:ists?)?|by"
+)
 BY = re.compile(rf"^\s*(?:{LABELS})(?=[\s:：])\s*[:：]?\s*", re.I)
 LABELLED = re.compile(rf"^\s*(?:{LABELS})\s*[:：]\s*|^\s*by\s+", re.I)
 SYMBOLS = re.compile(r"^[^\w@(（]+")  # `🎤 이름`, `- 이름`: decoration before the words
@@ -62,11 +69,13 @@ def is_latin_name(words: list[str]) -> bool:
     return 2 <= len(words) <= 3 and all(LATIN_WORD.match(word) for word in words)
 
 
-def parse_people(text: str, labelled: bool = False) -> tuple[Person, ...]:
+def parse_people(text: str, labelled: bool = False, vouched: bool = False) -> tuple[Person, ...]:
     """Every person ``text`` names, with affiliations; () when it names nobody.
     `A, B | 소속`: what follows a bar is the affiliation all of them share. ``labelled``: a
-    label said these are people (`발표자: 애나 / 카카오`), so ` / ` parts a name from its
-    affiliation too, and a name needs no surname."""
+    label said these are people (`발표자: 애나 / 카카오`, a table's speaker column), so ` / `
+    parts a name from its affiliation too, a name needs no surname, and an organisation alone
+    stands for its speaker. ``vouched``: the place says a person is named here (`이름 /
+    제목` items), so capitalised words are taken for a name without more evidence."""
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
     text = SYMBOLS.sub("", text.replace("**", "").replace("__", "").strip(" \t[]"))
     labelled = labelled or bool(LABELLED.match(text))
@@ -81,7 +90,9 @@ def parse_people(text: str, labelled: bool = False) -> tuple[Person, ...]:
     who, shared = sides[0], " ".join(sides[1:])
     bar = len(sides) > 1
     people = [
-        _parse_person(p, labelled=labelled) for p in split_outside_parens(who, SPLIT_PEOPLE) if p
+        _parse_person(p, labelled=labelled, vouched=vouched)
+        for p in split_outside_parens(who, SPLIT_PEOPLE)
+        if p
     ]
     if people and all(people):
         found = tuple(p for p in people if p is not None)
@@ -93,8 +104,10 @@ def parse_people(text: str, labelled: bool = False) -> tuple[Person, ...]:
                 Person(last.name, affiliation),
             )
         return found
-    single = _parse_person(text, separators=True, labelled=labelled)  # `이름, 회사`: one person
-    return (single,) if single else ()
+    single = _parse_person(text, separators=True, labelled=labelled, vouched=vouched)
+    if single is None and labelled and 0 < len(text.split()) <= 4 and not PHRASE.search(text):
+        single = Person(_drop_roles(text))  # `네이버웹툰`: the organisation is all it says
+    return (single,) if single and single.name else ()
 
 
 def _names_in(text: str, labelled: bool) -> bool:
@@ -122,7 +135,9 @@ def split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
     return [part.strip() for part in parts]
 
 
-def _parse_person(part: str, separators: bool = False, labelled: bool = False) -> Person | None:
+def _parse_person(
+    part: str, separators: bool = False, labelled: bool = False, vouched: bool = False
+) -> Person | None:
     """`김상균(curt.k) 님`, `이승익 책임 (ETRI)`, `박태웅 | 녹서포럼 의장`, `텀블벅 박형식`."""
     inner = [p.strip() for p in re.findall(r"[(（]([^()（）]*)[)）]", part)]
     outer = re.sub(r"[(（][^()（）]*[)）]?|[)）]", " ", part)
@@ -133,7 +148,9 @@ def _parse_person(part: str, separators: bool = False, labelled: bool = False) -
     if any(not SYMBOLS.sub("", w) and w not in "/-–—&·+," for w in raw[1:]):
         return None  # `Logstash → Fluent Bit`: a symbol between the words, not a name
     words = [SYMBOLS.sub("", w) for w in raw]
-    vouched = labelled or len(sides) > 1 or bool(inner) or "님" in part or raw[:1] != words[:1]
+    vouched = (
+        vouched or labelled or len(sides) > 1 or bool(inner) or "님" in part or raw[:1] != words[:1]
+    )
     words = [w for w in words if w and not HANDLE.match(w) and not ROLES.match(w)]
     vouched = vouched or len(words) < len(raw)  # a handle or a role beside the name
     name, rest = _find_name(words, labelled)
@@ -149,12 +166,26 @@ def _parse_person(part: str, separators: bool = False, labelled: bool = False) -
 def _find_name(words: list[str], labelled: bool = False) -> tuple[str | None, list[str]]:
     """The name among ``words`` (a Korean name, else a Latin one) and the words beside it.
     After a label, the name comes first (`애나 카카오`); else last (`텀블벅 박형식`)."""
-    order = range(len(words)) if labelled else range(len(words) - 1, -1, -1)
+    order = list(range(len(words)) if labelled else range(len(words) - 1, -1, -1))
     honoured = [i for i in order if words[i].endswith("님") and is_korean_name(words[i])]
-    for index in honoured + list(order):  # `대표 이형주님 인사말`: 님 marks the name
-        if is_korean_name(words[index], labelled and index == 0):
-            rest = [w.removesuffix("님") for w in words[:index] + words[index + 1 :]]
-            return words[index].removesuffix("님"), [w for w in rest if w]
+    # `대표 이형주님 인사말`: 님 marks the name; `네이버 CTO 장하은`: a surname beats a first word
+    candidates = honoured + [i for i in order if is_korean_name(words[i])]
+    if labelled and words:
+        candidates.append(0)  # after a label, a first word without a surname: 애나, mojito
+    for index in candidates:
+        if is_korean_name(words[index], labelled) or (
+            labelled and index == 0 and OTHER_NAME.match(words[index])
+        ):
+            end = index + 1
+            while (
+                end < len(words)
+                and end - index < 2
+                and CJK.match(words[end])
+                and CJK.match(words[index])
+            ):
+                end += 1  # `田中 亮`: a family and a given name
+            rest = [w.removesuffix("님") for w in words[:index] + words[end:]]
+            return " ".join(words[index:end]).removesuffix("님"), [w for w in rest if w]
     if is_latin_name(words):
         return " ".join(words), []
     for size in (3, 2):  # `Jason Kim 당근`, after a label only
@@ -178,6 +209,7 @@ def _drop_roles(text: str) -> str:
 
 SPEAKER_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]+)[)）]\s*$")
 BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+)[)）]\s*$", re.I)
+AFTER_BAR = re.compile(r"^(?P<title>.+?)\s+[|｜]\s+(?P<who>[^|｜]+)$")  # `제목 | 이름`
 AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—/]\s+(?P<who>[^-–—/]+)$")
 TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
 HANDLE_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*(?P<who>@[\w.-]+)\s*[)）]\s*$")
@@ -188,7 +220,7 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
     heading = heading.strip()
     if match := HANDLE_IN_PARENS.match(heading):  # `제목 (@hyunbin)`: the handle is all we have
         return match["title"].strip(), (Person(match["who"]),)
-    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, TRAILING_BY, AFTER_DASH):
+    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, TRAILING_BY, AFTER_BAR, AFTER_DASH):
         match = pattern.match(heading)
         if not match:
             continue
@@ -198,8 +230,8 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
             # it is nothing but a name
             if not (is_korean_name(who.strip()) or is_latin_name(who.split())):
                 continue
-        people = parse_people(who, labelled=pattern in (BY_IN_PARENS, TRAILING_BY))
-        if pattern is AFTER_DASH and not all(
+        people = parse_people(who, vouched=pattern in (BY_IN_PARENS, TRAILING_BY))
+        if pattern in (AFTER_DASH, AFTER_BAR) and not all(
             is_korean_name(p.name) or (p.affiliation and re.search(r"[(（|]", who)) for p in people
         ):
             continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle,

@@ -28,14 +28,13 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node, build_tree
 from pipeline.read.markdown import Footnotes
 from pipeline.read.notes import Notes
-from pipeline.read.recognise import TALK_WORDS, drop_numbering
+from pipeline.read.recognise import TALK_WORDS, drop_numbering, split_time
 from pipeline.read.speakers import split_title
 from pipeline.read.talks import (
     find_speakers,
     is_non_talk,
     is_time_slot,
     is_wrapper,
-    split_time,
     time_slot_title,
 )
 from pipeline.read.units import Unit, find_units, talk_count

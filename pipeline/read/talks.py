@@ -23,7 +23,7 @@ from pipeline.model import Person
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
-from pipeline.read.recognise import TALK_WORDS
+from pipeline.read.recognise import TALK_WORDS, split_time
 from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
 from pipeline.read.units import bold_only, first_line, later_lines, list_items
 
@@ -36,24 +36,6 @@ NON_TALK = re.compile(
     r"(이)?란\s*\?$|^what\s+is\b|(?<![a-z])(faq|booth)(?![a-z])|세션\s*없음|no\s+session", re.I
 )
 TIME_SLOT = re.compile(r"^\d{1,2}:\d{2}\s*(?:[~\-–—]\s*(?:\d{1,2}:\d{2})?)?\s*$")
-
-
-LEADING_TIME = re.compile(
-    r"^(?:\[(?P<track>[^\]]{1,10})\]\s*)?"  # `[A] 10:30 제목`: a track, then the time
-    r"[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?"
-    r"\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
-)
-
-
-def split_time(title: str) -> tuple[str | None, str]:
-    """`10:00 ~ 10:40 | 제목` -> (`10:00 ~ 10:40`, `제목`): a talk heading that starts with
-    its time slot."""
-    match = LEADING_TIME.match(title.strip()) or LEADING_TIME.match(
-        recognise.strip_decoration(title)
-    )
-    if not match:
-        return None, title
-    return (f"{match['track']} {match['time']}" if match["track"] else match["time"]), match["rest"]
 
 
 def is_time_slot(title: str) -> bool:

@@ -19,6 +19,7 @@ or bold line is never taken for a talk.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -28,6 +29,7 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block
 from pipeline.read.markdown import inline_text
 from pipeline.read.speakers import (
+    LABELLED,
     mentioned_speaker,
     parse_people,
     speaker_line,
@@ -100,7 +102,11 @@ def table_units(blocks: list[Block]) -> list[Unit]:
             if title_col >= len(cells):
                 continue
             title = cell_title(cells[title_col])
-            people = parse_people(raw_text(cells[speaker_col])) if speaker_col < len(cells) else ()
+            people = (  # the column says these are people: names need no more evidence
+                parse_people(raw_text(cells[speaker_col]), labelled=True)
+                if speaker_col < len(cells)
+                else ()
+            )
             if not title:
                 continue
             kind = "section" if not people or recognise.is_section(title) else "talk"
@@ -165,7 +171,11 @@ def list_units(blocks: list[Block]) -> list[Unit]:
             continue
         if first.type not in ("bullet_list_open", "ordered_list_open"):
             continue
-        found = [u for line, item in list_items(block.tokens) if (u := item_unit(item, line))]
+        found = [
+            u
+            for line, item, inside in list_items_with_body(block.tokens)
+            if (u := item_unit(item, line, inside))
+        ]
         for unit in found:
             unit.slot = track[0] if track else None
         if found:
@@ -176,41 +186,72 @@ def list_units(blocks: list[Block]) -> list[Unit]:
 
 def list_items(tokens: list[Token]) -> list[tuple[int, Token]]:
     """(line, inline) of each top-level item of a list block."""
-    items, depth = [], 0
+    return [(line, inline) for line, inline, _ in list_items_with_body(tokens)]
+
+
+def list_items_with_body(tokens: list[Token]) -> list[tuple[int, Token, list[str]]]:
+    """(line, first inline, the texts of what the item holds below it) of each top-level
+    item: a Notion toggle keeps its speaker (`발표자: 이름`) inside the item."""
+    items: list[tuple[int, Token, list[str]]] = []
+    depth = 0
     for index, token in enumerate(tokens):
         if token.type == "list_item_open":
             depth += 1
             if depth == 1 and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
-                items.append(((token.map[0] + 1) if token.map else 0, tokens[index + 2]))
+                items.append(((token.map[0] + 1) if token.map else 0, tokens[index + 2], []))
+                continue
         elif token.type == "list_item_close":
             depth -= 1
+        if items and depth >= 1 and token.type == "inline" and token is not items[-1][1]:
+            items[-1][2].append(inline_text(token))
     return items
 
 
-def item_unit(item: Token, line: int) -> Unit | None:
+def item_unit(item: Token, line: int, inside: Sequence[str] = ()) -> Unit | None:
+    """A list item that is a talk: `이름(소속) / 제목`, `13:20 **제목** - 이름 (소속)`,
+    `제목 (이름)`, or a title whose item holds `발표자: 이름` below it."""
     text = inline_text(item)
     if any(child.type == "link_open" for child in item.children or ()):
         return None  # a list of links: materials, not the programme
+    time, text = recognise.split_time(text)
+    found = bold_title(item, allow_time=True)
+    if found is not None:  # `**제목** - 사회: 김태호 / 패널: ...` or `**제목** - 이름`
+        title, rest = found
+        rest = rest.strip(" -–—/|:")
+        people = (mentioned_speaker(rest) or speaker_line(rest)) if rest else ()
+        if people:
+            return Unit(recognise.drop_numbering(title), line, "list item", people, slot=time)
+    people = next((p for t in inside[:3] if LABELLED.match(t) and (p := speaker_line(t))), ())
+    if people:  # a toggle: the title, then `발표자: 이름` inside
+        return Unit(recognise.drop_numbering(text), line, "list item", people, slot=time)
     parts = split_outside_parens(text, SLASH)
     if len(parts) >= 2:
-        people = parse_people(parts[0])
+        people = parse_people(parts[0], vouched=True)
         if people:
             return Unit(
                 recognise.drop_numbering(" / ".join(parts[1:]).strip()), line, "list item", people
             )
     title, people = split_title(text)
     if people:
-        return Unit(title, line, "list item", people)
+        return Unit(recognise.drop_numbering(title), line, "list item", people, slot=time)
     return None
 
 
 # --- bold lines -----------------------------------------------------------------------------
 
 
-def bold_title(inline: Token) -> tuple[str, str] | None:
+def bold_title(inline: Token, allow_time: bool = False) -> tuple[str, str] | None:
     """The bold text a paragraph's first line opens with, and the rest of that line
-    (`**제목** (발표: 이름)` -> `제목`, `(발표: 이름)`), or None."""
+    (`**제목** (발표: 이름)` -> `제목`, `(발표: 이름)`), or None. ``allow_time``: a time
+    may come first (`13:20 **제목** - 이름`)."""
     children = [c for c in first_line(inline) if not (c.type == "text" and not c.content.strip())]
+    if (
+        allow_time
+        and children
+        and children[0].type == "text"
+        and recognise.split_time(children[0].content.strip() + " x")[0]
+    ):
+        children = children[1:]
     if not children or children[0].type != "strong_open":
         return None
     close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)
