@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from markdown_it.token import Token
+
 from pipeline.errors import ContentError
 from pipeline.model import Metadata, Person, Reading
 from pipeline.read import recognise
@@ -29,6 +31,7 @@ from pipeline.read.notes import Notes
 from pipeline.read.speakers import LABELLED, speaker_line, split_title
 from pipeline.read.structure import Draft, Layout, normal
 from pipeline.read.talks import find_speakers, is_non_talk
+from pipeline.read.units import bold_only
 
 UNITS = ("heading", "time slot", "bold line", "list item", "table row")
 LEVEL = re.compile(r"^(#{1,6})$")
@@ -96,6 +99,7 @@ class Structure:
         implicit = Node(None, 0, [], [])
         title, people = split_title(self.meta.title)
         people = people or self.speakers
+        title = introduced_title(self.root) or title
         title = re.sub(r"^\s*\[[^\]]+\]\s*", "", title)  # `[스프링캠프 2019] 제목`: the event
         talk_node = Node(self.title_node.heading if self.title_node else None, 1, self.root.content)
         sections = []
@@ -145,6 +149,39 @@ class Structure:
         )
 
 
+def promote_bold_days(blocks: list[Block]) -> list[Block]:
+    """`**📅 Day 1 · 12/7(수)**` alone on its line opens a day in notes whose headings name no
+    day (a Notion export): two or more such lines become headings, one level below the
+    heading before them."""
+    if any(b.heading_level and recognise.day_marker(b.text) for b in blocks):
+        return blocks
+    days = {
+        index
+        for index, block in enumerate(blocks)
+        if block.tokens[0].type == "paragraph_open"
+        and (text := bold_only(block.tokens[1]))
+        and recognise.day_marker(text)
+    }
+    if len(days) < 2:
+        return blocks
+    promoted, level = [], 1
+    for index, block in enumerate(blocks):
+        if block.heading_level:
+            level = block.heading_level
+        if index not in days:
+            promoted.append(block)
+            continue
+        text = bold_only(block.tokens[1]) or ""
+        tag = f"h{min(6, level + 1)}"
+        tokens = [
+            Token("heading_open", tag, 1, map=block.tokens[0].map, markup="#"),
+            Token("inline", "", 0, content=text, children=[Token("text", "", 0, content=text)]),
+            Token("heading_close", tag, -1),
+        ]
+        promoted.append(Block(tokens, block.notes, block.footnotes))
+    return promoted
+
+
 def subtree(node: Node) -> list[Block]:
     blocks = [node.heading] if node.heading else []
     blocks += node.content
@@ -191,13 +228,38 @@ def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) 
     return Structure(notes, meta, root, title_node, year, layout, hints, single, speakers)
 
 
-def introduced_speakers(root: Node) -> tuple[Person, ...]:
-    """The notes of one talk often say who gave it before the first heading (`* 발표자 :
-    NHN Cloud **염준혁**님`); notes of a conference do not, or name speakers in headings."""
+INFO = re.compile(r"정보|info|개요|소개|about", re.I)
+TITLE_LABEL = re.compile(
+    r"^\s*(?:제목|주제|세션|발표\s*제목|title|session|talk)\s*[:：]\s*(?P<t>\S.*)$", re.I
+)
+
+
+def introduction_lines(root: Node) -> list[str]:
+    """The lines before the first heading, and of a first heading that gives information
+    (`## 발표 정보`): where the notes of one talk say what it was and who gave it."""
+    blocks = list(root.content)
+    if root.children and INFO.search(root.children[0].title):
+        blocks += root.children[0].content
     lines = []
-    for block in root.content:
+    for block in blocks:
         if block.tokens[0].type in ("paragraph_open", "bullet_list_open", "ordered_list_open"):
             lines += [inline_text(t) for t in block.tokens if t.type == "inline"]
+    return lines
+
+
+def introduced_title(root: Node) -> str | None:
+    """`- 제목: 트랜잭션 경계, 다시 생각하기` in the introduction."""
+    return next(
+        (m["t"].strip() for line in introduction_lines(root) if (m := TITLE_LABEL.match(line))),
+        None,
+    )
+
+
+def introduced_speakers(root: Node) -> tuple[Person, ...]:
+    """The notes of one talk often say who gave it before the first heading (`* 발표자 :
+    NHN Cloud **염준혁**님`, or a `## 발표 정보` list); notes of a conference do not, or name
+    speakers in headings."""
+    lines = introduction_lines(root)
     named = [p for line in lines if LABELLED.match(line) and (p := speaker_line(line))]
     if len(named) != 1 or len(named[0]) > 3 or not root.children:
         return ()  # several named speakers, or no headings: a programme, not one talk
@@ -251,18 +313,26 @@ def drop_title(root: Node, title: Node, keep_heading: bool = False) -> Node:
 
 
 def chapter_level(root: Node, year: int | None) -> int | None:
-    levels = [
-        node.level
-        for node in root.walk()
-        if node.heading and recognise.day_marker(node.title, year)
-    ]
+    """The level of the day headings: the first that reads as a day (`DAY 1`), or a level
+    where several headings carry different full dates (`1회차 · 2024년 4월 3일`)."""
+    levels = []
+    dated: dict[int, set[dt.date]] = {}
+    for node in root.walk():
+        if node.heading is None:
+            continue
+        if recognise.day_marker(node.title, year):
+            levels.append(node.level)
+        elif (marker := recognise.day_marker(node.title, year, anywhere=True)) and marker.date:
+            dated.setdefault(node.level, set()).add(marker.date)
+    levels += [level for level, dates in dated.items() if len(dates) >= 2]
     return min(levels) if levels else None
 
 
 def with_event_dates(meta: Metadata, notes: Notes, root: Node) -> Metadata:
     """``meta`` with the event's dates (and their source) apart from the post's date."""
     data = notes.front_matter
-    blog = is_blog_post(data)
+    # a blog engine's keys, or a date with a time of day (`2023-03-15T12:03:11Z`): a post's date
+    blog = is_blog_post(data) or bool(re.search(r"\d[T ]\d{1,2}:\d{2}", str(data.get("date", ""))))
     front = meta.dates
     post: dt.date | None = None
     if blog and front and not any(key in data for key in ("dates", "start", "end", "event_date")):
@@ -274,7 +344,7 @@ def with_event_dates(meta: Metadata, notes: Notes, root: Node) -> Metadata:
                 marker.date
                 for node in root.walk()
                 if node.heading
-                and (marker := recognise.day_marker(node.title, year))
+                and (marker := recognise.day_marker(node.title, year, anywhere=True))
                 and marker.date
             }
         )
@@ -288,16 +358,26 @@ def with_event_dates(meta: Metadata, notes: Notes, root: Node) -> Metadata:
     return replace(meta, dates=(), dates_source="", post_date=post)
 
 
+# Lines that date the page, not the event: `Created: 2022년 12월 12일`, `작성일: ...`.
+PAGE_DATE = re.compile(
+    r"^\s*(?:created|updated|last\s+edited|posted|published|작성일?|수정일?|게시일?)\b", re.I
+)
+
+
 def preamble_text(root: Node) -> str:
     """The text before the first talk-like heading: the introduction and the sections that
-    open the notes (개요, 일시), where notes say when the event took place."""
+    open the notes (개요, 일시), where notes say when the event took place; without the
+    lines that date the page and without template expressions (`{% post_url 2023-04-30-x %}`)."""
     parts = [block_text(b) for b in root.content]
     for child in root.children:
         if not (is_non_talk(child) or re.search(r"일시|날짜|언제|when|date", child.title, re.I)):
             break
         parts += [block_text(b) for b in child.content]
-    return "\n".join(parts)
+    lines = "\n".join(parts).splitlines()
+    text = "\n".join(line for line in lines if not PAGE_DATE.match(line))
+    return TEMPLATE_EXPRESSION.sub(" ", text)
 
 
 def block_text(block: Block) -> str:
-    return " ".join(inline_text(t) for t in block.tokens if t.type == "inline")
+    """A block's text, a line per inline (a list item, a paragraph)."""
+    return "\n".join(inline_text(t) for t in block.tokens if t.type == "inline")

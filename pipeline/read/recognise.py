@@ -36,6 +36,7 @@ DAY_NUMBER = [
     re.compile(r"^(\d{1,2})\s*일\s*차"),
     re.compile(r"^(첫째|첫|둘째|두째|셋째|세째|넷째|네째|다섯째)\s*날"),
     re.compile(r"^(?:제\s*)?(\d{1,2})\s*일\s*째"),
+    re.compile(r"^(\d{1,2})\s*회차"),  # `1회차 · 2024년 4월 3일`: a series' sessions
 ]
 ISO_DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*일?")
 KOREAN_DATE = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
@@ -49,8 +50,9 @@ def strip_decoration(text: str) -> str:
     return text[index:].strip()
 
 
-def day_marker(text: str, year: int | None = None) -> DayMarker | None:
-    """`DAY 1`, `Day 2 - 2015-09-14`, `1일차`, `첫째 날`, `2023-02-27`, `2월 27일 (월)`..."""
+def day_marker(text: str, year: int | None = None, anywhere: bool = False) -> DayMarker | None:
+    """`DAY 1`, `Day 2 - 2015-09-14`, `1일차`, `첫째 날`, `2023-02-27`, `2월 27일 (월)`...
+    ``anywhere``: a short heading with a full date anywhere (`웨비나 2024-04-03`) too."""
     head = strip_decoration(text)
     date = find_date(head, year)
     for pattern in DAY_NUMBER:
@@ -60,6 +62,8 @@ def day_marker(text: str, year: int | None = None) -> DayMarker | None:
             number = ORDINALS[value] if value in ORDINALS else int(value)
             return DayMarker(number, date)
     if ISO_DATE.match(head) or KOREAN_DATE.match(head):
+        return DayMarker(None, date)
+    if anywhere and ISO_DATE.search(head) and date is not None and len(head.split()) <= 8:
         return DayMarker(None, date)
     return None
 
@@ -141,6 +145,7 @@ SECTION_WORDS = (
     "summary",
     "epilogue",
     "정리",
+    "정보",
     "about",
     "축사",
     "환영사",
@@ -179,7 +184,7 @@ def is_group(text: str) -> bool:
 # Section words that can also be a talk's topic (`GraphQL 소개`, `이벤트 소싱`): they make a
 # section only beside words about the event itself.
 TOPIC_WORDS = frozenset(
-    "정리 소개 개요 인트로 intro introduction summary 이벤트 자료 등록 registration 사진 "
+    "정보 정리 소개 개요 인트로 intro introduction summary 이벤트 자료 등록 registration 사진 "
     "갤러리 일정 공지 next previous related".split()
 )
 # Words about the event, not a topic: `행사 소개`, `컨퍼런스 개요`, `세미나 자료`.

@@ -23,7 +23,7 @@ from pipeline.read.blocks import Block, Node, build_tree, read_blocks
 from pipeline.read.images import ImageTable
 from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
-from pipeline.read.reading import read_structure
+from pipeline.read.reading import promote_bold_days, read_structure
 from pipeline.read.structure import Draft, Layout, part_node
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def parse_report(
             "the notes are empty",
             "write a title (# ...) and your notes, then build again",
         )
-    blocks = read_blocks(notes, "")
+    blocks = promote_bold_days(read_blocks(notes, ""))
     root = build_tree(blocks)
     structure = read_structure(notes, root, fallback=name, content_root=content_root)
     meta, root, title_node = structure.meta, structure.root, structure.title_node
@@ -149,7 +149,7 @@ class ReportBuilder:
             self.alias(title_node.title, "top")
         for position, draft in enumerate(drafts, start=1):
             if draft.kind == "day":
-                marker = recognise.day_marker(draft.node.title, self.year)
+                marker = recognise.day_marker(draft.node.title, self.year, anywhere=True)
                 self.day_count += 1
                 number = marker.number if marker and marker.number else self.day_count
                 draft.id = self.unique(f"day-{number}")
@@ -183,7 +183,9 @@ class ReportBuilder:
     # model -------------------------------------------------------------------------------
     def chapter(self, draft: Draft) -> Chapter:
         node = draft.node
-        marker = recognise.day_marker(node.title, self.year) if node.heading else None
+        marker = (
+            recognise.day_marker(node.title, self.year, anywhere=True) if node.heading else None
+        )
         if draft.kind == "implicit":
             date = self.meta_dates[0] if len(self.meta_dates) == 1 else None
             title = date_label(date) if date else "세션"

@@ -37,7 +37,7 @@ from pipeline.read.talks import (
     is_wrapper,
     time_slot_title,
 )
-from pipeline.read.units import Unit, find_units, talk_count
+from pipeline.read.units import Unit, enough, find_units
 
 
 def part_node(part: Notes, blocks: list[Block]) -> Node:
@@ -135,7 +135,7 @@ class Layout:
                 yield self.chapter(node)
 
     def chapter(self, node: Node) -> Draft:
-        marker = recognise.day_marker(node.title, self.year)
+        marker = recognise.day_marker(node.title, self.year, anywhere=True)
         kind = "day" if marker or self.forced_days else "section"
         entries = self.container(node, node.content)  # a day's own text may hold its talks
         used = {id(b) for e in entries for b in (*(e.blocks or ()), *e.consumed)}
@@ -181,7 +181,7 @@ class Layout:
             own = [Draft(child, "section", slot=slot, own_content_only=True)]
             return own + self.container(child, [], slot)
         units = self.new_units(self.find_units(child.content))
-        if talk_count(units) >= 2 and not child.children:
+        if enough(units) and not child.children:
             used = {id(b) for u in units for b in (*u.blocks, *u.consumed)}
             drafts = [self.unit_draft(child, unit, slot) for unit in units]
             if (
@@ -210,7 +210,7 @@ class Layout:
 
     def unit_drafts(self, node: Node, loose: list[Block], slot: str | None) -> list[Draft]:
         units = self.new_units(self.find_units(loose)) if loose else []
-        if talk_count(units) < 2:
+        if not enough(units):
             return []
         return [self.unit_draft(node, unit, slot) for unit in units]
 
@@ -238,7 +238,7 @@ class Layout:
     def new_units(self, units: list[Unit]) -> list[Unit]:
         """Units whose talk was not listed before (`## 참석한 세션` repeats the programme)."""
         fresh = [u for u in units if normal(u.title) not in self.talk_titles]
-        return fresh if talk_count(fresh) >= 2 else []
+        return fresh if enough(fresh) else []
 
     def unit_draft(self, node: Node, unit: Unit, slot: str | None) -> Draft:
         if unit.kind == "talk":

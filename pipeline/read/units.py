@@ -50,6 +50,7 @@ class Unit:
     slot: str | None = None
     kind: str = "talk"  # or "section"
     consumed: list[Block] = field(default_factory=list)  # blocks that gave it (not shown again)
+    labelled: bool = False  # a label named the speaker (`발표자: 이름`): a talk even alone
 
 
 def find_units(blocks: list[Block], only: str | None = None) -> list[Unit]:
@@ -66,13 +67,18 @@ def find_units(blocks: list[Block], only: str | None = None) -> list[Unit]:
         if only is not None and name != only:
             continue
         units = recogniser(blocks)
-        if talk_count(units) > talk_count(best):
+        if enough(units) and talk_count(units) > talk_count(best):
             best = units
     return best
 
 
 def talk_count(units: list[Unit]) -> int:
     return sum(1 for unit in units if unit.kind == "talk")
+
+
+def enough(units: list[Unit]) -> bool:
+    """Two talks make a repeating unit; one whose speaker a label names is a talk alone."""
+    return talk_count(units) >= 2 or any(u.labelled and u.kind == "talk" for u in units)
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -181,7 +187,7 @@ def list_units(blocks: list[Block]) -> list[Unit]:
         if found:
             found[0].consumed = [block] + ([track[1]] if track else [])
         units += found
-    return units if talk_count(units) >= 2 else []
+    return units if talk_count(units) >= 2 or any(u.labelled for u in units) else []
 
 
 def list_items(tokens: list[Token]) -> list[tuple[int, Token]]:
@@ -223,7 +229,9 @@ def item_unit(item: Token, line: int, inside: Sequence[str] = ()) -> Unit | None
             return Unit(recognise.drop_numbering(title), line, "list item", people, slot=time)
     people = next((p for t in inside[:3] if LABELLED.match(t) and (p := speaker_line(t))), ())
     if people:  # a toggle: the title, then `발표자: 이름` inside
-        return Unit(recognise.drop_numbering(text), line, "list item", people, slot=time)
+        return Unit(
+            recognise.drop_numbering(text), line, "list item", people, slot=time, labelled=True
+        )
     parts = split_outside_parens(text, SLASH)
     if len(parts) >= 2:
         people = parse_people(parts[0], vouched=True)
