@@ -20,7 +20,7 @@ from pipeline.build.reports import build, describe_outcome, describe_warnings
 from pipeline.config import load_settings
 from pipeline.diagnostics import KINDS, WarningsAsErrors, kind_of, warnings_table
 from pipeline.pdf import write as pdf_write
-from tests.conftest import ROOT, project_settings
+from tests.conftest import ROOT, make_png, project_settings
 
 INVOKE = [sys.executable, "-m", "invoke"]
 HEAD = "---\ntitle: 경고\ndate: 2024-05-01\n---\n\n## DAY 1\n\n### 발표 (홍길동 | 회사)\n\n"
@@ -252,3 +252,23 @@ def test_every_warning_the_pipeline_logs_is_a_known_kind() -> None:
             ):
                 example = node.args[0].value.replace("%d", "2").replace("%s", "s")
                 assert kind_of(example).noun != "other warning", f"{path}: {example}"
+
+
+@pytest.mark.slow
+def test_strict_keeps_the_old_pdf_when_the_pdf_stage_warns(tmp_path: Path) -> None:
+    """An image without alt text is found while the tagged PDF is written: still before it is
+    put in place, so --strict refuses it."""
+    notes = tmp_path / "content" / "alt.md"
+    make_png(tmp_path / "content" / "img" / "a.png")
+    notes.write_text(HEAD + "![처리 흐름](img/a.png)\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (good,) = build(notes, out, ("pdf",), project_settings(tmp_path))
+    assert good.error is None and good.warnings == ()
+    before = (out / "alt.pdf").stat()
+    notes.write_text(HEAD + "![](img/a.png)\n", encoding="utf-8")
+    (failed,) = build(notes, out, ("pdf",), project_settings(tmp_path, strict=True))
+    assert str(failed.error).splitlines()[0] == (
+        f"{notes}: 1 warning, which --strict makes errors: 1 image without alt text"
+    )
+    after = (out / "alt.pdf").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -70,10 +70,10 @@ def write_pdf_pages(
                 data = document.write_pdf(pdf_variant=variant)
             titles = link_titles(html.etree_element)
             missing_alt = repair(data, path, titles).images_without_alt
+            if missing_alt:  # before the PDF is put in place: --strict may refuse it
+                warn_missing_alt(report, settings, missing_alt)
 
         path = write_atomically(out_dir / f"{report.name}.pdf", write)
-        if missing_alt:
-            warn_missing_alt(report, settings, missing_alt)
         return path, len(document.pages)
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
