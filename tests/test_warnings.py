@@ -249,6 +249,7 @@ def test_every_warning_the_pipeline_logs_is_a_known_kind() -> None:
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and "%s: %s;" not in node.args[0].value  # an error's message, tested above
+                and node.args[0].value != "%s"  # a warning passed on from another process
             ):
                 example = node.args[0].value.replace("%d", "2").replace("%s", "s")
                 assert kind_of(example).noun != "other warning", f"{path}: {example}"
