@@ -413,3 +413,33 @@ def test_a_lightning_talk_heading_holds_its_talks(tmp_path: Path) -> None:
         ("talk", "임베디드 러스트 맛보기"),
         ("section", "피자 타임"),
     ]
+
+
+def test_a_table_of_placeholders_is_not_a_programme(tmp_path: Path) -> None:
+    """`| 1 | 세션 1의 발표 제목 | 발표자 1 |` rows name nobody: the table stays a table."""
+    rows = "".join(f"| {n} | 세션 {n}의 발표 제목 | 발표자 {n} |\n" for n in range(1, 6))
+    notes = write(
+        tmp_path, f"## DAY 1\n\n### 셋째 발표\n\n| 순서 | 세션 | 발표자 |\n|---|---|---|\n{rows}"
+    )
+    (talk,) = read_report(notes).talks
+    assert talk.title == "셋째 발표" and "<table>" in talk.body_html
+
+
+def test_a_list_is_a_programme_only_when_every_item_is_a_talk_or_a_break(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 밋업\n\n- 10:00 오프닝\n- 데이터를 (김하늘 | 회사)\n- 검색을 (박서준 | 회사)\n- # 사용자가\n",
+    )
+    report = read_report(notes)
+    assert [t for t in report.talks if t.kind == "talk"] == []
+    assert "사용자가" in report.intro_html + "".join(c.intro_html for c in report.chapters)
+    notes = write(
+        tmp_path,
+        "# 밋업\n\n- 10:00 오프닝\n- 10:10 데이터를 - 김하늘\n- 10:40 검색을 - Park Jiwoo\n",
+    )
+    talks = read_report(notes).talks
+    assert [(t.kind, t.title, t.speaker) for t in talks] == [
+        ("section", "오프닝", None),
+        ("talk", "데이터를", "김하늘"),
+        ("talk", "검색을", "Park Jiwoo"),
+    ]

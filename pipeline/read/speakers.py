@@ -105,7 +105,13 @@ def parse_people(text: str, labelled: bool = False, vouched: bool = False) -> tu
             )
         return found
     single = _parse_person(text, separators=True, labelled=labelled, vouched=vouched)
-    if single is None and labelled and 0 < len(text.split()) <= 4 and not PHRASE.search(text):
+    if (
+        single is None
+        and labelled
+        and 0 < len(text.split()) <= 4
+        and not PHRASE.search(text)
+        and re.search(r"[^\W\d_]{2,}", text)  # `발표자 1`: a placeholder, not an organisation
+    ):
         single = Person(_drop_roles(text))  # `네이버웹툰`: the organisation is all it says
     return (single,) if single and single.name else ()
 
@@ -215,8 +221,9 @@ TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
 HANDLE_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*(?P<who>@[\w.-]+)\s*[)）]\s*$")
 
 
-def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
-    """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none)."""
+def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person, ...]]:
+    """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none).
+    ``vouched``: the place says a speaker follows the dash (a programme's list item)."""
     heading = heading.strip()
     if match := HANDLE_IN_PARENS.match(heading):  # `제목 (@hyunbin)`: the handle is all we have
         return match["title"].strip(), (Person(match["who"]),)
@@ -230,9 +237,14 @@ def split_title(heading: str) -> tuple[str, tuple[Person, ...]]:
             # it is nothing but a name
             if not (is_korean_name(who.strip()) or is_latin_name(who.split())):
                 continue
-        people = parse_people(who, vouched=pattern in (BY_IN_PARENS, TRAILING_BY))
-        if pattern in (AFTER_DASH, AFTER_BAR) and not all(
-            is_korean_name(p.name) or (p.affiliation and re.search(r"[(（|]", who)) for p in people
+        people = parse_people(who, vouched=vouched or pattern in (BY_IN_PARENS, TRAILING_BY))
+        if (
+            pattern in (AFTER_DASH, AFTER_BAR)
+            and not vouched
+            and not all(
+                is_korean_name(p.name) or (p.affiliation and re.search(r"[(（|]", who))
+                for p in people
+            )
         ):
             continue  # `... - AWS Cloud Mesh`: capitalised words after a dash are a subtitle,
             # unless an affiliation follows them (`... - Daniel Cho (NAVER Cloud)`)

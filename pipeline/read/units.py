@@ -177,16 +177,18 @@ def list_units(blocks: list[Block]) -> list[Unit]:
             continue
         if first.type not in ("bullet_list_open", "ordered_list_open"):
             continue
+        items = list_items_with_body(block.tokens)
         found = [
-            u
-            for line, item, inside in list_items_with_body(block.tokens)
-            if (u := item_unit(item, line, inside))
+            item_unit(item, line, inside) or break_unit(item, line) for line, item, inside in items
         ]
-        for unit in found:
-            unit.slot = track[0] if track else None
-        if found:
-            found[0].consumed = [block] + ([track[1]] if track else [])
-        units += found
+        top_level = sum(1 for t in block.tokens if t.type == "list_item_open" and t.level == 1)
+        if not any(found) or None in found or len(items) < top_level:
+            continue  # an item that is neither a talk nor a break: not a programme
+        programme = [u for u in found if u is not None]
+        for unit in programme:
+            unit.slot = unit.slot or (track[0] if track else None)
+        programme[0].consumed = [block] + ([track[1]] if track else [])
+        units += programme
     return units if talk_count(units) >= 2 or any(u.labelled for u in units) else []
 
 
@@ -211,6 +213,14 @@ def list_items_with_body(tokens: list[Token]) -> list[tuple[int, Token, list[str
         if items and depth >= 1 and token.type == "inline" and token is not items[-1][1]:
             items[-1][2].append(inline_text(token))
     return items
+
+
+def break_unit(item: Token, line: int) -> Unit | None:
+    """A programme's item that is no talk: `13:00 개회식`, `14:50 ☕ 쉬는 시간`, `점심`."""
+    time, text = recognise.split_time(inline_text(item))
+    if time or recognise.is_section(text):
+        return Unit(text, line, "list item", kind="section", slot=time)
+    return None
 
 
 def item_unit(item: Token, line: int, inside: Sequence[str] = ()) -> Unit | None:
@@ -239,7 +249,7 @@ def item_unit(item: Token, line: int, inside: Sequence[str] = ()) -> Unit | None
             return Unit(
                 recognise.drop_numbering(" / ".join(parts[1:]).strip()), line, "list item", people
             )
-    title, people = split_title(text)
+    title, people = split_title(text, vouched=True)
     if people:
         return Unit(recognise.drop_numbering(title), line, "list item", people, slot=time)
     return None
