@@ -84,10 +84,27 @@ def run_build(
         raise Exit(f"{len(failed)} of {len(outcomes)} reports failed", code=1)
 
 
-@task(help={"notes": NOTES, "json": "print the outline as JSON (schema: README)", "strict": STRICT})
-def outline(c: Context, notes: str | None = None, json: bool = False, strict: bool = False) -> None:
+@task(
+    help={
+        "notes": NOTES,
+        "json": "print the outline as JSON (schema: README)",
+        "strict": STRICT,
+        "pages": "lay the PDF out (nothing is written): each page, how full, what was fitted",
+        "paper": PAPER,
+    }
+)
+def outline(
+    c: Context,
+    notes: str | None = None,
+    json: bool = False,
+    strict: bool = False,
+    pages: bool = False,
+    paper: str | None = None,
+) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
     from pipeline.commands.outline import (
+        describe_layout,
+        describe_pages,
         describe_report,
         outline_json,
         outlines_text,
@@ -95,7 +112,7 @@ def outline(c: Context, notes: str | None = None, json: bool = False, strict: bo
     )
     from pipeline.diagnostics import describe_warnings, strict_error
 
-    settings = settings_for(strict=strict)
+    settings = settings_for(paper=paper, strict=strict)
     try:
         paths = discover_reports(Path(notes) if notes else settings.content)
         reports = [(path, *read_with_warnings(path)) for path in paths]
@@ -107,7 +124,13 @@ def outline(c: Context, notes: str | None = None, json: bool = False, strict: bo
     for path, report, warnings in reports:
         if not json:
             print(f"== {report.source.path}")
-            print(describe_report(report), flush=True)
+            print(describe_report(report) + describe_layout(report), flush=True)
+            if pages:  # the task's --paper wins over the front matter's, as in a build
+                page_settings = with_options(settings.override(report.settings), paper=paper)
+                try:
+                    print(describe_pages(report, page_settings), flush=True)
+                except ContentError as err:
+                    raise Exit(f"error: {err}", code=1) from None
         if warnings and settings.strict:
             failed += 1
             print(f"error: {strict_error(path, warnings)}", file=sys.stderr, flush=True)

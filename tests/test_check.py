@@ -187,9 +187,9 @@ def test_a_word_split_in_code_is_caught(tmp_path: Path, monkeypatch: pytest.Monk
     report, settings = read_report(DATA / "pdf-wrapping.md"), Settings(paper="A5")
     pdf = write_format("pdf", report, settings, tmp_path).path
     split = [f.message for f in check_pdf(pdf, report, settings) if "Hangul word" in f.message]
-    assert split == [
-        "page 4: a line ends inside a Hangul word: 파일|을",
-        "page 4: a line ends inside a Hangul word: 오|래",
+    assert split == [  # one talk: a compact layout, its text from page 2 (pdf.layout)
+        "page 2: a line ends inside a Hangul word: 파일|을",
+        "page 2: a line ends inside a Hangul word: 오|래",
     ]
 
 
@@ -212,7 +212,8 @@ def test_text_a_viewer_draws_blank_is_caught(
     monkeypatch.setattr(fonts, "identity_charset", lambda otf: otf)
     pdf = write_format("pdf", sample_report, Settings(), tmp_path).path
     blank = [m for m in pdf_messages(pdf, sample_report) if "leaves out" in m]
-    assert [m.split(":")[0] for m in blank] == [f"page {n}" for n in range(1, 10)]
+    pages = len(PdfReader(pdf).pages)
+    assert [m.split(":")[0] for m in blank] == [f"page {n}" for n in range(1, pages + 1)]
     assert blank[3].startswith(
         "page 4: MuPDF (SumatraPDF, mutool) leaves out 100% of what poppler (Evince, Okular, "
         "pdftoppm) draws "

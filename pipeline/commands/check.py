@@ -2,7 +2,8 @@
 
 PDF: every font embedded, no character without a glyph in the report's fonts, no line ending
 inside a Hangul word (code included), an outline of chapters > talks, contents page numbers that
-match the pages, no dead internal link, every page drawn alike by poppler and MuPDF. EPUB:
+match the pages, no dead internal link, every page drawn alike by poppler and MuPDF; and, as
+warnings, near-empty pages and loose lines (gaps of more than an em between words). EPUB:
 EPUBCheck with zero messages, no dead internal link. Both: images without alt text are reported
 (as warnings).
 """
@@ -21,10 +22,12 @@ from unicodedata import east_asian_width
 
 from lxml import etree
 
+from pipeline.commands.pages import layout_problems
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.fonts import find_face, uncovered
 from pipeline.model import Report
+from pipeline.pdf.layout import plan_layout
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Tags that end a word: blocks and line breaks. Other (inline) tags sit inside a word.
@@ -34,6 +37,7 @@ BLOCK_TAG = re.compile(
 )
 XHTML = "{http://www.w3.org/1999/xhtml}"
 MAX_PAGES = 10  # pages listed by the viewer comparison
+FOLIO = re.compile(r"^\d+ / \d+$")  # a page number, `n / N`
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,12 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
         Finding("error", path, f"page {page}: a line ends inside a Hangul word: {pair}")
         for page, pair in broken_words(lines, source)
     ]
-    findings += [Finding("error", path, message) for message in contents_problems(reader, lines)]
+    if plan_layout(report).contents != "none":
+        findings += [
+            Finding("error", path, message) for message in contents_problems(reader, lines)
+        ]
     findings += [Finding("error", path, message) for message in viewer_problems(path)]
+    findings += [Finding("warning", path, message) for message in layout_problems(path)]
     return findings
 
 
@@ -152,6 +160,8 @@ def outline_problems(reader: Any, report: Report) -> list[str]:
     if not chapters:
         return ["the PDF has no outline (bookmarks)"]
     expected = [chapter.label for chapter in report.chapters]
+    if plan_layout(report).kind == "article":  # no chapter headings: the talks come first
+        expected = [talk.title for talk in report.talks]
     if [item.title for item in chapters] != expected:
         return [f"the outline's chapters {[i.title for i in chapters]} are not {expected}"]
     return []
@@ -272,7 +282,9 @@ def contents_problems(reader: Any, pages: list[list[str]]) -> list[str]:
     contents, position = heading
     printed: list[int] = []
     for index, lines in enumerate(pages[contents:]):
-        entries = lines[position + 1 :] if index == 0 else lines[1:]
+        # a contents page has no running header; its page number (`2 / 23`) is no entry
+        entries = lines[position + 1 :] if index == 0 else lines
+        entries = [line for line in entries if not FOLIO.match(line)]
         numbers = [int(m.group(1)) for line in entries if (m := re.search(r"(\d+)$", line))]
         if not numbers or len(printed) >= len(starts):
             break

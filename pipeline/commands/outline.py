@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import Settings
 from pipeline.diagnostics import collect_warnings
 from pipeline.model import Report, Source
+from pipeline.pdf.layout import plan_layout
 from pipeline.read.report import UNTITLED, read_report
 
 
@@ -65,6 +68,39 @@ def describe_report(report: Report) -> str:
                 details.append("abstract")
             extra = f" ({'; '.join(details)})" if details else ""
             lines.append(f"  {marker} {talk.title}{extra} #{talk.id}  [{place(talk.source)}]")
+    return "\n".join(lines) + "\n"
+
+
+def describe_layout(report: Report) -> str:
+    """The shape the print book takes (``pipeline.pdf.layout``): decided from the model."""
+    return f"print layout: {plan_layout(report).describe()}\n"
+
+
+def describe_pages(report: Report, settings: Settings) -> str:
+    """Lay the PDF out (nothing is written) and say what each page holds, how full it is, and
+    what was laid out again to fill a near-empty page (``pipeline.pdf.fit``)."""
+    from pipeline.pdf.fit import fit_document, label
+    from pipeline.pdf.html import prepare_print
+    from pipeline.pdf.write import print_html, render_pdf
+
+    job = prepare_print(report, settings)
+    try:
+        html = print_html(report, settings, job)
+        _, fitting = fit_document(lambda: render_pdf(report, settings, job, html))
+    finally:
+        shutil.rmtree(job.folder, ignore_errors=True)
+    lines = [f"pages: {len(fitting.pages)} ({settings.paper}), laid out {fitting.renders}x"]
+    for page in fitting.pages:
+        if page.kind != "text":
+            what = "blank: the next page starts an opener" if page.kind == "blank" else "cover"
+            lines.append(f"  page {page.number}: {what}")
+            continue
+        held = ", ".join(
+            label(part) + (" opener" if id(part) in page.opener_only else "") for part in page.parts
+        )
+        state = ", NEAR-EMPTY" if page.sparse else ""
+        lines.append(f"  page {page.number}: {held} ({page.fill:.0%} full{state})")
+    lines += fitting.describe()
     return "\n".join(lines) + "\n"
 
 

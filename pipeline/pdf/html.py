@@ -10,7 +10,10 @@ stage rewrites that document's tree where WeasyPrint 70 needs help (docs/korean-
 - external links get their URL as a footnote, so a printed page still says where it points;
 - ``<ol start>`` becomes ``counter-reset: list-item`` (WeasyPrint ignores ``start``);
 - Hangul words are kept whole across line breaks, code included, and printed URLs break
-  only after ``/ . ? & =`` (``pipeline.pdf.linebreak``).
+  only after ``/ . ? & =`` (``pipeline.pdf.linebreak``); a heading's last two words stay on
+  one line.
+
+The layout (article, compact or book) is chosen from the model by ``pipeline.pdf.layout``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,14 @@ from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.pdf.fonts import cut_fonts, cut_fonts_folder, print_families
-from pipeline.pdf.linebreak import BLOCKS, VERBATIM, break_urls, join_hangul_words
+from pipeline.pdf.layout import Layout, plan_layout
+from pipeline.pdf.linebreak import (
+    BLOCKS,
+    VERBATIM,
+    break_urls,
+    join_hangul_words,
+    keep_last_words_together,
+)
 from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.render import environment
 
@@ -46,6 +56,8 @@ LINK_SCHEMES = ("http", "https", "mailto")
 # An introduction of at most this many characters of plain text leads the contents page
 # instead of taking a page of its own (blog posts often open with one line).
 SHORT_INTRO = 400
+# Headings and the bold lines that stand for one (run-in headings, see print.css).
+HEADINGS = "//h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //p[contains(@class, 'run-in')]"
 
 
 def prepare_print(report: Report, settings: Settings) -> PrintJob:
@@ -66,8 +78,11 @@ def render_print_html(report: Report, settings: Settings) -> str:
     """The HTML that WeasyPrint lays out: the print template, adapted for WeasyPrint."""
     resolve_fonts(settings.fonts, settings.fonts_dir)  # a missing font fails before any work
     template = environment(settings).get_template(TEMPLATE)
+    layout = plan_layout(report)
     html = template.render(
         report=report,
+        layout=layout,
+        talk_heading="h2" if layout.kind == "article" else "h3",
         settings=settings,
         fonts=print_families(settings),
         stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
@@ -83,7 +98,7 @@ def render_print_html(report: Report, settings: Settings) -> str:
         authors=report.meta.authors,
         intro_leads=_is_short(report.intro_html),
     )
-    return adapt_document(html, report)
+    return adapt_document(html, report, layout)
 
 
 def _is_short(intro_html: str) -> bool:
@@ -123,9 +138,11 @@ def _cover_src(report: Report) -> str:
     return path.as_uri()
 
 
-def adapt_document(html: str, report: Report) -> str:
+def adapt_document(html: str, report: Report, layout: Layout) -> str:
     """The print document with footnotes, links and lists adapted, and Hangul joined."""
     root = lxml.html.document_fromstring(html)
+    if layout.kind == "article":
+        _raise_headings(root)
     ids = {str(i) for i in root.xpath("//@id")}
     for element in root.xpath("//a[@rel] | //link[@rel]"):
         _drop_attachment(element)
@@ -140,7 +157,17 @@ def adapt_document(html: str, report: Report) -> str:
     if body is not None:
         break_urls(body)
         join_hangul_words(body)
+        for heading in body.xpath(HEADINGS):
+            keep_last_words_together(heading)
     return str(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
+
+
+def _raise_headings(root: HtmlElement) -> None:
+    """An article's talk title is an ``h2``: its own headings come a level up (``h4`` ->
+    ``h3``), so that no level is skipped (PDF/UA, Matterhorn 14-003)."""
+    inside = "//*[contains(@class, 'talk-body')]"
+    for heading in root.xpath(f"{inside}//h4 | {inside}//h5 | {inside}//h6"):
+        heading.tag = f"h{int(heading.tag[1]) - 1}"
 
 
 def _scopes(root: HtmlElement) -> Iterator[HtmlElement]:

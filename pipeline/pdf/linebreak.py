@@ -38,6 +38,7 @@ VERBATIM = frozenset("pre code kbd samp script style head svg math".split())
 UNTOUCHED = frozenset("script style head svg math".split())  # text never joined
 ZERO_WIDTH_SPACE = "\u200b"
 URL_BREAKS = "/.?&="  # a printed URL may break after these, and nowhere else
+TOGETHER = 20  # at most this many characters in a heading's last two words, kept together
 
 
 @dataclass
@@ -87,6 +88,39 @@ def join_hangul_words(root: HtmlElement) -> None:
             if new != text:
                 setattr(run.element, run.attribute, new)
             start = end
+
+
+def keep_last_words_together(heading: HtmlElement) -> None:
+    """A heading never ends on a line holding one word: a word joiner after its last space
+    keeps the last two words together. A heading of one or two words, or whose last two words
+    are long (``TOGETHER`` characters), is left alone: joined, they could not break at all.
+    Call it after ``join_hangul_words``; the heading's ``data-bookmark`` is untouched."""
+    runs = list(_inline_runs(heading))
+    texts = [getattr(run.element, run.attribute) for run in runs]
+    joined = "".join(texts)
+    words = joined.replace(WORD_JOINER, "").split()
+    if len(words) < 3 or len(words[-2]) + len(words[-1]) > TOGETHER:
+        return
+    content = joined.rstrip()
+    last = max(content.rfind(space) for space in " \t\n")  # the space before the last word
+    start = 0
+    for run, text in zip(runs, texts, strict=True):
+        if start <= last < start + len(text):
+            cut = last - start + 1
+            setattr(run.element, run.attribute, text[:cut] + WORD_JOINER + text[cut:])
+            return
+        start += len(text)
+
+
+def _inline_runs(element: HtmlElement) -> Iterator[_Run]:
+    """The text of ``element`` in document order, without its tail and footnotes."""
+    if element.text:
+        yield _Run(element, "text", True)
+    for child in element:
+        if isinstance(child.tag, str) and "footnote" not in child.get("class", "").split():
+            yield from _inline_runs(child)
+        if child.tail:
+            yield _Run(child, "tail", True)
 
 
 def break_urls(root: HtmlElement) -> None:

@@ -20,6 +20,7 @@ from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_atomically
+from pipeline.pdf.fit import fit_document
 from pipeline.pdf.fonts import font_configuration
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def write_pdf_pages(
     """``write_pdf``, also saying how many pages were written."""
     try:
         html = print_html(report, settings, job)
-        document = render_pdf(report, settings, job, html)
+        # laid out again, a little tighter, where a chapter's tail would be alone on a page
+        document, _ = fit_document(lambda: render_pdf(report, settings, job, html))
         variant = VARIANTS[settings.pdf_variant]
         missing_alt = 0
 
