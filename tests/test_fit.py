@@ -35,9 +35,9 @@ from pipeline.pdf.write import render_pdf, write_pdf
 from pipeline.read.report import read_report
 from tests.conftest import DATA, SAMPLE
 
-TAIL = DATA / "layout-tail.md"  # DAY 1's last lines would have page 6 to themselves
-LOOSE = DATA / "layout-loose.md"  # lines that justifying would stretch past an em
-ARTICLE = DATA / "layout-single-talk.md"  # the notes of one talk
+TAIL = DATA / "pdf-layout-tail.md"  # DAY 1's last lines would have page 6 to themselves
+LOOSE = DATA / "pdf-layout-loose.md"  # lines that justifying would stretch past an em
+ARTICLE = DATA / "pdf-layout-single-talk.md"  # the notes of one talk
 COMPACT = DATA / "no-days.md"  # one day, three talks
 
 
@@ -310,3 +310,20 @@ def test_check_measures_pages_as_weasyprint_lays_them_out(paper: str) -> None:
             if not fill.opener_only:  # the body's type size, as print.css sets it
                 body = [c for c in pdf_page.chars if "Serif" in c["fontname"]]
                 assert min(abs(c["size"] - size) for c in body) < 0.05
+
+
+@pytest.mark.slow
+def test_outline_pages_says_what_was_fitted() -> None:
+    """`invoke outline --pages`: each page, how full, and what was laid out again."""
+    from pipeline.commands.outline import describe_layout, describe_pages
+
+    report = read_report(TAIL)
+    assert describe_layout(report).startswith("print layout: book (7 talks, 2 days)")
+    lines = describe_pages(report, Settings()).splitlines()
+    assert lines[0] == "pages: 7 (A4), laid out 2x"
+    assert lines[1] == "  page 1: cover" and lines[2].startswith("  page 2: the contents (")
+    assert lines[3].startswith("  page 3: DAY 1 opener (")
+    assert not any("NEAR-EMPTY" in line for line in lines)
+    assert lines[-1] == (
+        "fitted: DAY 1: laid out tighter (level 2) to pull its last lines back from page 6"
+    )

@@ -293,6 +293,9 @@ def label(part: Element) -> str:
         return "the introduction"
     if "contents" in classes or part.tag == "nav":
         return "the contents"
+    titled = part.find(".//*[@data-bookmark]")  # an article's chapter has no heading: its talk
+    if titled is not None:
+        return str(titled.get("data-bookmark"))
     return str(part.get("id") or part.tag)
 
 
