@@ -179,12 +179,39 @@ def test_running_headers_and_page_numbers_are_artifacts(quirks: Tagged) -> None:
 
 
 def test_contents_leaders_are_artifacts(sample: Tagged) -> None:
-    """A screen reader reads "DAY 1 3", not "DAY 1" and seventy dots."""
+    """A screen reader reads "DAY 1 3", not "DAY 1" and seventy dots: each leader is a dotted
+    stroke drawn as an artifact (a background), one per entry, never text."""
     contents = [e for e in sample.document.walk() if e.tag == "/Link" and e.mcids[:1] != []]
     assert contents
     for link in sample.all("/Link"):
         assert ". ." not in sample.text_of(link), sample.text_of(link)
-    assert sample.artifact_text[1].count(".") > 100  # the dots are still drawn
+    assert ". ." not in sample.artifact_text[1]
+    page = sample.pdf.pages[1]
+    content = b"".join(s.read_bytes() for s in _as_list(page.obj.Contents))
+    forms = page.obj.Resources.get("/XObject", {})
+    dotted = [
+        name
+        for name, form in forms.items()
+        if form.get("/Subtype") == "/Form" and re.search(rb"\[[\d.]+ [\d.]+\] 0 d", _drawn(form))
+    ]
+    entries = len(read_report(SAMPLE).chapters) + len(read_report(SAMPLE).talks)
+    assert len(dotted) == entries  # the dots are still drawn, one stroke per entry
+    for name in dotted:  # each inside marked artifact content
+        drawn = content.index(f"{name} Do".encode())
+        assert content.rfind(b"/Artifact", 0, drawn) > content.rfind(b"EMC", 0, drawn)
+
+
+def _as_list(contents: pikepdf.Object) -> list[pikepdf.Stream]:
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+
+
+def _drawn(form: pikepdf.Stream) -> bytes:
+    """A form's content and that of the forms it draws."""
+    data = form.read_bytes()
+    inner = form.get("/Resources", {}).get("/XObject", {})
+    return data + b"".join(
+        _drawn(child) for child in inner.values() if child.get("/Subtype") == "/Form"
+    )
 
 
 # ---------- links ----------
