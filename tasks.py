@@ -23,7 +23,10 @@ OUT = "the output folder (default: dist/)"
 PAPER = "paper size: A4 (default), A5, B5 or Letter"
 VARIANT = "PDF flavour: ua (tagged PDF/UA-1, default), a (PDF/A-3b for archiving) or plain"
 FORCE = "rebuild even when nothing changed"
-JOBS = "how many reports to build at once (default: one per core)"
+JOBS = (
+    "processes to use (default: one per core): reports side by side, and the days of a "
+    "report's PDF laid out in parallel (1: the PDF laid out in one process)"
+)
 FETCH = "download remote images (http/https, limited, cached in .cache/) instead of linking them"
 STRICT = "make warnings errors: exit status 1, every problem listed, no output replaced (for CI)"
 

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-from fontTools.ttLib.ttCollection import TTCollection
-
 from pipeline.config import FontRoles
 from pipeline.errors import ContentError
 
@@ -117,6 +114,9 @@ def _has_harfbuzz_subset() -> bool:
 @lru_cache(maxsize=64)
 def _find_in_file(path: Path, mtime_ns: int, family: str, bold: bool) -> FontFace | None:
     """The face of a project font file whose family matches; prefer a face named ``... KR``."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.ttCollection import TTCollection
+
     fonts = TTCollection(path, lazy=True).fonts if path.suffix.lower() == ".ttc" else [None]
     matches: list[tuple[int, str, bool]] = []
     for index, font in enumerate(fonts):
@@ -147,9 +147,44 @@ def _decodable(record: object) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
+def prefetch_faces(roles: FontRoles, fonts_dir: Path) -> None:
+    """Start asking fontconfig for every role's regular and bold face, in parallel and in the
+    background: each ``fc-match`` takes about 8 ms, most of it starting the process, and a book
+    asks for six or eight faces. ``_fc_match`` takes the answers when they are needed."""
+    if shutil.which("fc-match") is None:
+        return
+    own = project_font_files(fonts_dir)
+    for family in dict.fromkeys(roles.families().values()):
+        for bold in (False, True):
+            key = (family, bold)
+            if key in _MATCHES or key in _PENDING:
+                continue
+            if any(_find_in_file(p, p.stat().st_mtime_ns, family.casefold(), bold) for p in own):
+                continue
+            _PENDING[key] = subprocess.Popen(
+                _fc_command(family, bold), stdout=subprocess.PIPE, text=True
+            )
+
+
+_MATCHES: dict[tuple[str, bool], FontFace | None] = {}  # fontconfig's answers, per process
+_PENDING: dict[tuple[str, bool], subprocess.Popen[str]] = {}
+
+
+def _fc_command(family: str, bold: bool) -> list[str]:
+    pattern = f"{family}:bold" if bold else family
+    return ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}\t%{charset}", pattern]
+
+
 def _fc_match(family: str, bold: bool) -> FontFace | None:
     """Ask fontconfig; fc-match always answers, so check it answered with the family asked for."""
+    if (family, bold) in _MATCHES:
+        return _MATCHES[family, bold]
+    pending = _PENDING.pop((family, bold), None)
+    if pending is not None:
+        output, _ = pending.communicate()
+        if pending.returncode == 0:
+            face = _MATCHES[family, bold] = _fc_answer(family, output)
+            return face
     if shutil.which("fc-match") is None:
         raise ContentError(
             "invoke.yaml",
@@ -157,14 +192,14 @@ def _fc_match(family: str, bold: bool) -> FontFace | None:
             "fontconfig (fc-match) is not installed",
             "apt-get install fontconfig",
         )
-    pattern = f"{family}:bold" if bold else family
-    result = subprocess.run(
-        ["fc-match", "-f", "%{file}\t%{index}\t%{family}\t%{weight}\t%{charset}", pattern],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    file, index, families, weight, charset = (result.stdout.split("\t") + [""] * 5)[:5]
+    result = subprocess.run(_fc_command(family, bold), capture_output=True, text=True, check=True)
+    face = _MATCHES[family, bold] = _fc_answer(family, result.stdout)
+    return face
+
+
+def _fc_answer(family: str, output: str) -> FontFace | None:
+    """fc-match's answer: the face, or None when it answered with another family."""
+    file, index, families, weight, charset = (output.split("\t") + [""] * 5)[:5]
     if family.casefold() not in {f.strip().casefold() for f in families.split(",")}:
         return None
     heavy = float(weight.strip() or 0) >= 200  # fontconfig: 80 regular, 200 bold
@@ -196,6 +231,8 @@ def _missing(face: FontFace, sample: str) -> list[str]:
 
 @lru_cache(maxsize=16)
 def _cmap(path: Path, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
     font = TTFont(path, fontNumber=index, lazy=True)
     return frozenset(font.getBestCmap())
 

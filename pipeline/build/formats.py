@@ -12,8 +12,11 @@ from pipeline.output import write_text_atomically
 from pipeline.render import render_preview
 
 
-def write_format(output_format: str, report: Report, settings: Settings, out_dir: Path) -> Output:
-    """Write one format of a report; the PDF's page count comes back for the progress line."""
+def write_format(
+    output_format: str, report: Report, settings: Settings, out_dir: Path, reuse: bool = True
+) -> Output:
+    """Write one format of a report; the PDF's page count comes back for the progress line.
+    Here, in the process that parses, the PDF is laid out at once (one core)."""
     if output_format == "html":
         path = write_text_atomically(
             out_dir / f"{report.name}.html", render_preview(report, settings)
@@ -24,7 +27,7 @@ def write_format(output_format: str, report: Report, settings: Settings, out_dir
         from pipeline.pdf.html import prepare_print
 
         job = prepare_print(report, settings)
-        path, pages = pdf.write_pdf_pages(report, settings, out_dir, job)
+        path, pages = pdf.write_pdf_pages(report, settings, out_dir, job, reuse=reuse)
         return Output(path, pages=pages)
     from pipeline.epub import write as epub
 

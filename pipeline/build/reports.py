@@ -24,6 +24,7 @@ from pipeline.config import Settings
 from pipeline.dates import build_time
 from pipeline.diagnostics import WarningLog, WarningsAsErrors, collect_warnings, strict_error
 from pipeline.errors import ContentError
+from pipeline.fonts import prefetch_faces
 from pipeline.read.notes import discover_reports, report_name
 
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
@@ -44,14 +45,16 @@ def build(
     """Build every report found at ``notes``, yielding each outcome as it completes."""
     paths = discover_reports(notes)
     settings = settings.override({"out": out_dir})  # the cache lives with the outputs
-    jobs = min(jobs or os.cpu_count() or 1, len(paths))
+    cores = jobs or len(os.sched_getaffinity(0))
+    jobs = min(cores, len(paths))
+    pdf_jobs = max(1, cores // max(1, jobs))  # the processes each report's PDF may lay out on
     if jobs <= 1:
         for path in paths:
-            yield build_report(path, out_dir, formats, settings, force, parallel=True)
+            yield build_report(path, out_dir, formats, settings, force, True, pdf_jobs)
         return
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [
-            pool.submit(build_report, path, out_dir, formats, settings, force, False)
+            pool.submit(build_report, path, out_dir, formats, settings, force, False, pdf_jobs)
             for path in paths
         ]
         for future in as_completed(futures):
@@ -65,9 +68,11 @@ def build_report(
     settings: Settings,
     force: bool = False,
     parallel: bool = True,
+    pdf_jobs: int = 1,
 ) -> Outcome:
     """Parse one report once and write the formats that are not up to date; its warnings are
-    collected (an unchanged output's are those recorded when it was built)."""
+    collected (an unchanged output's are those recorded when it was built). The PDF of a
+    report of several days is laid out on ``pdf_jobs`` processes (``pipeline.pdf.parallel``)."""
     started = time.monotonic()
     recorded: dict[str, tuple[str, ...]] = {}
     for output_format in formats:
@@ -84,7 +89,7 @@ def build_report(
     with collect_warnings(notes, settings.strict, out_dir) as log:
         try:
             written, failure, produced = (
-                write_formats(notes, out_dir, stale, settings, parallel, log)
+                write_formats(notes, out_dir, stale, settings, parallel, log, pdf_jobs, force)
                 if stale
                 else ({}, None, {})
             )
@@ -113,13 +118,17 @@ def write_formats(
     settings: Settings,
     parallel: bool,
     log: WarningLog,
+    pdf_jobs: int = 1,
+    force: bool = False,
 ) -> tuple[dict[str, Output], ContentError | None, dict[str, list[str]]]:
     """Parse the notes once and write each format; with ``parallel`` the PDF is made in a
     second process that imports WeasyPrint (0.3 s) while this one parses. A format
     that fails (notes too large for a PDF) does not stop the others: its error comes back,
     with the warnings of each format's own stage (the PDF process's among them)."""
     worker = (
-        PdfWorker() if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1 else None
+        PdfWorker.start()
+        if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1
+        else None
     )
     results: dict[str, Output] = {}
     failure: ContentError | None = None
@@ -128,6 +137,7 @@ def write_formats(
         from pipeline.build.formats import font_files, write_format  # the heavy imports
         from pipeline.read.report import apply_settings, read_report
 
+        prefetch_faces(settings.fonts, settings.fonts_dir)  # fontconfig answers while we parse
         inputs = cache.snapshot(cache.notes_files(notes))
         report = read_report(notes, settings.fetch_policy)
         inputs |= cache.snapshot(cache.referenced_files(report))
@@ -147,7 +157,7 @@ def write_formats(
                 if settings.strict and produced["pdf"]:
                     shutil.rmtree(job.folder, ignore_errors=True)
                     log.fail_if_strict()
-                worker.start_job(report, report_settings, out_dir, job)
+                worker.start_job(report, report_settings, out_dir, job, pdf_jobs, not force)
             except ContentError as err:
                 failure = err
                 worker.close()
@@ -156,7 +166,7 @@ def write_formats(
             before = len(log.messages)
             try:
                 results[output_format] = write_format(
-                    output_format, report, report_settings, out_dir
+                    output_format, report, report_settings, out_dir, reuse=not force
                 )
             except ContentError as err:
                 failure = failure or err
@@ -188,7 +198,11 @@ def write_formats(
 
 
 class PdfWorker:
-    """A forked process that writes the PDF of the report it is sent."""
+    """A forked process that writes the PDF of the report it is sent. ``invoke watch`` keeps
+    one for all its rebuilds (``keep_pdf_process``): WeasyPrint stays imported, and the days
+    laid out by the last build stay in its memory."""
+
+    kept: PdfWorker | None = None
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
@@ -197,8 +211,27 @@ class PdfWorker:
         self.process.start()
         self.warnings: list[str] = []
 
-    def start_job(self, report: object, settings: Settings, out_dir: Path, job: object) -> None:
-        self.connection.send((report, settings, out_dir, job))
+    @classmethod
+    def start(cls) -> PdfWorker:
+        """A new PDF process, or the one kept warm."""
+        kept = cls.kept
+        if kept is not None and kept.process.is_alive() and not kept.connection.closed:
+            return kept
+        if kept is not None:
+            cls.kept = PdfWorker()
+            return cls.kept
+        return cls()
+
+    def start_job(
+        self,
+        report: object,
+        settings: Settings,
+        out_dir: Path,
+        job: object,
+        jobs: int = 1,
+        reuse: bool = True,
+    ) -> None:
+        self.connection.send((report, settings, out_dir, job, jobs, reuse))
 
     def result(self) -> Output:
         """The PDF written, or its error; ``warnings`` then holds those of the PDF process."""
@@ -215,7 +248,7 @@ class PdfWorker:
         return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        if self.connection.closed:
+        if self.connection.closed or self is PdfWorker.kept:
             return
         if self.process.is_alive():
             self.connection.send(None)
@@ -225,23 +258,27 @@ class PdfWorker:
         self.connection.close()
 
 
+def keep_pdf_process() -> None:
+    """Keep one PDF process for every build from now on (``invoke watch``)."""
+    if PdfWorker.kept is None:
+        PdfWorker.kept = PdfWorker()
+
+
 def pdf_worker(connection: Connection) -> None:
     from pipeline.pdf.write import import_weasyprint, write_pdf_pages
 
     import_weasyprint()  # the work done in advance
 
-    work = connection.recv()
-    if work is None:
-        return
-    report, settings, out_dir, job = work
-    with collect_warnings(report.source.path, settings.strict, out_dir) as log:
-        try:
-            path, pages = write_pdf_pages(report, settings, out_dir, job)
-            connection.send(("ok", Output(path, pages=pages), log.messages))
-        except ContentError as err:
-            connection.send(("error", err, log.messages))
-        except Exception:  # a bug: its traceback goes to the parent, which raises it
-            connection.send(("crash", traceback.format_exc(), log.messages))
+    while (work := connection.recv()) is not None:  # one job, or one per rebuild if kept
+        report, settings, out_dir, job, jobs, reuse = work
+        with collect_warnings(report.source.path, settings.strict, out_dir) as log:
+            try:
+                path, pages = write_pdf_pages(report, settings, out_dir, job, jobs, reuse)
+                connection.send(("ok", Output(path, pages=pages), log.messages))
+            except ContentError as err:
+                connection.send(("error", err, log.messages))
+            except Exception:  # a bug: its traceback goes to the parent, which raises it
+                connection.send(("crash", traceback.format_exc(), log.messages))
 
 
 def describe_outcome(outcome: Outcome) -> str:

@@ -1,8 +1,10 @@
 """`invoke watch`: rebuild when notes, images, styles, fonts or settings are saved.
 
 Changes are debounced by watchfiles; the content-hash cache makes each rebuild write only what
-changed. An error is shown and the watch goes on. With ``serve``, the HTML preview is served on
-localhost and the open page reloads itself after each rebuild.
+changed, and the PDF stage lays out again only the days that changed (``pipeline.pdf.parallel``)
+in a PDF process kept warm; the EPUB is rebuilt in this process, its imports warm, its cover and
+font subsets cached. An error is shown and the watch goes on. With ``serve``, the HTML preview is
+served on localhost and the open page reloads itself after each rebuild.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import watchfiles
+
+from pipeline.build.reports import keep_pdf_process
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +92,10 @@ def watch(
     preview: Preview | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Build once, then again after every batch of saved changes, until ``stop`` is set."""
+    """Build once, then again after every batch of saved changes, until ``stop`` is set. The
+    PDF process is kept for every rebuild: WeasyPrint stays imported, and the days laid out
+    by the last build stay in its memory, so an edit lays out its own day only."""
+    keep_pdf_process()
     existing = [str(p) for p in paths if p.exists()]
     started = time.time()
     rebuild()

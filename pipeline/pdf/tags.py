@@ -196,24 +196,31 @@ def repair(data: bytes, target: Path, titles: Mapping[str, str]) -> Repaired:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        missing_alt = 0
-        if "/StructTreeRoot" in pdf.Root:
-            missing_alt = _repair_structure(pdf)
-            _title_links(pdf, titles)
-        if missing_alt:
-            _drop_accessibility_claims(pdf)
-        if _claims_pdfa(pdf):
-            _no_interpolation(pdf)
+        repaired = repair_pdf(pdf, titles)
         with target.open("wb") as out:  # a file object: the target may be /proc/self/fd/N
             pdf.save(
                 out,
                 deterministic_id=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
             )
+    return repaired
+
+
+def repair_pdf(pdf: pikepdf.Pdf, titles: Mapping[str, str], id_prefix: str = "") -> Repaired:
+    """The repairs, on an open PDF. ``id_prefix`` starts every structure ``/ID`` (a part of a
+    book laid out in parts, pipeline.pdf.merge, keeps its IDs apart from the others')."""
+    missing_alt = 0
+    if "/StructTreeRoot" in pdf.Root:
+        missing_alt = _repair_structure(pdf, id_prefix)
+        _title_links(pdf, titles)
+    if missing_alt:
+        _drop_accessibility_claims(pdf)
+    if _claims_pdfa(pdf):
+        _no_interpolation(pdf)
     return Repaired(missing_alt)
 
 
-def _repair_structure(pdf: pikepdf.Pdf) -> int:
+def _repair_structure(pdf: pikepdf.Pdf, id_prefix: str = "") -> int:
     import pikepdf
 
     pages = [page.obj for page in pdf.pages]
@@ -228,7 +235,7 @@ def _repair_structure(pdf: pikepdf.Pdf) -> int:
     _merge(document, renamed)
     _fix_links(document, None)
     _prune(document)
-    missing_alt = _fix_elements(document, renamed)
+    missing_alt = _fix_elements(document, renamed, id_prefix)
 
     parents: dict[int, dict[int, PdfObject]] = {n: {} for n in range(len(pages))}
     annotations: dict[int, PdfObject] = {}
@@ -427,7 +434,7 @@ def _prune(node: Node) -> bool:
     return bool(kept)
 
 
-def _fix_elements(document: Node, renamed: Mapping[str, str]) -> int:
+def _fix_elements(document: Node, renamed: Mapping[str, str], id_prefix: str = "") -> int:
     """Table header scopes, cells naming headers that moved, note IDs; images without alt."""
     import pikepdf
 
@@ -441,15 +448,17 @@ def _fix_elements(document: Node, renamed: Mapping[str, str]) -> int:
                 attributes.Scope = scope
             else:
                 node.obj.A = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=scope)
+            if id_prefix and "/ID" in node.obj:
+                node.obj.ID = pikepdf.String(id_prefix + str(node.obj.ID))
         elif node.tag == "/TD" and isinstance(attributes, pikepdf.Dictionary):
             headers = attributes.get("/Headers")
-            if isinstance(headers, pikepdf.Array) and renamed:
+            if isinstance(headers, pikepdf.Array) and (renamed or id_prefix):
                 attributes.Headers = pikepdf.Array(
-                    [pikepdf.String(renamed.get(str(h), str(h))) for h in headers]
+                    [pikepdf.String(id_prefix + renamed.get(str(h), str(h))) for h in headers]
                 )
         elif node.tag == "/Note":
             notes += 1
-            node.obj.ID = pikepdf.String(f"note-{notes}")
+            node.obj.ID = pikepdf.String(f"{id_prefix}note-{notes}")
         elif node.tag == "/Figure" and not str(node.obj.get("/Alt", "")).strip():
             missing_alt += 1
     return missing_alt

@@ -22,6 +22,7 @@ from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.pdf.fit import fit_document
 from pipeline.pdf.fonts import font_configuration
+from pipeline.pdf.split import Book, split_book
 
 if TYPE_CHECKING:
     from weasyprint import HTML, Document
@@ -51,10 +52,20 @@ def write_pdf(report: Report, settings: Settings, out_dir: Path, job: PrintJob) 
 
 
 def write_pdf_pages(
-    report: Report, settings: Settings, out_dir: Path, job: PrintJob
+    report: Report,
+    settings: Settings,
+    out_dir: Path,
+    job: PrintJob,
+    jobs: int = 1,
+    reuse: bool = True,
 ) -> tuple[Path, int]:
-    """``write_pdf``, also saying how many pages were written."""
+    """``write_pdf``, also saying how many pages were written. With ``jobs`` above one, a
+    report of several days is laid out in parts on that many processes (``pipeline.pdf.
+    parallel``); ``reuse``: days laid out before may be reused (not with ``--force``)."""
     try:
+        book = split_book(job.html) if jobs > 1 else None
+        if book is not None:
+            return write_in_parts(report, settings, out_dir, job, book, jobs, reuse)
         html = print_html(report, settings, job)
         # laid out again, a little tighter, where a chapter's tail would be alone on a page
         document, _ = fit_document(lambda: render_pdf(report, settings, job, html))
@@ -79,6 +90,45 @@ def write_pdf_pages(
         return path, len(document.pages)
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def write_in_parts(
+    report: Report,
+    settings: Settings,
+    out_dir: Path,
+    job: PrintJob,
+    book: Book,
+    jobs: int,
+    reuse: bool,
+) -> tuple[Path, int]:
+    """The PDF of a book laid out in parts, its days on ``jobs`` processes."""
+    from pipeline.pdf.parallel import Shared, write_book
+    from pipeline.pdf.partcache import PartCache
+    from pipeline.pdf.tags import link_titles
+
+    import_weasyprint()
+    shared = Shared(
+        report,
+        settings,
+        VARIANTS[settings.pdf_variant],
+        job.fonts,
+        content_root(report).as_uri() + "/",
+        locked_fetcher(report, settings),
+        link_titles(book.root),
+        book.ids,
+        frozenset(book.targets),
+    )
+    cache = PartCache(settings.cache_dir / "pdf-parts" / report.name, reuse)
+    pages = 0
+
+    def write(path: Path) -> None:
+        nonlocal pages
+        pages, missing_alt = write_book(shared, book, jobs, path, cache)
+        if missing_alt:  # before the PDF is put in place: --strict may refuse it
+            warn_missing_alt(report, settings, missing_alt)
+
+    path = write_atomically(out_dir / f"{report.name}.pdf", write)
+    return path, pages
 
 
 def warn_missing_alt(report: Report, settings: Settings, count: int) -> None:
@@ -134,6 +184,9 @@ def render_pdf(
     report: Report, settings: Settings, job: PrintJob, html: HTML | None = None
 ) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
+    from pipeline.pdf.paginate import keep_stylesheets
+
+    keep_stylesheets()  # print.css parsed once, not per layout (pipeline.pdf.fit lays out again)
     document = html or print_html(report, settings, job)
     return document.render(
         font_config=font_configuration(job.fonts),

@@ -1,0 +1,197 @@
+"""The book's fonts embedded once for all its parts, as WeasyPrint 70 embeds a font in one document.
+
+Each part reports the glyphs it set in each of the book's fonts (``pipeline.pdf.part.FontUse``);
+here a font is cut to the glyphs of every part and written with the widths and the text of every
+part: the same dictionaries WeasyPrint's ``pdf.fonts.build_fonts_dictionary`` writes (a Type 0
+font over a CID font, ``Identity-H``), so a book laid out in parts embeds no more than one laid
+out at once. The cut is WeasyPrint's own (hb-subset keeping glyph ids, then dropping the empty
+glyphs after the last used), with uharfbuzz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.pdf.part import FontUse
+
+# The tables WeasyPrint drops from an embedded font (pdf/fonts.py, _harfbuzz_subset).
+DROPPED: tuple[bytes, ...] = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB")
+DROPPED += (b"JSTF", b"LTSH", b"PCLT", b"SVG ")
+CMAP_HEAD = (
+    b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+    b"<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+    b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+    b"<0000> <ffff>\nendcodespacerange\n"
+)
+CMAP_TAIL = b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+
+
+def unite(uses: Iterable[FontUse]) -> FontUse:
+    """One font's use in every part: the glyphs, widths and text of all of them."""
+    uses = list(uses)
+    first = uses[0]
+    united = FontUse(
+        first.name,
+        first.family,
+        first.source,
+        first.index,
+        first.flags,
+        first.ascent,
+        first.descent,
+        first.italic_angle,
+        first.stemv,
+        first.stemh,
+    )
+    for use in uses:
+        united.widths.update(use.widths)
+        united.to_unicode.update(use.to_unicode)
+        united.missing.update(use.missing)
+    return united
+
+
+def embed_font(pdf: Any, use: FontUse, sources: Mapping[str, Path]) -> Any:
+    """The Type 0 font dictionary for ``use``, its objects added to ``pdf`` (pikepdf);
+    ``sources``: the font files by digest (``part.font_sources``)."""
+    import pikepdf
+
+    data = cut(sources[use.source].read_bytes(), use.index, set(use.to_unicode), bool(use.missing))
+    otf = data[:4] == b"OTTO"
+    extra = {"Subtype": pikepdf.Name.OpenType} if otf else {"Length1": len(data)}
+    font_file = pdf.make_stream(data, **extra)
+    widths = use.widths
+    max_x = max(widths.values()) if widths else 0
+    flags = use.flags
+    if len(widths) > 1 and len(set(widths.values())) == 1:
+        flags += 1  # FixedPitch
+    bbox = [0, use.descent, _number(max_x), use.ascent]
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/" + use.name),
+            FontFamily=pikepdf.String(use.family),
+            Flags=flags,
+            FontBBox=pikepdf.Array(bbox),
+            ItalicAngle=use.italic_angle,
+            Ascent=use.ascent,
+            Descent=use.descent,
+            CapHeight=use.ascent,
+            StemV=use.stemv,
+            StemH=use.stemh,
+            **{("FontFile3" if otf else "FontFile2"): font_file},
+        )
+    )
+    runs: list[Any] = []
+    current: list[Any] = []
+    for glyph in sorted(widths):
+        if glyph - 1 not in widths:
+            current = []
+            runs += [glyph, current]
+        current.append(_number(widths[glyph]))
+    cid_font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name("/CIDFontType0" if otf else "/CIDFontType2"),
+            BaseFont=pikepdf.Name("/" + use.name),
+            CIDSystemInfo=pikepdf.Dictionary(
+                Registry=pikepdf.String("Adobe"),
+                Ordering=pikepdf.String("Identity"),
+                Supplement=0,
+            ),
+            CIDToGIDMap=pikepdf.Name.Identity,
+            W=pikepdf.Array([pikepdf.Array(r) if isinstance(r, list) else r for r in runs]),
+            FontDescriptor=descriptor,
+        )
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        BaseFont=pikepdf.Name("/" + use.name),
+        ToUnicode=pdf.make_stream(to_unicode_cmap(use.to_unicode)),
+        DescendantFonts=pikepdf.Array([cid_font]),
+    )
+    font.Encoding = _encoding(pdf, use) if use.missing else pikepdf.Name("/Identity-H")
+    return pdf.make_indirect(font)
+
+
+def cut(data: bytes, index: int, glyphs: set[int], missing: bool) -> bytes:
+    """``data``'s face cut to ``glyphs``, keeping their ids, as WeasyPrint 70 cuts it."""
+    import uharfbuzz as hb
+
+    if not glyphs:
+        return data
+    face = hb.Face(hb.Blob(data), index)
+    dropped = {int.from_bytes(tag, "big") for tag in DROPPED}
+    first = hb.SubsetInput()
+    first.sets(hb.SubsetInputSets.GLYPH_INDEX).update(sorted(glyphs))
+    first.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(dropped)
+    outline = hb.SubsetFlags.NOTDEF_OUTLINE if missing else hb.SubsetFlags.DEFAULT
+    first.flags = (
+        hb.SubsetFlags.RETAIN_GIDS
+        | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+        | hb.SubsetFlags.DESUBROUTINIZE
+        | outline
+    )
+    kept = hb.subset(face, first)
+    if kept is None:
+        return data
+    second = hb.SubsetInput()
+    second.sets(hb.SubsetInputSets.GLYPH_INDEX).update(range(max(glyphs) + 1))
+    second.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(dropped)
+    second.flags = (
+        hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+        | hb.SubsetFlags.DESUBROUTINIZE
+        | hb.SubsetFlags.NO_HINTING
+        | outline
+    )
+    trimmed = hb.subset(kept, second)
+    return bytes((trimmed or kept).blob.data)
+
+
+def to_unicode_cmap(to_unicode: dict[int, str]) -> bytes:
+    """The ToUnicode CMap WeasyPrint writes: glyph -> text, in batches of 100, in the order the
+    glyphs were first set (text extraction tools read the first glyph of a space as *the* space)."""
+    items = list(to_unicode.items())
+    lines = [CMAP_HEAD]
+    for start in range(0, len(items), 100):
+        batch = items[start : start + 100]
+        lines.append(f"{len(batch)} beginbfchar\n".encode())
+        for glyph, text in batch:
+            lines.append(f"<{glyph:04x}> <{text.encode('utf-16-be').hex()}>\n".encode())
+        lines.append(b"endbfchar\n")
+    lines.append(CMAP_TAIL)
+    return b"".join(lines)
+
+
+def _encoding(pdf: Any, use: FontUse) -> Any:
+    """A CMap that maps the glyphs a font lacked to .notdef (WeasyPrint's ``WP-Encod-0``)."""
+    import pikepdf
+
+    lacking = set(use.missing.values())
+    available = sorted(use.to_unicode)
+    lines = [
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+        b"3 dict dup begin\n/Registry (Adobe) def\n/Ordering (Identity) def\n/Supplement 0 def\n"
+        b"end def\n/CMapName /WP-Encod-0 def\n/CMapType 1 def\n1 begincodespacerange\n"
+        b"<0000> <ffff>\nendcodespacerange\n"
+    ]
+    for start in range(0, len(available), 100):
+        batch = available[start : start + 100]
+        lines.append(f"{len(batch)} begincidchar\n".encode())
+        for glyph in batch:
+            lines.append(f"<{glyph:04x}> {0 if glyph in lacking else glyph}\n".encode())
+        lines.append(b"endcidchar\n")
+    lines.append(CMAP_TAIL)
+    return pdf.make_stream(
+        b"".join(lines),
+        Type=pikepdf.Name.CMap,
+        CMapName=pikepdf.Name("/WP-Encod-0"),
+        CIDSystemInfo=pikepdf.Dictionary(
+            Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+        ),
+    )
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(float(value), 6)

@@ -1,0 +1,218 @@
+"""A book laid out in parts, on several processes, is the book laid out at once.
+
+``tests/data/pdf-parts.md`` (three days, A5: a day opens a right-hand page, so blank pages come
+between days; footnotes, a table across pages, an image, links to another day and out) is built
+both ways and compared: every page as a picture, its text, the outline, the links, the tagged
+structure, the fonts. Then what only the parts do: the same bytes on a rebuild, a day edited laid
+out again alone, PDF/A.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+
+from pipeline.config import Settings
+from pipeline.pdf import parallel
+from pipeline.pdf.html import prepare_print
+from pipeline.pdf.split import split_book
+from pipeline.pdf.write import write_pdf_pages
+from pipeline.read.report import read_report
+from tests.conftest import DATA
+from tests.test_pdf_tags import Tagged
+
+pytestmark = pytest.mark.slow  # builds PDFs (conftest: --quick skips them)
+
+PARTS = DATA / "pdf-parts.md"
+EPOCH = 1700000000
+
+
+def build(notes: Path, out: Path, jobs: int, reuse: bool = False, **options: object) -> Path:
+    settings = Settings(source_date_epoch=EPOCH, paper="A5", **options).override({"out": out})  # type: ignore[arg-type]
+    report = read_report(notes)
+    path, _ = write_pdf_pages(report, settings, out, prepare_print(report, settings), jobs, reuse)
+    return path
+
+
+@pytest.fixture(scope="module")
+def once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(PARTS, tmp_path_factory.mktemp("once"), jobs=1)
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build(PARTS, tmp_path_factory.mktemp("parts"), jobs=2)
+    assert len(parallel.LAST_TIMINGS.parts) == 3  # the three days, laid out apart
+    return path
+
+
+def test_the_fixture_is_cut_into_a_front_matter_and_three_days() -> None:
+    report = read_report(PARTS)
+    book = split_book(prepare_print(report, Settings(paper="A5")).html)
+    assert book is not None
+    assert [part.name for part in book.parts] == ["front", "day-1", "day-2", "day-3"]
+    assert "day-3-talk-3" in book.targets and "day-3-talk-3" in book.parts[3].ids
+
+
+# ---------- the same book ----------
+
+
+def test_every_page_looks_the_same(once: Path, parts: Path, tmp_path: Path) -> None:
+    for name, path in (("once", once), ("parts", parts)):
+        subprocess.run(["pdftoppm", "-r", "40", "-png", path, tmp_path / name], check=True)
+    pictures = sorted(p.name for p in tmp_path.glob("once-*.png"))
+    assert len(pictures) == len(PdfReader(once).pages) > 12
+    for picture in pictures:
+        a = Image.open(tmp_path / picture).convert("RGB")
+        b = Image.open(tmp_path / picture.replace("once", "parts")).convert("RGB")
+        assert ImageChops.difference(a, b).getbbox() is None, picture
+
+
+def test_the_text_is_the_same(once: Path, parts: Path) -> None:
+    with pdfplumber.open(once) as a, pdfplumber.open(parts) as b:
+        assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
+    # and the page numbers are the book's: "n / N" on every page but the cover
+    with pdfplumber.open(parts) as pdf:
+        total = len(pdf.pages)
+        for number, page in enumerate(pdf.pages[1:], start=2):
+            assert f"{number} / {total}" in (page.extract_text() or ""), number
+
+
+def outline(path: Path) -> list[tuple[int, str, int]]:
+    reader = PdfReader(path)
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))  # type: ignore[attr-defined,arg-type]
+
+    walk(reader.outline, 0)  # type: ignore[arg-type]
+    return found
+
+
+def test_the_outline_is_the_same(once: Path, parts: Path) -> None:
+    found = outline(parts)
+    assert found == outline(once)
+    assert [title for depth, title, _ in found if depth == 0] == ["DAY 1", "DAY 2", "DAY 3"]
+    assert len(found) == 12
+
+
+def links(path: Path) -> dict[tuple[int, str], tuple[int, ...]]:
+    """Per page and target (a page and point, or a URL), the box the links to it cover."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    names = list(pdf.Root.Names.Dests.Names)
+    dests = {
+        str(name): (pages[value[0].objgen], round(float(value[2])), round(float(value[3])))
+        for name, value in zip(names[::2], names[1::2], strict=True)
+    }
+    boxes: dict[tuple[int, str], list[list[float]]] = {}
+    for index, page in enumerate(pdf.pages):
+        for annotation in page.obj.get("/Annots", ()):
+            if "/Dest" in annotation:
+                target = str(dests[str(annotation.Dest)])
+            else:
+                target = str(annotation.A.URI)
+            boxes.setdefault((index, target), []).append([float(v) for v in annotation.Rect])
+    return {
+        key: (
+            round(min(r[0] for r in rects)),
+            round(min(r[1] for r in rects)),
+            round(max(r[2] for r in rects)),
+            round(max(r[3] for r in rects)),
+        )
+        for key, rects in boxes.items()
+    }
+
+
+def test_links_go_to_the_same_places(once: Path, parts: Path) -> None:
+    found = links(parts)
+    assert found == links(once)
+    contents = [target for page, target in found if page == 1]
+    assert len(contents) == 12  # the contents page reaches every day and talk, in other parts
+    assert "https://example.com/slides/build-times" in {target for _, target in found}
+
+
+def structure(path: Path) -> list[tuple[str, str]]:
+    tagged = Tagged.read(path)
+    return [(e.tag, tagged.text_of(e)) for e in tagged.document.walk()]
+
+
+def test_the_tagged_structure_is_the_same(once: Path, parts: Path) -> None:
+    found = structure(parts)
+    assert found == structure(once)
+    tags = [tag for tag, _ in found]
+    assert tags.count("/Document") == 1 and tags.count("/Sect") >= 3
+    assert tags.count("/Note") == 10 and tags.count("/Table") == 1  # 9 notes, 1 link's URL
+    ids = PdfReader(parts).trailer["/Root"]["/StructTreeRoot"]["/IDTree"]["/Names"][::2]
+    assert len(ids) == len(set(ids))
+
+
+def test_each_font_is_embedded_once(once: Path, parts: Path) -> None:
+    def fonts(path: Path) -> list[str]:
+        pdf = pikepdf.open(path)
+        found = {
+            font.objgen: str(font.BaseFont)
+            for page in pdf.pages
+            for font in page.obj.Resources.get("/Font", {}).values()
+        }
+        return sorted(found.values())
+
+    assert fonts(parts) == sorted(set(fonts(parts))) == fonts(once)
+    assert os.path.getsize(parts) <= os.path.getsize(once) * 1.01
+
+
+# ---------- what only the parts do ----------
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_rebuild_gives_the_same_bytes(parts: Path, tmp_path: Path) -> None:
+    assert digest(build(PARTS, tmp_path, jobs=2)) == digest(parts)
+
+
+def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
+    notes = tmp_path / "notes" / "book.md"
+    notes.parent.mkdir()
+    shutil.copy(PARTS, notes)
+    shutil.copytree(DATA / "pdf-img", notes.parent / "pdf-img")
+    out = tmp_path / "out"
+    build(notes, out, jobs=2, reuse=True)
+    text = notes.read_text(encoding="utf-8")
+    edited = text.replace("운영 부담도 덜었다.", "운영 부담은 줄었다.", 1)  # in DAY 1, same letters
+    assert edited != text
+    notes.write_text(edited, encoding="utf-8")
+    again = build(notes, out, jobs=2, reuse=True)
+    assert set(parallel.LAST_TIMINGS.parts) == {"day-1"}  # the others were reused
+    assert parallel.LAST_TIMINGS.reused == 2
+    assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
+
+
+def test_pdfa_in_parts(tmp_path: Path) -> None:
+    path = build(PARTS, tmp_path, jobs=2, pdf_variant="a")
+    pdf = pikepdf.open(path)
+    xmp = pdf.Root.Metadata.read_bytes()
+    assert (
+        b"pdfaid" in xmp
+        and b"<pdfaid:conformance>A</pdfaid:conformance>" in xmp
+        or (b'pdfaid:conformance="A"' in xmp)
+    )
+    assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+    assert "/ID" in pdf.trailer
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+            assert "/Interpolate" not in obj
