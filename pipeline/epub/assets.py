@@ -6,11 +6,15 @@ sets in this book (``ebook.Ebook.text``) with hb-subset; ``fonts.css`` is genera
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.dates import cover_year, korean_dates
-from pipeline.epub.cover import CoverFonts, CoverText, draw_cover
+from pipeline.epub import cover as cover_module
+from pipeline.epub.cover import SIZE, CoverFonts, CoverText, draw_cover
 from pipeline.epub.documents import Ebook
 from pipeline.errors import ContentError
 from pipeline.fonts import (
@@ -21,8 +25,12 @@ from pipeline.fonts import (
     subset_font,
 )
 from pipeline.model import Report
+from pipeline.output import write_atomically
 from pipeline.render import environment
 
+COVERS_KEPT = 16  # generated covers kept in <out>/.cache/covers/
+FONTS_KEPT = 32  # font subsets kept in <out>/.cache/ebook-fonts/
+COVER_CHIPS = 8  # days shown one by one on the cover; more are summed up (as print-cover.html.j2)
 # (face key, role, bold, CSS family, weight): a face is embedded only if the book uses it.
 FACES = (
     ("body", "body", False, "Report Serif", "normal"),
@@ -65,14 +73,45 @@ def make_cover(report: Report, settings: Settings) -> tuple[str, bytes]:
         report.meta.subtitle,
         korean_dates(report.meta.dates) or cover_year(report),
         " · ".join(part for part in (report.meta.venue, ", ".join(authors)) if part),
-        tuple(
-            f"{c.label} · {c.talk_count}개 세션" if c.talk_count else c.label
-            for c in report.chapters[:8]
-        ),
+        cover_chips(report),
     )
     emoji = find_face(settings.fonts.emoji, settings.fonts_dir)
     fonts = CoverFonts(face(settings, "heading", bold=True), face(settings, "heading"), emoji)
-    return "images/cover.png", draw_cover(text, fonts, settings.accent)
+    return "images/cover.png", cached_cover(text, fonts, settings)
+
+
+def cover_chips(report: Report) -> tuple[str, ...]:
+    """A chip per day while they fit on the cover (as in print); more, summed up in one."""
+    chapters = report.chapters
+    if len(chapters) <= COVER_CHIPS:
+        return tuple(
+            f"{c.label} · {c.talk_count}개 세션" if c.talk_count else c.label for c in chapters
+        )
+    days = sum(1 for chapter in chapters if chapter.kind == "day")
+    talks = sum(chapter.talk_count for chapter in chapters)
+    return (f"{days}일 · {talks}개 세션" if days else f"{talks}개 세션",)
+
+
+def cached_cover(text: CoverText, fonts: CoverFonts, settings: Settings) -> bytes:
+    """The generated cover, drawn once for what it shows: its text, fonts and colour (drawing
+    and compressing the 1600x2560 PNG is a third of a small book's EPUB)."""
+    key = cover_key(text, fonts, settings.accent)
+    folder = settings.cache_dir / "covers"
+    return _cached(
+        folder, f"{key}.png", COVERS_KEPT, lambda: draw_cover(text, fonts, settings.accent)
+    )
+
+
+def cover_key(text: CoverText, fonts: CoverFonts, accent: str) -> str:
+    """A hash of everything the cover shows, and of the code that draws it."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((text, accent, SIZE)).encode())
+    for found in (fonts.title, fonts.text, fonts.emoji):
+        if found is not None:
+            stat = found.path.stat()
+            digest.update(f"{found.path}|{found.index}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    digest.update(Path(cover_module.__file__ or "").read_bytes())
+    return digest.hexdigest()
 
 
 def face(settings: Settings, role: str, *, bold: bool = False) -> FontFace:
@@ -93,11 +132,46 @@ def embed_fonts(text: dict[str, str], settings: Settings) -> list[EmbeddedFont]:
             regular["body"].index,
         ):
             continue  # no bold face: the reading system emboldens the regular one
-        data = subset_font(found.path, found.index, chars)
+        data = cached_subset(found, chars, settings)
         media_type = font_media_type(data)
         suffix = ".otf" if media_type == "font/otf" else ".ttf"
         fonts.append(EmbeddedFont(family, weight, f"fonts/{key}{suffix}", media_type, data))
     return fonts
+
+
+def cached_subset(found: FontFace, chars: str, settings: Settings) -> bytes:
+    """``found`` cut to ``chars``, cut once for the same face and characters (``invoke watch``
+    rebuilds the same book again and again)."""
+    stat = found.path.stat()
+    key = hashlib.blake2b(
+        f"{found.path}|{found.index}|{stat.st_size}|{stat.st_mtime_ns}|{chars}".encode(),
+        digest_size=20,
+    ).hexdigest()
+    return _cached(
+        settings.cache_dir / "ebook-fonts",
+        f"{key}.font",
+        FONTS_KEPT,
+        lambda: subset_font(found.path, found.index, chars),
+    )
+
+
+def _cached(folder: Path, name: str, kept: int, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept in ``folder/name``, or made, kept (with at most ``kept`` others)."""
+    path = folder / name
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = make()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)[: -kept or None]:
+        old.unlink(missing_ok=True)
+
+    def write(target: Path) -> None:
+        target.write_bytes(data)
+
+    write_atomically(path, write)
+    return data
 
 
 def stylesheets(

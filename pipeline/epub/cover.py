@@ -12,11 +12,12 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import uharfbuzz as hb
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from pipeline.fonts import FontFace
+
+if TYPE_CHECKING:  # Pillow is imported only when a cover is drawn (not when it is cached)
+    from PIL import Image, ImageDraw, ImageFont
 
 SIZE = (1600, 2560)
 MARGIN = 150
@@ -46,6 +47,8 @@ class CoverFonts:
 
 def draw_cover(text: CoverText, fonts: CoverFonts, accent: str) -> bytes:
     """The cover as PNG bytes; the same text and fonts give the same bytes."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", SIZE, (255, 255, 255))
     draw = ImageDraw.Draw(image)
     width = SIZE[0] - 2 * MARGIN
@@ -170,6 +173,8 @@ def paste_emoji(
     image: Image.Image, run: str, face: FontFace, xy: tuple[int, int], size: int
 ) -> int:
     """Draw an emoji run at ``size`` pixels; return its width."""
+    from PIL import Image, ImageDraw
+
     font = load_font(face.path, face.index, EMOJI_PIXELS)
     left, top, right, bottom = (round(value) for value in font.getbbox(run))
     if right <= left or bottom <= top:
@@ -186,9 +191,13 @@ def paste_emoji(
 
 @lru_cache(maxsize=16)
 def load_font(path: Path, index: int, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(path), size, index=index)
 
 
 @lru_cache(maxsize=8)
 def codepoints(path: Path, index: int) -> frozenset[int]:
+    import uharfbuzz as hb
+
     return frozenset(hb.Face(hb.Blob.from_file_path(str(path)), index).unicodes)
