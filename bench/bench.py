@@ -11,7 +11,14 @@ second process while the first parses; pandoc runs WeasyPrint as a child):
 - ours cold (our caches cleared before the run: the build cache with its font hashes, the
   compiled templates, the cut fonts, i.e. ``<out>/.cache/``) and warm (as the previous run left
   them); pandoc keeps no cache. The system's caches (page cache, Python's bytecode) stay warm
-  for both.
+  for both (``PYTHONDONTWRITEBYTECODE`` is dropped from the runs' environment, as a user's
+  shell does not set it);
+- the largest process's peak (PSS) besides the tree's sum: a PDF laid out in parts runs a
+  process per core.
+
+bench/parts.py adds what a PDF laid out in parts takes: each day's time and the build's time
+extrapolated to more cores, `invoke watch` after an edit of one talk, the EPUB rebuilt in a warm
+process, and (``--stress``) 5,000 short talks.
 
 Prints a table and writes dist/bench.json. Run: `invoke bench`.
 """
@@ -32,6 +39,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import parts  # bench/parts.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "content" / "deview-2023.md"
@@ -58,43 +67,50 @@ class Run:
     wall: float
     cpu: float
     peak_mb: float = 0.0
+    largest_mb: float = 0.0
 
 
 def run(command: list[str], env: dict[str, str] | None = None, memory: bool = False) -> Run:
     """Run ``command`` to its end; with ``memory``, sample the tree's memory meanwhile."""
     started = time.perf_counter()
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
+        env={**environment, **(env or {})},
         cwd=ROOT,
     )
     sampler = TreeMemory(process.pid) if memory else None
     _, status, usage = os.wait4(process.pid, 0)  # the usage of every child it waited for too
     elapsed = time.perf_counter() - started
     peak = sampler.stop() if sampler else 0.0
+    largest = sampler.largest_kb / 1024 if sampler else 0.0
     process.returncode = os.waitstatus_to_exitcode(status)
     stderr = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{stderr}")
-    return Run(elapsed, usage.ru_utime + usage.ru_stime, peak)
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, peak, largest)
 
 
 class TreeMemory:
-    """Samples the summed PSS of a process and all its descendants until stopped."""
+    """Samples the summed PSS of a process and all its descendants until stopped, and the
+    largest of them."""
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         self.pid = pid
         self.interval = interval
         self.peak_kb = 0
+        self.largest_kb = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
 
     def sample(self) -> None:
         while not self.done.is_set():
-            self.peak_kb = max(self.peak_kb, sum(pss_kb(pid) for pid in process_tree(self.pid)))
+            sizes = [pss_kb(pid) for pid in process_tree(self.pid)]
+            self.peak_kb = max(self.peak_kb, sum(sizes))
+            self.largest_kb = max(self.largest_kb, *sizes)
             self.done.wait(self.interval)
 
     def stop(self) -> float:
@@ -191,7 +207,7 @@ def measure(label: str, commands: dict[str, Command], runs: int) -> dict[str, di
         for name, command in commands.items():
             results[name].append(once(command))
         print(".", end="", flush=True)
-    memory = {name: once(command, memory=True).peak_mb for name, command in commands.items()}
+    memory = {name: once(command, memory=True) for name, command in commands.items()}
     print(f" {label}")
     return {
         name: {
@@ -199,7 +215,8 @@ def measure(label: str, commands: dict[str, Command], runs: int) -> dict[str, di
             "min": min(r.wall for r in values),
             "max": max(r.wall for r in values),
             "cpu": statistics.median(r.cpu for r in values),
-            "peak_mb": memory[name],
+            "peak_mb": memory[name].peak_mb,
+            "largest_mb": memory[name].largest_mb,
             "runs": len(values),
         }
         for name, values in results.items()
@@ -218,6 +235,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="sample only, 3 runs")
+    parser.add_argument(
+        "--stress", action="store_true", help="also 5,000 short talks: memory per process"
+    )
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     work = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -247,6 +267,11 @@ def main() -> None:
                     **ours_cold_and_warm(notes, out, "epub"),
                     "pandoc epub": Command(pandoc_epub(notes, out)),
                     **ours_cold_and_warm(notes, out, "build"),
+                    **(
+                        {"ours pdf jobs1": Command([*ours(notes, out, "pdf"), "--jobs", "1"])}
+                        if label == "large"
+                        else {}
+                    ),
                 },
                 runs,
             )
@@ -285,6 +310,9 @@ def main() -> None:
                     **{k: v["median"] for k, v in timing.items()},
                 }
             results["sweep"] = sweep
+            results.update(measure_parts(work, large))
+        if args.stress:
+            results["stress"] = measure_stress(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(results)
@@ -292,6 +320,54 @@ def main() -> None:
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nwrote {target}")
+
+
+def measure_parts(work: Path, large: Path) -> dict[str, object]:
+    """The large report laid out in parts: per-day times extrapolated to 1, 2 and 4 cores;
+    invoke watch after an edit of one talk; the EPUB rebuilt in a warm process."""
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "SOURCE_DATE_EPOCH": "1700000000"}
+    timings = parts.parts_timings(large, work / "parts", len(os.sched_getaffinity(0)), env)
+    print(". parts")
+    watched = work / "watch"
+    watched.mkdir()
+    notes = watched / large.name
+    shutil.copy(large, notes)
+    watch = parts.watch_edits(notes, watched / "out", 3, env)
+    print(". watch")
+    warm = {
+        label: parts.warm_epub(notes, work / f"warm-{label}", env)
+        for label, notes in (("sample", SAMPLE), ("large", large))
+    }
+    print(". warm epub")
+    return {
+        "parts": {
+            "cores": len(os.sched_getaffinity(0)),
+            "measured_wall": timings["wall"],
+            "extrapolated": {n: parts.extrapolate(timings, n) for n in (1, 2, 4)},
+            "days_cpu": sum(timings["parts"].values()),  # type: ignore[attr-defined]
+            "front_cpu": timings["front"],
+            "merge": timings["merge"],
+            "prepare": timings["prepare"],
+        },
+        "watch": {"edit_pdf": watch["pdf"], "edit_epub": watch["epub"], "warm_epub": warm},
+    }
+
+
+def measure_stress(work: Path) -> dict[str, float]:
+    """5,000 short talks built once, each process's memory sampled."""
+    notes = work / "stress.md"
+    notes.write_text(parts.stress_notes(), encoding="utf-8")
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "SOURCE_DATE_EPOCH": "1700000000"}
+    found = run(ours(notes, work / "stress", "pdf"), env, memory=True)
+    pages = len(__import__("pypdf").PdfReader(work / "stress" / "stress.pdf").pages)
+    print(". stress")
+    return {
+        "wall": found.wall,
+        "peak_mb": found.peak_mb,
+        "largest_mb": found.largest_mb,
+        "pages": pages,
+        "notes_kb": notes.stat().st_size / 1024,
+    }
 
 
 def report(results: dict) -> None:  # type: ignore[type-arg]
@@ -309,6 +385,7 @@ def report(results: dict) -> None:  # type: ignore[type-arg]
             print(
                 f"  {name:16} {row['median']:6.2f} s  ({row['min']:.2f}-{row['max']:.2f})"
                 f"  cpu {row['cpu']:6.2f} s  {row['peak_mb']:5.0f} MB"
+                f" (largest process {row['largest_mb']:4.0f} MB)"
             )
         for which in ("cold", "warm"):
             pdf = rows[f"ours pdf {which}"]["median"] / rows["pandoc pdf"]["median"]
@@ -326,6 +403,31 @@ def report(results: dict) -> None:  # type: ignore[type-arg]
         print(
             f"  {label:4} {row['notes_kb']:6.0f} KB: pdf {row['pdf']:6.2f} s, "
             f"epub {row['epub']:5.2f} s"
+        )
+    if "parts" in results:
+        found = results["parts"]
+        extrapolated = found["extrapolated"]
+        print(
+            f"\nlarge PDF in parts: days {found['days_cpu']:.2f} s CPU, front matter "
+            f"{found['front_cpu']:.2f} s, merge {found['merge']:.2f} s; the PDF process took "
+            f"{found['measured_wall']:.2f} s on {found['cores']} cores (model: "
+            f"{extrapolated[found['cores']]:.2f} s); model for 1, 2, 4 cores: "
+            + ", ".join(f"{extrapolated[n]:.2f} s" for n in (1, 2, 4))
+            + f"; 4 cores vs 1: {extrapolated[1] / extrapolated[4]:.2f} x faster"
+        )
+        watch = results["watch"]
+        print(
+            f"invoke watch, one talk of the large report edited: PDF replaced "
+            f"{watch['edit_pdf']:.2f} s after the save, EPUB {watch['edit_epub']:.2f} s; "
+            "EPUB rebuilt in a warm process: "
+            + ", ".join(f"{label} {seconds:.3f} s" for label, seconds in watch["warm_epub"].items())
+        )
+    if "stress" in results:
+        stress = results["stress"]
+        print(
+            f"\nstress ({stress['notes_kb']:.0f} KB of notes, {stress['pages']} pages): "
+            f"{stress['wall']:.1f} s, {stress['peak_mb']:.0f} MB summed, largest process "
+            f"{stress['largest_mb']:.0f} MB"
         )
 
 

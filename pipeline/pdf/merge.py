@@ -67,6 +67,7 @@ class _Book:
         self.ids: list[tuple[str, PdfObject]] = []
         self.dests: list[tuple[str, PdfObject]] = []
         self.font_dicts: list[tuple[PartPdf, PdfObject]] = []
+        self.color_spaces: PdfObject = None
 
     # ---------- the front matter: the base's own objects ----------
 
@@ -125,7 +126,7 @@ class _Book:
             *(value for _, value in ids),
             outlines,
         ]
-        holder = source.make_indirect(pikepdf.Array([_nullable(x) for x in carried]))
+        holder = source.make_indirect(pikepdf.Array(carried))
         copied = list(self.pdf.copy_foreign(holder))
         cursor = 0
         if self.document is not None:
@@ -181,13 +182,24 @@ class _Book:
         root.Count = int(root.get("/Count", 0)) + int(copied.get("/Count", 0))
 
     def _font_dicts(self, part: PartPdf, pages: list[PdfObject]) -> None:
+        """Note each part's font dictionary (filled in by ``finish``); and let every part share
+        the first one's colour spaces (WeasyPrint writes the same dictionary in each)."""
         seen = set()
         for page in pages:
             resources = page.obj.get("/Resources")
-            fonts = resources.get("/Font") if resources is not None else None
-            if fonts is not None and fonts.objgen not in seen:
-                seen.add(fonts.objgen)
+            if resources is None or resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
+            fonts = resources.get("/Font")
+            if fonts is not None:
                 self.font_dicts.append((part, fonts))
+            spaces = resources.get("/ColorSpace")
+            if spaces is None:
+                continue
+            if self.color_spaces is None:
+                self.color_spaces = spaces
+            elif spaces.is_indirect and repr(spaces) == repr(self.color_spaces):
+                resources.ColorSpace = self.color_spaces
 
     # ---------- once every part is in ----------
 
@@ -231,10 +243,6 @@ def _is_array(value: PdfObject) -> bool:
     import pikepdf
 
     return isinstance(value, pikepdf.Array)
-
-
-def _nullable(value: PdfObject) -> PdfObject:
-    return value if value is not None else None
 
 
 def _nums(tree: PdfObject) -> list[tuple[int, PdfObject]]:

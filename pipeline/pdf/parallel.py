@@ -6,17 +6,18 @@ size) and paginate each day as a document of its own, stopping before the margin
 (``pipeline.pdf.paginate``). Meanwhile this process paginates the front matter (cover, contents,
 introduction) with the contents' page numbers left out: they sit in the entries' margins, so the
 front matter's page count does not depend on them. Once every part's page count is known, each
-day learns its first page number and the book's total (a day that opens a right-hand page gets a
-blank page before it where needed), makes its running headers and ``n / N`` page numbers, and is
+day learns its first page number, the book's total, and whether it ends with the blank page a
+right-hand opener after it needs; it makes its running headers and ``n / N`` page numbers and is
 written as a PDF of its own (``pipeline.pdf.part``), while this process lays the front matter
 out again with the page numbers printed in (the same pages: only the numbers differ). The parts
 are merged into the book (``pipeline.pdf.merge``).
 
-Each day's PDF is kept (``PartCache``) under the key of what it was laid out from: its HTML,
-the styles, the cut fonts, the PDF variant, the code; with its page count, and for the pages it
-was numbered with. A rebuild lays out again only the days whose key changed, and those whose
-numbering changed (a day before them gained or lost a page); ``invoke watch`` keeps the cache
-in memory too.
+Each part's PDF is kept (``pipeline.pdf.partcache``) under the key of what it was laid out from
+(its HTML, the styles, the cut fonts, the PDF variant, the code) with its page count, and for the
+numbers it was laid out with (the front matter's: and its contents' page numbers). A rebuild lays
+out again only the days whose key changed and those whose numbers changed (a day before them
+gained or lost a page, which changes every page's total); ``invoke watch`` keeps the cache in its
+PDF process's memory too.
 
 The near-empty page fixes (``pipeline.pdf.fit``) are made per part, as they are for a book laid
 out at once.
@@ -458,8 +459,3 @@ class _Pages:
     def __init__(self, paginated: Paginated) -> None:
         self.paginated = paginated
         self.pages = [_PageView(page) for page in paginated.pages]
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0))

@@ -11,7 +11,6 @@ Splitting uses ``lxml.etree`` (already loaded by the PDF stage), not ``lxml.html
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,15 +26,11 @@ TARGET = re.compile(r'(<span class="contents-page") data-target="#([^"]+)"')
 
 @dataclass(frozen=True)
 class Part:
-    """One document of the book: its HTML, the ids it holds, a digest of the HTML."""
+    """One document of the book: its HTML and the ids it holds."""
 
     name: str  # "front", or the id of the day it starts with
     html: str
     ids: frozenset[str]
-
-    @property
-    def digest(self) -> str:
-        return hashlib.blake2b(self.html.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
