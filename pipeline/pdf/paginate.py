@@ -8,10 +8,15 @@ from the page counters. :func:`paginate` stops right between the two and returns
 must be. :meth:`Paginated.finish` then sets the page counters (``page`` from the part's first
 page number, ``pages`` the book's total) and each page's side, and makes the margin boxes: what
 WeasyPrint's own ``layout_document`` does after pagination, with the numbers of the whole book.
+Before that, :meth:`Paginated.replace_numbers` prints the contents' page numbers into the front
+matter's layout (they sit in margin boxes of their own, so nothing else moves), and
+:meth:`Paginated.add_blank_page` ends a part with the blank page a right-hand opener after it
+needs.
 
-This leans on WeasyPrint 70's internals (``weasyprint.layout.layout_document``'s loop and the
-page maker's counter states): ``pyproject.toml`` pins WeasyPrint below 71, and
-``tests/test_pdf_parts.py`` checks the numbers, sides and headers against a book laid out at once.
+This leans on WeasyPrint 70's internals (``weasyprint.layout.layout_document``'s loop, the page
+maker's counter states, ``make_page``, the boxes of a text): ``pyproject.toml`` pins WeasyPrint
+below 71, and ``tests/test_pdf_parts.py`` checks the numbers, sides, headers and contents
+against a book laid out at once.
 """
 
 from __future__ import annotations
@@ -82,6 +87,39 @@ class Paginated:
             children = getattr(box, "children", ())
             box = children[0] if children else None
         return None
+
+    def replace_numbers(self, numbers: dict[str, str]) -> None:
+        """Print ``numbers`` (by the ``data-for`` of their element) into the laid-out pages, in
+        place of the placeholder each ``::after`` of such an element shows: the contents' page
+        numbers, learnt once the book is paginated. Each sits right-aligned in an absolutely
+        positioned box, whose width changes nothing else: the box grows leftwards by as much
+        as its text, everything in it (the leader too) moves with it."""
+        from weasyprint.text.line_break import split_first_line
+
+        for page in self.pages:
+            for box in page.descendants(placeholders=True):
+                element = getattr(box, "element", None)
+                if (
+                    element is None
+                    or box.element_tag != "span"
+                    or not box.is_absolutely_positioned()
+                ):
+                    continue
+                number = numbers.get(str(element.get("data-for")))
+                if number is None:
+                    continue
+                path = _path_to_text(box, "::after")
+                if path is None:
+                    raise AssertionError(f"no placeholder to print page {number} in")
+                text = path[-1]
+                layout, _, _, width, _, _ = split_first_line(
+                    number, text.style, self.context, None, 0
+                )
+                grown = width - text.width
+                text.text, text.pango_layout = number, layout
+                for outer in path:  # the number's box, its line, its ::after, the text
+                    outer.width += grown
+                box.translate(-grown)
 
     def add_blank_page(self) -> None:
         """A blank page after the last: the left-hand page a book leaves before a chapter that
@@ -290,3 +328,18 @@ def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
         stat = path.stat()
         states.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(states)
+
+
+def _path_to_text(box: Any, pseudo: str) -> list[Any] | None:
+    """The boxes from ``box`` down to the text of its ``pseudo`` element (``::after``)."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        return [box] if box.element_tag.endswith(pseudo) else None
+    for child in getattr(box, "children", ()):
+        if not isinstance(child, boxes.Box):  # an absolutely positioned box's placeholder
+            continue
+        found = _path_to_text(child, pseudo)
+        if found is not None:
+            return [box, *found]
+    return None

@@ -8,9 +8,9 @@ introduction) with the contents' page numbers left out: they sit in the entries'
 front matter's page count does not depend on them. Once every part's page count is known, each
 day learns its first page number, the book's total, and whether it ends with the blank page a
 right-hand opener after it needs; it makes its running headers and ``n / N`` page numbers and is
-written as a PDF of its own (``pipeline.pdf.part``), while this process lays the front matter
-out again with the page numbers printed in (the same pages: only the numbers differ). The parts
-are merged into the book (``pipeline.pdf.merge``).
+written as a PDF of its own (``pipeline.pdf.part``), while this process prints the contents'
+page numbers into the front matter's layout (in place of placeholders, each in its margin box)
+and writes it. The parts are merged into the book (``pipeline.pdf.merge``).
 
 Each part's PDF is kept (``pipeline.pdf.partcache``) under the key of what it was laid out from
 (its HTML, the styles, the cut fonts, the PDF variant, the code) with its page count, and for the
@@ -47,7 +47,7 @@ from pipeline.pdf.merge import merge_parts
 from pipeline.pdf.paginate import Paginated, paginate
 from pipeline.pdf.part import PartPdf, font_sources, write_part
 from pipeline.pdf.partcache import Layout, PartCache, part_key
-from pipeline.pdf.split import Book, Part, number_contents, untarget_contents
+from pipeline.pdf.split import Book, Part, untarget_contents
 
 log = logging.getLogger(__name__)
 
@@ -195,15 +195,16 @@ def _contents_pages(
 
 
 class _Front:
-    """The front matter: paginated without the contents' page numbers (or known from the cache),
-    then laid out with them (or found in the cache with the same numbers)."""
+    """The front matter: paginated with placeholders for the contents' page numbers (its page
+    count may also come from the cache), then the numbers printed into that layout (or the
+    part found in the cache with the same numbers)."""
 
     def __init__(self, part: Part, shared: Shared, cache: PartCache) -> None:
         self.source = part
         self.shared = shared
         self.cache = cache
         self.key = part_key(part, shared.settings, shared.fonts)
-        self.html: Any = None
+        self.laid: list[Paginated] = []  # the layout, until it is written
         self.layout = cache.layout(self.key)
         self.part: PartPdf
 
@@ -213,16 +214,22 @@ class _Front:
         return self.layout.pages
 
     def paginate(self) -> float:
-        """Learn the page count (and where its own anchors are) without the page numbers."""
+        """Learn the page count (and where its own anchors are) before the page numbers."""
         if self.layout is not None:
             return 0.0
         started = time.process_time()
-        self.html = _html(untarget_contents(self.source.html), self.shared)
-        laid = _lay_out(self.html, self.shared)
-        self.layout = Layout(laid.page_count, laid.anchor_pages(set(self.shared.targets)), None)
-        del laid
-        gc.collect()  # a layout's boxes hold cycles: freed now, not at the collector's pace
+        self._lay_out()
         return time.process_time() - started
+
+    def _lay_out(self) -> Paginated:
+        laid = _lay_out(_html(untarget_contents(self.source.html), self.shared), self.shared)
+        if self.layout is not None and laid.page_count != self.layout.pages:
+            raise RuntimeError(  # the cache is keyed by the front matter's HTML: never happens
+                f"the front matter took {laid.page_count} pages, {self.layout.pages} before"
+            )
+        self.layout = Layout(laid.page_count, laid.anchor_pages(set(self.shared.targets)), None)
+        self.laid = [laid]
+        return laid
 
     def finish(self, pages: dict[str, int], numbering: tuple[int, int, bool]) -> float:
         """The front matter with its page numbers, numbered in the book."""
@@ -231,30 +238,19 @@ class _Front:
         found = self.cache.part(self.key, key)
         if found is not None:
             self.part = found
+            self.laid.clear()
             return 0.0
         started = time.process_time()
-        if self.html is None:  # its page count came from the cache: its fixes are made again
-            self.html = _html(untarget_contents(self.source.html), self.shared)
-            number_contents(self.html.etree_element, pages)
-            laid = _lay_out(self.html, self.shared)
-        else:  # laid out again as fitted, with the numbers
-            number_contents(self.html.etree_element, pages)
-            laid = paginate(self.html, _font_config(self.shared), [], **_options(self.shared))
-        if laid.page_count != self.layout.pages:  # the numbers sit in the margin: never happens
-            raise RuntimeError(
-                f"the front matter took {laid.page_count} pages with its page numbers, "
-                f"{self.layout.pages} without"
-            )
-        holder = [laid]
+        laid = self.laid[0] if self.laid else self._lay_out()
+        laid.replace_numbers({target: str(page) for target, page in pages.items()})
         del laid
 
         def release() -> None:  # the front matter's layout (all the contents) goes, now
-            holder.clear()
-            self.html = None
-            gc.collect()
+            self.laid.clear()
+            gc.collect()  # its boxes hold cycles: freed before the repair, not much later
 
         self.part = write_part(
-            holder[0].finish(*numbering),
+            self.laid[0].finish(*numbering),
             "front",
             self.shared.variant,
             self.shared.titles,

@@ -3,8 +3,8 @@
 A day that opens on a page of its own starts a part (with the chapters that run on after it);
 everything before the first such day is the front matter: cover, contents, introduction. Each
 part is a whole HTML document with the book's ``<head>``, so it is styled as in the book; the
-contents' page numbers are left for :func:`number_contents` to fill in, once the parts are
-paginated (``pipeline.pdf.parallel``).
+contents' page numbers are placeholders until the parts are paginated (:func:`untarget_contents`,
+``pipeline.pdf.parallel``).
 
 Splitting uses ``lxml.etree`` (already loaded by the PDF stage), not ``lxml.html``.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
@@ -91,17 +90,12 @@ def _opens_part(element: etree._Element) -> bool:
     return element.tag == "section" and "chapter" in classes and RUNS_ON not in classes
 
 
+PLACEHOLDER = "0"  # what a contents page number shows until the numbers are known
+
+
 def untarget_contents(html: str) -> str:
-    """The contents without their target-counter lookups: each page number's place keeps the
-    id it is for (``data-for``), to be filled in by :func:`number_contents`. The numbers never
-    change the layout (they sit in the entry's margin, see print.css)."""
-    return TARGET.sub(lambda match: f'{match[1]} data-for="{match[2]}"', html)
-
-
-def number_contents(root: Any, pages: dict[str, int]) -> None:
-    """Print each page number in the contents of WeasyPrint's parsed document ``root`` (as a
-    ``data-page`` that print.css shows as target-counter would)."""
-    for span in root.iter("span"):
-        target = span.get("data-for")
-        if target is not None:
-            span.set("data-page", str(pages[target]))
+    """The contents without their target-counter lookups: each page number's place shows a
+    placeholder and keeps the id it is for (``data-for``); ``paginate.Paginated.
+    replace_numbers`` prints the numbers in. They never change the layout (they sit in the
+    entry's margin, see print.css)."""
+    return TARGET.sub(lambda m: f'{m[1]} data-for="{m[2]}" data-page="{PLACEHOLDER}"', html)
