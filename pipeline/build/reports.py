@@ -207,7 +207,9 @@ class PdfWorker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=pdf_worker, args=(child,), daemon=True)
+        self.process = context.Process(
+            target=pdf_worker, args=(child, self.connection), daemon=True
+        )
         self.process.start()
         self.warnings: list[str] = []
 
@@ -264,12 +266,19 @@ def keep_pdf_process() -> None:
         PdfWorker.kept = PdfWorker()
 
 
-def pdf_worker(connection: Connection) -> None:
+def pdf_worker(connection: Connection, parent_end: Connection) -> None:
     from pipeline.pdf.write import import_weasyprint, write_pdf_pages
 
+    parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
     import_weasyprint()  # the work done in advance
 
-    while (work := connection.recv()) is not None:  # one job, or one per rebuild if kept
+    while True:  # one job, or one per rebuild if kept
+        try:
+            work = connection.recv()
+        except EOFError:  # the build (or invoke watch) is gone: so is this process
+            return
+        if work is None:
+            return
         report, settings, out_dir, job, jobs, reuse = work
         with collect_warnings(report.source.path, settings.strict, out_dir) as log:
             try:

@@ -277,9 +277,11 @@ class _Group:
         self.connection, child = multiprocessing.Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the worker
-            self.connection.close()
+            for end in [self.connection, *_open_ends]:  # the fork copied them: a worker that
+                end.close()  # held another's end would keep it waiting if this process died
             _group_main(child, parts, shared, numbering)  # never returns
         child.close()
+        _open_ends.append(self.connection)
         self.waiting = numbering is None
 
     def send_numbers(self, numbering: dict[str, tuple[int, int, bool]]) -> None:
@@ -300,12 +302,17 @@ class _Group:
 
     def close(self, stop: bool = False) -> None:
         """Wait for the worker to end (it has sent its last part); ``stop``: end it now."""
+        if self.connection in _open_ends:
+            _open_ends.remove(self.connection)
         self.connection.close()
         if stop:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+_open_ends: list[Connection] = []  # this process's ends of its workers' pipes
 
 
 def _start_groups(
