@@ -57,6 +57,11 @@ class Node:
     def title(self) -> str:
         return self.heading.text if self.heading else ""
 
+    def blocks(self) -> list[Block]:
+        """Its heading and everything under it, in order."""
+        own = [self.heading] if self.heading else []
+        return own + self.content + [b for child in self.children for b in child.blocks()]
+
     def walk(self) -> Iterable[Node]:
         yield self
         for child in self.children:

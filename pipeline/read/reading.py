@@ -115,7 +115,7 @@ class Structure:
             "talk",
             title=title,
             people=people,
-            blocks=talk_node.content + [b for c in talk_node.children for b in subtree(c)],
+            blocks=talk_node.content + [b for c in talk_node.children for b in c.blocks()],
             line=line,
             rule="single talk",
         )
@@ -180,14 +180,6 @@ def promote_bold_days(blocks: list[Block]) -> list[Block]:
         ]
         promoted.append(Block(tokens, block.notes, block.footnotes))
     return promoted
-
-
-def subtree(node: Node) -> list[Block]:
-    blocks = [node.heading] if node.heading else []
-    blocks += node.content
-    for child in node.children:
-        blocks += subtree(child)
-    return blocks
 
 
 def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) -> Structure:

@@ -213,7 +213,7 @@ class ReportBuilder:
         content = (
             node.content
             if draft.entries or draft.own_content_only
-            else node.content + [b for child in node.children for b in self.subtree(child)]
+            else node.content + [b for child in node.children for b in child.blocks()]
         )
         return Chapter(
             id=draft.id,
@@ -226,13 +226,6 @@ class ReportBuilder:
             intro_html=self.render(content),
             talks=tuple(self.talk(entry) for entry in draft.entries),
         )
-
-    def subtree(self, node: Node) -> list[Block]:
-        blocks = [node.heading] if node.heading else []
-        blocks += node.content
-        for child in node.children:
-            blocks += self.subtree(child)
-        return blocks
 
     def talk(self, draft: Draft) -> Talk:
         node = draft.node
@@ -251,7 +244,7 @@ class ReportBuilder:
         body = (
             content
             if draft.own_content_only
-            else content + [b for child in children for b in self.subtree(child)]
+            else content + [b for child in children for b in child.blocks()]
         )
         return Talk(
             id=draft.id,
