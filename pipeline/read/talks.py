@@ -91,11 +91,6 @@ def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
 PLAIN = {"text", "strong_open", "strong_close", "em_open", "em_close", "softbreak", "hardbreak"}
 
 
-def is_plain_text(inline: Token) -> bool:
-    """Only words and emphasis: a speaker line has no image, link or code in it."""
-    return all(child.type in PLAIN for child in inline.children or ())
-
-
 def time_slot_title(node: Node) -> tuple[str, tuple[Person, ...], int] | None:
     """Under a bare time-slot heading: the title (a bold line, a line, a link), its speaker,
     and how many leading blocks they took."""
