@@ -36,16 +36,19 @@ PARTS = DATA / "pdf-parts.md"
 EPOCH = 1700000000
 
 
-def build(notes: Path, out: Path, jobs: int, reuse: bool = False, **options: object) -> Path:
+def build(
+    notes: Path, out: Path, jobs: int, reuse: bool = False, at_once: bool = False, **options: object
+) -> Path:
     settings = Settings(source_date_epoch=EPOCH, paper="A5", **options).override({"out": out})  # type: ignore[arg-type]
     report = read_report(notes)
-    path, _ = write_pdf_pages(report, settings, out, prepare_print(report, settings), jobs, reuse)
+    job = prepare_print(report, settings)
+    path, _ = write_pdf_pages(report, settings, out, job, jobs, reuse, at_once)
     return path
 
 
 @pytest.fixture(scope="module")
 def once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(PARTS, tmp_path_factory.mktemp("once"), jobs=1)
+    return build(PARTS, tmp_path_factory.mktemp("once"), jobs=1, at_once=True)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +186,13 @@ def digest(path: Path) -> str:
 
 def test_a_rebuild_gives_the_same_bytes(parts: Path, tmp_path: Path) -> None:
     assert digest(build(PARTS, tmp_path, jobs=2)) == digest(parts)
+
+
+def test_one_process_lays_the_days_out_in_parts_too(parts: Path, tmp_path: Path) -> None:
+    """`--jobs 1` (or one core): a day at a time, less memory than the book at once."""
+    path = build(PARTS, tmp_path, jobs=1)
+    assert len(parallel.LAST_TIMINGS.parts) == 3
+    assert digest(path) == digest(parts)
 
 
 def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
