@@ -9,7 +9,10 @@ index; the EPUB writer needs both to subset the right face.
 from __future__ import annotations
 
 import ctypes.util
+import hashlib
+import json
 import logging
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -20,6 +23,30 @@ from pipeline.config import FontRoles
 from pipeline.errors import ContentError
 
 log = logging.getLogger(__name__)
+
+CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+FONTCONFIG_DIRS = (  # configuration and caches
+    Path("/etc/fonts"),
+    Path("/etc/fonts/conf.d"),
+    Path("/var/cache/fontconfig"),
+    CACHE_HOME / "fontconfig",
+)
+FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    DATA_HOME / "fonts",
+    Path.home() / ".fonts",
+)
+FONTCONFIG_ENVIRONMENT = (
+    "FONTCONFIG_FILE",
+    "FONTCONFIG_PATH",
+    "FONTCONFIG_SYSROOT",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+)
 
 FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 HANGUL_SAMPLE = "가한글"  # U+AC00, U+D55C, U+AE00: any Korean font has these
@@ -147,10 +174,14 @@ def _decodable(record: object) -> bool:
     return True
 
 
-def prefetch_faces(roles: FontRoles, fonts_dir: Path) -> None:
+def prefetch_faces(roles: FontRoles, fonts_dir: Path, answers: Path | None = None) -> None:
     """Start asking fontconfig for every role's regular and bold face, in parallel and in the
     background: each ``fc-match`` takes about 8 ms, most of it starting the process, and a book
-    asks for six or eight faces. ``_fc_match`` takes the answers when they are needed."""
+    asks for six or eight faces. ``_fc_match`` takes the answers when they are needed.
+    ``answers``: a file of the answers fontconfig gave before (:func:`remember_answers`), taken
+    while fontconfig's configuration, fonts and environment are as they were then."""
+    if answers is not None:
+        _recall(answers)
     if shutil.which("fc-match") is None:
         return
     own = project_font_files(fonts_dir)
@@ -168,6 +199,81 @@ def prefetch_faces(roles: FontRoles, fonts_dir: Path) -> None:
 
 _MATCHES: dict[tuple[str, bool], FontFace | None] = {}  # fontconfig's answers, per process
 _PENDING: dict[tuple[str, bool], subprocess.Popen[str]] = {}
+_RECALLED: dict[str, object] = {}  # the answers file as read: nothing to write if unchanged
+
+
+def fontconfig_state() -> dict[str, object]:
+    """What fontconfig's answers depend on: its configuration and caches, the font folders
+    (two levels, as fc-cache sees them) and the environment variables it reads. Folder
+    listings with sizes and times; no program is run."""
+    return {
+        "fontconfig": [listing(folder) for folder in FONTCONFIG_DIRS],
+        "font_dirs": [listing(folder, depth=2) for folder in FONT_DIRS],
+        "environment": {name: os.environ.get(name) for name in FONTCONFIG_ENVIRONMENT},
+    }
+
+
+def listing(folder: Path, depth: int = 1) -> list[object]:
+    """Names, sizes and modification times of a folder's entries (``depth`` levels)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    found: list[object] = []
+    for entry in entries:
+        try:
+            stat = entry.stat()
+        except OSError:  # a dangling link
+            found.append([entry.name])
+            continue
+        found.append([entry.name, stat.st_size, stat.st_mtime_ns])
+        if depth > 1 and entry.is_dir():
+            found.append(listing(Path(entry.path), depth - 1))
+    return found
+
+
+def _state_hash() -> str:
+    return hashlib.blake2b(json.dumps(fontconfig_state()).encode(), digest_size=16).hexdigest()
+
+
+def _recall(answers: Path) -> None:
+    """Take the answers of ``answers`` if fontconfig's state is the one they were given in."""
+    try:
+        saved = json.loads(answers.read_text(encoding="utf-8"))
+        if saved.get("state") != _state_hash():
+            return
+        for family, bold, face, charset in saved["matches"]:
+            found = None if face is None else FontFace(face[0], Path(face[1]), face[2], face[3])
+            _MATCHES.setdefault((family, bold), found)
+            if found is not None:
+                _CHARSETS.setdefault((found.path, found.index), charset)
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: ask again
+        return
+    _RECALLED.update(saved)
+
+
+def remember_answers(answers: Path) -> None:
+    """Keep this process's fontconfig answers in ``answers`` for the next build (the questions
+    asked in advance and not needed this time too)."""
+    for family, bold in list(_PENDING):
+        _fc_match(family, bold)
+    matches = [
+        [
+            family,
+            bold,
+            None if face is None else [face.family, str(face.path), face.index, face.bold],
+            "" if face is None else _CHARSETS.get((face.path, face.index), ""),
+        ]
+        for (family, bold), face in sorted(_MATCHES.items())
+    ]
+    if _RECALLED.get("matches") == matches or not matches:
+        return
+    from pipeline.output import write_text_atomically
+
+    saved = {"state": _state_hash(), "matches": matches}
+    answers.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(answers, json.dumps(saved, ensure_ascii=False))
+    _RECALLED.update(saved)
 
 
 def _fc_command(family: str, bold: bool) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import fonts
 from pipeline.build import cache
 from pipeline.build.reports import build
 from pipeline.config import Settings, load_settings
@@ -81,7 +82,7 @@ def test_each_input_changed_makes_the_next_build_rebuild(
     shutil.copytree(ROOT / "pipeline", code, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "CODE_DIR", code)
     monkeypatch.setattr(cache, "LIBRARY_DIRS", (tmp_path / "lib",))
-    monkeypatch.setattr(cache, "FONTCONFIG_DIRS", (tmp_path / "fontconfig",))
+    monkeypatch.setattr(fonts, "FONTCONFIG_DIRS", (tmp_path / "fontconfig",))
     site = tmp_path / "site-packages"
     (site / "weasyprint-70.0.dist-info").mkdir(parents=True)
     monkeypatch.syspath_prepend(str(site))

@@ -150,6 +150,43 @@ def test_resolve_fonts_finds_korean_faces() -> None:
     assert faces["emoji"].path.name.startswith("NotoColorEmoji")
 
 
+def test_fontconfig_answers_are_remembered_while_fontconfig_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build keeps fontconfig's answers; the next takes them instead of running fc-match,
+    unless a font folder, fontconfig's configuration or its environment changed."""
+    answers = tmp_path / "fontconfig.json"
+    folder = tmp_path / "share-fonts"
+    folder.mkdir()
+    monkeypatch.setattr(fonts, "FONT_DIRS", (folder,))
+
+    def fresh_process() -> None:  # what a new process knows of fontconfig: nothing
+        for name in ("_MATCHES", "_PENDING", "_CHARSETS", "_RECALLED"):
+            monkeypatch.setattr(fonts, name, {})
+
+    fresh_process()
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)
+    asked = fonts.resolve_fonts(FontRoles(), tmp_path)
+    fonts.remember_answers(answers)
+    assert answers.is_file()
+
+    started: list[object] = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(
+        fonts.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k)
+    )
+    fresh_process()
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)
+    assert started == []  # every face answered from the file
+    assert fonts.resolve_fonts(FontRoles(), tmp_path) == asked
+
+    (folder / "new-font.otf").write_bytes(b"a font installed")
+    fresh_process()
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)
+    assert started  # asked again
+    assert fonts.resolve_fonts(FontRoles(), tmp_path) == asked
+
+
 def test_missing_font_is_a_content_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as err:
         fonts.resolve_fonts(FontRoles(body="Nanum Myeongjo Missing"), tmp_path)

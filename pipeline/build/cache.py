@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Settings
+from pipeline.fonts import fontconfig_state, listing
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
 
@@ -62,29 +63,6 @@ LIBRARY_DIRS = tuple(
         "/usr/lib",
     )
     if folder and not folder.endswith("/")
-)
-CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-FONTCONFIG_DIRS = (  # configuration, caches, and the font folders (two levels, as fc-cache sees)
-    Path("/etc/fonts"),
-    Path("/etc/fonts/conf.d"),
-    Path("/var/cache/fontconfig"),
-    CACHE_HOME / "fontconfig",
-)
-FONT_DIRS = (
-    Path("/usr/share/fonts"),
-    Path("/usr/local/share/fonts"),
-    DATA_HOME / "fonts",
-    Path.home() / ".fonts",
-)
-FONTCONFIG_ENVIRONMENT = (
-    "FONTCONFIG_FILE",
-    "FONTCONFIG_PATH",
-    "FONTCONFIG_SYSROOT",
-    "LANG",
-    "LANGUAGE",
-    "LC_ALL",
-    "LC_CTYPE",
 )
 
 
@@ -143,10 +121,8 @@ def system_inputs(settings: Settings) -> dict[str, object]:
     return {
         "packages": installed_packages(),
         "libraries": [library_file(name) for name in LIBRARIES],
-        "fontconfig": [listing(folder) for folder in FONTCONFIG_DIRS],
-        "font_dirs": [listing(folder, depth=2) for folder in FONT_DIRS],
+        **fontconfig_state(),
         "fonts": listing(settings.fonts_dir),
-        "environment": {name: os.environ.get(name) for name in FONTCONFIG_ENVIRONMENT},
     }
 
 
@@ -172,25 +148,6 @@ def library_file(soname: str) -> list[object]:
             continue
         return [soname, str(real), stat.st_size, stat.st_mtime_ns]
     return [soname, None]
-
-
-def listing(folder: Path, depth: int = 1) -> list[object]:
-    """Names, sizes and modification times of a folder's entries (``depth`` levels)."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    found: list[object] = []
-    for entry in entries:
-        try:
-            stat = entry.stat()
-        except OSError:  # a dangling link
-            found.append([entry.name])
-            continue
-        found.append([entry.name, stat.st_size, stat.st_mtime_ns])
-        if depth > 1 and entry.is_dir():
-            found.append(listing(Path(entry.path), depth - 1))
-    return found
 
 
 def manifest_path(settings: Settings, output: Path) -> Path:

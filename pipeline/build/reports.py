@@ -24,7 +24,7 @@ from pipeline.config import Settings
 from pipeline.dates import build_time
 from pipeline.diagnostics import WarningLog, WarningsAsErrors, collect_warnings, strict_error
 from pipeline.errors import ContentError
-from pipeline.fonts import prefetch_faces
+from pipeline.fonts import prefetch_faces, remember_answers
 from pipeline.read.notes import discover_reports, report_name
 
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
@@ -137,7 +137,8 @@ def write_formats(
         from pipeline.build.formats import font_files, write_format  # the heavy imports
         from pipeline.read.report import apply_settings, read_report
 
-        prefetch_faces(settings.fonts, settings.fonts_dir)  # fontconfig answers while we parse
+        answers = settings.cache_dir / "fontconfig.json"  # what fontconfig answered last time
+        prefetch_faces(settings.fonts, settings.fonts_dir, answers)  # or ask, while we parse
         inputs = cache.snapshot(cache.notes_files(notes))
         report = read_report(notes, settings.fetch_policy)
         inputs |= cache.snapshot(cache.referenced_files(report))
@@ -172,6 +173,7 @@ def write_formats(
                 failure = failure or err
             produced[output_format] = log.messages[before:]
         fonts = font_files(report_settings)
+        remember_answers(answers)
         if worker is not None:
             try:
                 results["pdf"] = worker.result()
