@@ -59,6 +59,7 @@ def write_epub(report: Report, settings: Settings, out_dir: Path) -> Path:
             "mtime": modified,
             "epub3_landmark": False,
             "epub3_pages": False,
+            "compresslevel": 0,  # rewrite_zip compresses, once
         },
     )
     packed = rewrite_zip(raw.getvalue(), modified, report.meta.lang or "ko")
