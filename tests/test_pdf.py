@@ -264,6 +264,25 @@ def test_weasyprint_is_imported_without_a_library_search() -> None:
     assert result.stdout.split() == ["0", "True"], result.stderr
 
 
+def test_weasyprint_imports_the_font_tools_it_rarely_uses_on_first_use() -> None:
+    """fontTools' subsetter and instancer stay unimported until WeasyPrint uses them; then
+    WeasyPrint gets the real ones, and so does anyone who imports them."""
+    probe = (
+        "import sys\n"
+        "from pipeline.pdf.write import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "from weasyprint.pdf import fonts\n"
+        "before = [m in sys.modules for m in ('fontTools.subset', 'fontTools.varLib')]\n"
+        "options = fonts.subset.Options(retain_gids=True)\n"
+        "from fontTools import subset\n"
+        "import fontTools.varLib.instancer as instancer\n"
+        "print(before, type(options) is subset.Options, callable(fonts.instantiateVariableFont),"
+        " hasattr(instancer, 'instantiateVariableFont'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "[False, False] True True True", result.stderr
+
+
 @pytest.mark.slow
 def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() -> None:
     """Where a library loads only through the search, the import falls back to it, whole."""

@@ -6,10 +6,13 @@ fetcher locked to our own files. The PDF process of a build imports this module,
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import logging
 import shutil
 import sys
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -199,7 +202,8 @@ def render_pdf(
 
 
 def import_weasyprint() -> None:
-    """Import WeasyPrint (0.3 s, done only when we render) without ctypes' library search.
+    """Import WeasyPrint (0.3 s, done only when we render) without ctypes' library search and
+    without the fontTools modules it rarely uses.
 
     WeasyPrint tries several names for each C library, the Linux soname among them; on Linux
     each name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld:
@@ -211,23 +215,56 @@ def import_weasyprint() -> None:
         return
     import pikepdf  # noqa: F401  (pdf.tags repairs the tagged PDF with it: 30 ms, in advance too)
 
-    if sys.platform == "linux":
-        import ctypes.util
+    with _deferred_font_tools():
+        if sys.platform == "linux":
+            import ctypes.util
 
-        loaded = set(sys.modules)
-        search = ctypes.util.find_library
-        ctypes.util.find_library = lambda name: None
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
-                import weasyprint  # noqa: F401
-            return
-        except OSError:  # a library is not there by its soname: import again, with the search
-            for name in set(sys.modules) - loaded:
-                if name == "weasyprint" or name.startswith("weasyprint."):
-                    del sys.modules[name]  # the half-imported package must not be reused
-        finally:
-            ctypes.util.find_library = search
-    import weasyprint  # noqa: F401, F811
+            loaded = set(sys.modules)
+            search = ctypes.util.find_library
+            ctypes.util.find_library = lambda name: None
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
+                    import weasyprint  # noqa: F401
+                return
+            except OSError:  # a library is not there by its soname: import again, with search
+                for name in set(sys.modules) - loaded:
+                    if name == "weasyprint" or name.startswith("weasyprint."):
+                        del sys.modules[name]  # the half-imported package must not be reused
+            finally:
+                ctypes.util.find_library = search
+        import weasyprint  # noqa: F401, F811
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands for a module until one of its names is used, then imports it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+@contextlib.contextmanager
+def _deferred_font_tools() -> Iterator[None]:
+    """WeasyPrint imports fontTools' subsetter (used only without libharfbuzz-subset) and its
+    variable-font instancer (used only for a variable font) as it starts: 70 ms of the PDF
+    process's start, before a page is laid out. While it imports, each is a stand-in that
+    imports the real module when WeasyPrint first uses it."""
+    instancer = types.ModuleType("fontTools.varLib.instancer")
+
+    def instantiate_variable_font(*args: Any, **options: Any) -> Any:
+        from fontTools.varLib.instancer import instantiateVariableFont
+
+        return instantiateVariableFont(*args, **options)
+
+    instancer.instantiateVariableFont = instantiate_variable_font  # type: ignore[attr-defined]
+    stand_ins = {"fontTools.subset": _OnFirstUse("fontTools.subset"), instancer.__name__: instancer}
+    stand_ins = {name: module for name, module in stand_ins.items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:  # the real module is imported from now on
+                del sys.modules[name]
 
 
 def content_root(report: Report) -> Path:
