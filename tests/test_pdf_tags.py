@@ -301,6 +301,24 @@ def test_footnotes_are_notes_after_their_reference(quirks: Tagged) -> None:
         assert note.kids[0].tag == "/Lbl"
 
 
+# ---------- lists ----------
+
+
+def test_each_list_item_starts_with_its_label(quirks: Tagged, sample: Tagged) -> None:
+    """Bullets and numbers (print.css draws them, see pipeline/pdf/html.py) are each item's
+    Lbl, before its body, read as a marker is; the ordered list starting at 3 says 3 and 4."""
+    labels = []
+    for tagged in (quirks, sample):
+        for item in tagged.all("/LI"):
+            if not item.kids or item.kids[0].tag != "/Lbl":
+                assert all(k.tag != "/Lbl" for k in item.kids)  # no label, as in the openers
+                continue
+            assert [k.tag for k in item.kids[1:]] in (["/LBody"], ["/P"]), item.kids
+            labels.append(bare(tagged.text_of(item.kids[0])))
+    assert {"•", "–", "3.", "4."} <= set(labels)
+    assert len(labels) >= 29 + 5  # the sample's 29 and the quirks' nested and numbered lists
+
+
 # ---------- tables ----------
 
 

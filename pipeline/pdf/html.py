@@ -152,6 +152,7 @@ def adapt_document(html: str, report: Report, layout: Layout) -> str:
         _link_footnotes(scope)
         _fix_internal_links(scope, ids, report.aliases)
         _number_lists(scope)
+        _label_list_items(scope)
         _show_remote_images(scope)
     body = root.find("body")
     if body is not None:
@@ -304,6 +305,53 @@ def _number_lists(scope: HtmlElement) -> None:
             continue
         if start != 1:
             ol.set("style", f"counter-reset: list-item {start - 1}")
+
+
+# What may open a list item's first line (the label goes before it), besides its own text.
+INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "br",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "var",
+}
+
+
+def _label_list_items(scope: HtmlElement) -> None:
+    """Each list item's bullet or number is a ``::before`` of the element its first line is
+    in (the item, or its first paragraph), class ``list-label`` (print.css), instead of
+    WeasyPrint's ``::marker``: a marker outside the text is an absolutely positioned box
+    measured for its width, a fifth of a day's layout. An item that opens with another block
+    (a list, code) keeps its marker. ``pipeline.pdf.tags`` makes each label the item's
+    ``Lbl``, as a marker is."""
+    for item in scope.xpath(".//ul/li | .//ol/li"):
+        first = item[0] if len(item) else None
+        if (item.text or "").strip() or first is None or first.tag in INLINE:
+            host = item
+        elif first.tag == "p":
+            host = first
+        else:
+            continue
+        item.set("class", (item.get("class", "") + " labelled").strip())
+        host.set("class", (host.get("class", "") + " list-label").strip())
 
 
 def _show_remote_images(scope: HtmlElement) -> None:

@@ -15,6 +15,9 @@ that gets wrong, and what each repair below does about it (checked by ``tests/te
 - **Footnotes**: the footnote area is a page-level ``NonStruct`` between two pages' content,
   the call a ``Span``. -> the call becomes a ``Reference``, the footnote a ``Note`` (with a
   unique ``/ID``) right after it; its marker is the ``Lbl``.
+- **List labels**: a bullet or number drawn by ``.list-label::before`` (print.css; WeasyPrint's
+  own ``::marker`` costs more to lay out) is a ``NonStruct`` in the item's body. -> the
+  ``LI``'s first element, an ``Lbl``, as a marker is.
 - **Repeated table headers** are tagged again on each page (a second ``THead``). -> artifacts;
   the cells of later pages name the first header's cells.
 - **Table headers** have an ``/ID`` but no ``/Scope``, and no ``/IDTree`` resolves the IDs. ->
@@ -57,7 +60,7 @@ PdfObject = Any
 
 KEY = "CRKey"  # the element (and pseudo-element) a structure element was made from
 NODE = "CRNode"  # the element alone: a footnote's call and its body share it
-ROLE = "CRRole"  # FootnoteArea, FootnoteCall, FootnoteMarker, Leader, RowHeader... (see _mark)
+ROLE = "CRRole"  # FootnoteArea, FootnoteCall, ListLabel, Leader, RowHeader... (see _mark)
 PRIVATE = (KEY, NODE, ROLE)
 EMPTY_GROUPS = {"/NonStruct", "/Span", "/Div"}  # removed when nothing is left in them
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -130,6 +133,8 @@ def _mark(element: dict[str, Any], box: Any, keys: dict[tuple[int, str], int]) -
         role = "FootnoteCall"
     elif tag.endswith("::footnote-marker"):
         role = "FootnoteMarker"
+    elif tag.endswith("::before") and "list-label" in (box.element.get("class") or "").split():
+        role = "ListLabel"
     elif tag == "th":
         role = "RowHeader" if box.element.get("scope") == "row" else "ColumnHeader"
     if role:
@@ -231,6 +236,7 @@ def _repair_structure(pdf: pikepdf.Pdf, id_prefix: str = "") -> int:
     layout: set[tuple[int, int]] = set()
     _drop_leaders(document, layout)
     _place_footnotes(document)
+    _place_list_labels(document, None)
     renamed: dict[str, str] = {}
     _merge(document, renamed)
     _fix_links(document, None)
@@ -359,6 +365,20 @@ def _place_footnotes(document: Node) -> None:
                 if inner.role == "FootnoteMarker":
                     inner.tag = "/Lbl"
                     break
+
+
+def _place_list_labels(node: Node, item: Node | None) -> None:
+    """A list item's bullet or number drawn by print.css (``.list-label::before``, see
+    pipeline/pdf/html.py) is its ``Lbl``, first in the ``LI``, as WeasyPrint tags a marker."""
+    labels = [k for k in node.kids if isinstance(k, Node) and k.role == "ListLabel"]
+    if labels and item is not None:
+        node.kids = [k for k in node.kids if k not in labels]
+        for label in labels:
+            label.tag = "/Lbl"
+        item.kids[:0] = labels
+    for kid in list(node.kids):
+        if isinstance(kid, Node):
+            _place_list_labels(kid, kid if kid.tag == "/LI" else item)
 
 
 def _merge(node: Node, renamed: dict[str, str]) -> None:
