@@ -92,8 +92,8 @@ class Paginated:
         """Print ``numbers`` (by the ``data-for`` of their element) into the laid-out pages, in
         place of the placeholder each ``::after`` of such an element shows: the contents' page
         numbers, learnt once the book is paginated. Each sits right-aligned in an absolutely
-        positioned box, whose width changes nothing else: the box grows leftwards by as much
-        as its text, everything in it (the leader too) moves with it."""
+        positioned box of a fixed width (print.css): the number's line grows leftwards by as
+        much as its text, and nothing else moves."""
         from weasyprint.text.line_break import split_first_line
 
         for page in self.pages:
@@ -117,9 +117,10 @@ class Paginated:
                 )
                 grown = width - text.width
                 text.text, text.pango_layout = number, layout
-                for outer in path:  # the number's box, its line, its ::after, the text
-                    outer.width += grown
-                box.translate(-grown)
+                line = path[1]
+                for inner in path[1:]:  # the number's line, its ::after, the text
+                    inner.width += grown
+                line.translate(-grown)
 
     def add_blank_page(self) -> None:
         """A blank page after the last: the left-hand page a book leaves before a chapter that
