@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import os
 import re
@@ -158,10 +159,13 @@ def test_fontconfig_answers_are_remembered_while_fontconfig_is_unchanged(
     answers = tmp_path / "fontconfig.json"
     folder = tmp_path / "share-fonts"
     folder.mkdir()
+    user_config = tmp_path / "config-fontconfig"
+    user_config.mkdir()
     monkeypatch.setattr(fonts, "FONT_DIRS", (folder,))
+    monkeypatch.setattr(fonts, "USER_CONFIG", (user_config,))
 
     def fresh_process() -> None:  # what a new process knows of fontconfig: nothing
-        for name in ("_MATCHES", "_PENDING", "_CHARSETS", "_RECALLED"):
+        for name in ("_MATCHES", "_PENDING", "_CHARSETS", "_RECALLED", "_ASKED_IN"):
             monkeypatch.setattr(fonts, name, {})
 
     fresh_process()
@@ -185,6 +189,44 @@ def test_fontconfig_answers_are_remembered_while_fontconfig_is_unchanged(
     fonts.prefetch_faces(FontRoles(), tmp_path, answers)
     assert started  # asked again
     assert fonts.resolve_fonts(FontRoles(), tmp_path) == asked
+    fonts.remember_answers(answers)
+
+    started.clear()
+    (user_config / "fonts.conf").write_text("<fontconfig/>", encoding="utf-8")
+    fresh_process()
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)
+    assert started  # the user's configuration changed: asked again
+    fonts.resolve_fonts(FontRoles(), tmp_path)
+
+    for text in ("null", "[]", '{"state": 1}', "{broken", '{"matches": [["x", 0, [], ""]]}'):
+        answers.write_text(text, encoding="utf-8")
+        fresh_process()
+        started.clear()
+        fonts.prefetch_faces(FontRoles(), tmp_path, answers)  # not ours: ignored, asked again
+        assert started and fonts._MATCHES == {}
+        assert fonts.resolve_fonts(FontRoles(), tmp_path) == asked
+
+
+def test_fontconfig_answers_are_kept_under_the_state_they_were_given_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A font installed while a build runs: the answers it got are not taken for the new
+    state, and a long-running process (invoke watch) asks again once fontconfig changed."""
+    answers = tmp_path / "fontconfig.json"
+    folder = tmp_path / "share-fonts"
+    folder.mkdir()
+    monkeypatch.setattr(fonts, "FONT_DIRS", (folder,))
+    monkeypatch.setattr(fonts, "USER_CONFIG", ())
+    for name in ("_MATCHES", "_PENDING", "_CHARSETS", "_RECALLED", "_ASKED_IN"):
+        monkeypatch.setattr(fonts, name, {})
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)
+    fonts.resolve_fonts(FontRoles(), tmp_path)
+    (folder / "new-font.otf").write_bytes(b"installed during the build")
+    fonts.remember_answers(answers)
+    assert json.loads(answers.read_text(encoding="utf-8"))["state"] != fonts._state_hash()
+    fonts.prefetch_faces(FontRoles(), tmp_path, answers)  # the next build of invoke watch
+    assert fonts._PENDING  # asks fontconfig again
+    fonts.remember_answers(answers)
 
 
 def test_missing_font_is_a_content_error(tmp_path: Path) -> None:
@@ -467,6 +509,33 @@ def test_print_html_adaptations() -> None:
     assert 'class="footnote url-note"' in body
     assert 'href="#day-1-talk-2"' in body
     assert '<meta name="dcterms.created"' in head
+
+
+def test_list_items_get_a_label_where_their_first_line_is_text() -> None:
+    """A label (print.css) before text, in the item or its first paragraph; an item that opens
+    with an image, a checkbox, code or a list keeps WeasyPrint's marker."""
+    from lxml import html as lxml_html
+
+    from pipeline.pdf.html import _label_list_items
+
+    scope = lxml_html.fragment_fromstring(
+        "<div><ul>"
+        "<li>text</li>"
+        "<li><strong>bold</strong> text</li>"
+        "<li><p>loose</p></li>"
+        '<li><img src="a.png" alt="a"></li>'
+        '<li><input type="checkbox"> task</li>'
+        '<li><p><input type="checkbox"> loose task</p></li>'
+        "<li><pre>code</pre></li>"
+        "<li><ul><li>nested</li></ul></li>"
+        "</ul></div>"
+    )
+    _label_list_items(scope)
+    items = scope.xpath("./ul/li")
+    labelled = [("labelled" in item.get("class", "")) for item in items]
+    assert labelled == [True, True, True, False, False, False, False, False]
+    hosts = [e.tag for e in scope.xpath(".//*[contains(@class, 'list-label')]")]
+    assert hosts == ["li", "li", "p", "li"]  # the last: the nested item's text
 
 
 def test_joiners_span_inline_elements() -> None:

@@ -308,50 +308,36 @@ def _number_lists(scope: HtmlElement) -> None:
 
 
 # What may open a list item's first line (the label goes before it), besides its own text.
-INLINE = {
-    "a",
-    "abbr",
-    "b",
-    "br",
-    "cite",
-    "code",
-    "del",
-    "em",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "mark",
-    "q",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "u",
-    "var",
-}
+# Not an image (the label would sit at its foot) nor a task list's checkbox.
+TEXT_LEVEL = (
+    "a abbr b br cite code del em i ins kbd mark q s samp small span strong sub sup u var"
+).split()
 
 
 def _label_list_items(scope: HtmlElement) -> None:
     """Each list item's bullet or number is a ``::before`` of the element its first line is
     in (the item, or its first paragraph), class ``list-label`` (print.css), instead of
     WeasyPrint's ``::marker``: a marker outside the text is an absolutely positioned box
-    measured for its width, a fifth of a day's layout. An item that opens with another block
-    (a list, code) keeps its marker. ``pipeline.pdf.tags`` makes each label the item's
-    ``Lbl``, as a marker is."""
+    measured for its width, a fifth of a day's layout. An item that opens with anything but
+    text (a list, code, an image, a checkbox) keeps its marker. ``pipeline.pdf.tags`` makes
+    each label the item's ``Lbl``, as a marker is."""
     for item in scope.xpath(".//ul/li | .//ol/li"):
-        first = item[0] if len(item) else None
-        if (item.text or "").strip() or first is None or first.tag in INLINE:
-            host = item
-        elif first.tag == "p":
-            host = first
-        else:
+        host = item
+        if not _opens_with_text(item) and len(item) and item[0].tag == "p":
+            host = item[0]
+        if not _opens_with_text(host):
             continue
         item.set("class", (item.get("class", "") + " labelled").strip())
         host.set("class", (host.get("class", "") + " list-label").strip())
+
+
+def _opens_with_text(element: HtmlElement) -> bool:
+    """Its first line starts with text, or with an element of text (a link, bold, code)."""
+    if (element.text or "").strip():
+        return True
+    return (
+        len(element) > 0 and element[0].tag in TEXT_LEVEL and bool(element.text_content().strip())
+    )
 
 
 def _show_remote_images(scope: HtmlElement) -> None:
