@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ FONTCONFIG_DIRS = (  # configuration and caches
     Path("/var/cache/fontconfig"),
     CACHE_HOME / "fontconfig",
 )
+CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+USER_CONFIG = (CONFIG_HOME / "fontconfig", Path.home() / ".fonts.conf")
 FONT_DIRS = (
     Path("/usr/share/fonts"),
     Path("/usr/local/share/fonts"),
@@ -179,9 +182,16 @@ def prefetch_faces(roles: FontRoles, fonts_dir: Path, answers: Path | None = Non
     background: each ``fc-match`` takes about 8 ms, most of it starting the process, and a book
     asks for six or eight faces. ``_fc_match`` takes the answers when they are needed.
     ``answers``: a file of the answers fontconfig gave before (:func:`remember_answers`), taken
-    while fontconfig's configuration, fonts and environment are as they were then."""
+    while fontconfig's configuration, fonts and environment are as they were then. Answers this
+    process holds from a state that has changed since (``invoke watch``) are forgotten."""
+    state = _state_hash()
+    if state != _ASKED_IN.get("state"):
+        _MATCHES.clear()
+        _CHARSETS.clear()
+        _RECALLED.clear()
+        _ASKED_IN["state"] = state
     if answers is not None:
-        _recall(answers)
+        _recall(answers, state)
     if shutil.which("fc-match") is None:
         return
     own = project_font_files(fonts_dir)
@@ -200,17 +210,48 @@ def prefetch_faces(roles: FontRoles, fonts_dir: Path, answers: Path | None = Non
 _MATCHES: dict[tuple[str, bool], FontFace | None] = {}  # fontconfig's answers, per process
 _PENDING: dict[tuple[str, bool], subprocess.Popen[str]] = {}
 _RECALLED: dict[str, object] = {}  # the answers file as read: nothing to write if unchanged
+_ASKED_IN: dict[str, str] = {}  # "state": fontconfig's state when this process's answers came
 
 
 def fontconfig_state() -> dict[str, object]:
-    """What fontconfig's answers depend on: its configuration and caches, the font folders
-    (two levels, as fc-cache sees them) and the environment variables it reads. Folder
-    listings with sizes and times; no program is run."""
+    """What fontconfig's answers depend on: its configuration (the system's and the user's)
+    and caches, the font folders (the usual ones and any other a configuration file names, two
+    levels, as fc-cache sees them) and the environment variables it reads. Folder listings
+    with sizes and times; no program is run."""
+    configuration = [listing(folder, depth=2) for folder in (*FONTCONFIG_DIRS, *USER_CONFIG)]
+    named = _named_dirs(json.dumps(configuration))
     return {
-        "fontconfig": [listing(folder) for folder in FONTCONFIG_DIRS],
-        "font_dirs": [listing(folder, depth=2) for folder in FONT_DIRS],
+        "fontconfig": configuration,
+        "font_dirs": [listing(folder, depth=2) for folder in (*FONT_DIRS, *named)],
         "environment": {name: os.environ.get(name) for name in FONTCONFIG_ENVIRONMENT},
     }
+
+
+DIR = re.compile(r"<dir(?P<attributes>[^>]*)>\s*(?P<path>[^<]+?)\s*</dir>")
+
+
+@lru_cache(maxsize=4)
+def _named_dirs(configuration: str) -> tuple[Path, ...]:
+    """The font folders fontconfig's configuration files name besides the usual ones; read
+    again when ``configuration`` (the listing of its files) changes."""
+    files = [Path("/etc/fonts/fonts.conf"), *sorted(Path("/etc/fonts/conf.d").glob("*.conf"))]
+    for folder in USER_CONFIG:
+        files += sorted(folder.glob("*.conf")) if folder.is_dir() else [folder]
+    named: list[Path] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for found in DIR.finditer(text):
+            path = found["path"]
+            if 'prefix="xdg"' in found["attributes"]:
+                named.append(DATA_HOME / path)
+            elif path.startswith("~"):
+                named.append(Path(path).expanduser())
+            elif path.startswith("/"):
+                named.append(Path(path))
+    return tuple(folder for folder in dict.fromkeys(named) if folder not in FONT_DIRS)
 
 
 def listing(folder: Path, depth: int = 1) -> list[object]:
@@ -236,19 +277,28 @@ def _state_hash() -> str:
     return hashlib.blake2b(json.dumps(fontconfig_state()).encode(), digest_size=16).hexdigest()
 
 
-def _recall(answers: Path) -> None:
-    """Take the answers of ``answers`` if fontconfig's state is the one they were given in."""
+def _recall(answers: Path, state: str) -> None:
+    """Take the answers of ``answers`` if fontconfig's state is the one they were given in; a
+    file that is not what :func:`remember_answers` writes is ignored (asked again)."""
     try:
         saved = json.loads(answers.read_text(encoding="utf-8"))
-        if saved.get("state") != _state_hash():
+        if not isinstance(saved, dict) or saved.get("state") != state:
             return
+        matches: dict[tuple[str, bool], FontFace | None] = {}
+        charsets: dict[tuple[Path, int], str] = {}
         for family, bold, face, charset in saved["matches"]:
-            found = None if face is None else FontFace(face[0], Path(face[1]), face[2], face[3])
-            _MATCHES.setdefault((family, bold), found)
-            if found is not None:
-                _CHARSETS.setdefault((found.path, found.index), charset)
-    except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: ask again
+            if face is None:
+                matches[str(family), bool(bold)] = None
+                continue
+            found = FontFace(str(face[0]), Path(face[1]), int(face[2]), bool(face[3]))
+            matches[str(family), bool(bold)] = found
+            charsets[found.path, found.index] = str(charset)
+    except (OSError, ValueError, LookupError, TypeError):  # none yet, or not ours: ask again
         return
+    for key, answer in matches.items():
+        _MATCHES.setdefault(key, answer)
+    for where, charset in charsets.items():
+        _CHARSETS.setdefault(where, charset)
     _RECALLED.update(saved)
 
 
@@ -270,7 +320,8 @@ def remember_answers(answers: Path) -> None:
         return
     from pipeline.output import write_text_atomically
 
-    saved = {"state": _state_hash(), "matches": matches}
+    # the state fontconfig was asked in, not now's: a font installed since is asked for again
+    saved = {"state": _ASKED_IN.get("state") or _state_hash(), "matches": matches}
     answers.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(answers, json.dumps(saved, ensure_ascii=False))
     _RECALLED.update(saved)
