@@ -25,7 +25,7 @@ VARIANT = "PDF flavour: ua (tagged PDF/UA-1, default), a (PDF/A-3b for archiving
 FORCE = "rebuild even when nothing changed"
 JOBS = (
     "processes to use (default: one per core): reports side by side, and the days of a "
-    "report's PDF laid out in parallel (1: the PDF laid out in one process)"
+    "report's PDF laid out in parallel (1: one day at a time)"
 )
 FETCH = "download remote images (http/https, limited, cached in .cache/) instead of linking them"
 STRICT = "make warnings errors: exit status 1, every problem listed, no output replaced (for CI)"

@@ -212,6 +212,49 @@ def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 
+def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--jobs 1`: the edited day is laid out, then the days after it (their page numbers
+    changed), never two workers at once; the book is the one a fresh build gives."""
+    notes = tmp_path / "notes" / "book.md"
+    notes.parent.mkdir()
+    shutil.copy(PARTS, notes)
+    shutil.copytree(DATA / "pdf-img", notes.parent / "pdf-img")
+    out = tmp_path / "out"
+    build(notes, out, jobs=1, reuse=True)
+    pages = len(PdfReader(out / "book.pdf").pages)
+    text = notes.read_text(encoding="utf-8")
+    sentence = "운영 부담도 덜었다."
+    edited = text.replace(sentence, " ".join([sentence] * 120), 1)  # DAY 1 grows, same letters
+    notes.write_text(edited, encoding="utf-8")
+
+    started: list[object] = []
+    finished: set[int] = set()
+    most = [0]
+    real_init, real_written = parallel._Group.__init__, parallel._written
+
+    def init(self: object, *args: object, **options: object) -> None:
+        busy = [group for group in started if id(group) not in finished]
+        most[0] = max(most[0], len(busy) + 1)
+        real_init(self, *args, **options)  # type: ignore[arg-type]
+        started.append(self)
+
+    def written(groups: list[object]) -> list[object]:
+        found = real_written(groups)  # type: ignore[arg-type]
+        finished.update(id(group) for group in groups)
+        return found  # type: ignore[return-value]
+
+    monkeypatch.setattr(parallel._Group, "__init__", init)
+    monkeypatch.setattr(parallel, "_written", written)
+    again = build(notes, out, jobs=1, reuse=True)
+    assert len(PdfReader(again).pages) > pages
+    assert set(parallel.LAST_TIMINGS.parts) == {"day-1", "day-2", "day-3"}
+    assert len(started) == 2 and most[0] == 1
+    monkeypatch.undo()
+    assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
+
+
 def test_pdfa_in_parts(tmp_path: Path) -> None:
     path = build(PARTS, tmp_path, jobs=2, pdf_variant="a")
     pdf = pikepdf.open(path)

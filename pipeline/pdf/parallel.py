@@ -120,15 +120,23 @@ def write_book(
         again = [p for p in book.days if p.name not in parts and p.name not in fresh_names]
         for group in groups:
             group.send_numbers(numbering)
-        groups += _start_groups(again, shared, jobs, numbering)
+        room = jobs - len(groups)  # workers still busy with new days keep their processes
+        later = again if room < 1 else []
+        if not later:
+            groups += _start_groups(again, shared, room, numbering)
         timings.front += front.finish(
             _contents_pages(layouts, numbering, front, shared), numbering["front"]
         )
         timings.mark("front written", started)
-        for name, written, seconds in _written(groups):
-            parts[name] = written
-            timings.parts[name] = seconds
-            cache.store(keys[name], layouts[name], numbering[name], written)
+        waiting = list(groups)
+        while waiting:
+            for name, written, seconds in _written(waiting):
+                parts[name] = written
+                timings.parts[name] = seconds
+                cache.store(keys[name], layouts[name], numbering[name], written)
+            waiting = _start_groups(later, shared, jobs, numbering) if later else []
+            groups += waiting
+            later = []
     except BaseException:
         for group in groups:
             group.close(stop=True)
