@@ -208,7 +208,7 @@ def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
     notes.write_text(edited, encoding="utf-8")
     again = build(notes, out, jobs=2, reuse=True)
     assert set(parallel.LAST_TIMINGS.parts) == {"day-1"}  # the others were reused
-    assert parallel.LAST_TIMINGS.reused == 2
+    assert parallel.LAST_TIMINGS.reused == 3  # the front matter and the other two days
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 
@@ -253,6 +253,28 @@ def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
     assert len(started) == 2 and most[0] == 1
     monkeypatch.undo()
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
+
+
+def test_the_process_that_forks_the_workers_lays_nothing_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pango starts a thread to load fontconfig's configuration as its fonts are set up; a
+    worker forked while that thread held fontconfig's lock waited for it forever (seen in the
+    benchmark). So fonts are set up, and parts laid out, only in the workers."""
+    coordinator = os.getpid()
+    real_config, real_lay_out = parallel._font_config, parallel._lay_out
+
+    def font_config(shared: parallel.Shared) -> object:
+        assert os.getpid() != coordinator, "fonts set up in the process that forks"
+        return real_config(shared)
+
+    def lay_out(html: object, shared: parallel.Shared) -> object:
+        assert os.getpid() != coordinator, "laid out in the process that forks"
+        return real_lay_out(html, shared)
+
+    monkeypatch.setattr(parallel, "_font_config", font_config)
+    monkeypatch.setattr(parallel, "_lay_out", lay_out)
+    build(PARTS, tmp_path, jobs=2)
 
 
 def test_pdfa_in_parts(tmp_path: Path) -> None:

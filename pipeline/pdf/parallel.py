@@ -1,21 +1,23 @@
-"""A book laid out in parts, on every core: the days in worker processes, then merged.
+"""A book laid out in parts, on every core: the front matter and the days in worker processes,
+then merged.
 
-The print document is cut at the days that open a page (``pipeline.pdf.split``). Worker
-processes, forked with WeasyPrint imported, each take a run of consecutive days (balanced by
-size) and paginate each day as a document of its own, stopping before the margin boxes
-(``pipeline.pdf.paginate``). Meanwhile this process paginates the front matter (cover, contents,
-introduction) with the contents' page numbers left out: they sit in the entries' margins, so the
-front matter's page count does not depend on them. Once every part's page count is known, each
-day learns its first page number, the book's total, and whether it ends with the blank page a
-right-hand opener after it needs; it makes its running headers and ``n / N`` page numbers and is
-written as a PDF of its own (``pipeline.pdf.part``), while this process prints the contents'
-page numbers into the front matter's layout (in place of placeholders, each in its margin box)
-and writes it. The parts are merged into the book (``pipeline.pdf.merge``).
+The print document is cut at the days that open a page (``pipeline.pdf.split``); the front matter
+(cover, contents, introduction) is a part too, its contents' page numbers left out: they sit in
+the entries' margins, so its page count does not depend on them. Worker processes, forked with
+WeasyPrint imported and the stylesheets parsed, each take a run of consecutive parts (balanced by
+size) and paginate each part as a document of its own, stopping before the margin boxes
+(``pipeline.pdf.paginate``). Once every part's page count is known, each part learns its first
+page number, the book's total, and whether it ends with the blank page a right-hand opener after
+it needs (the front matter: also the page number of each entry of its contents, printed into its
+layout); it makes its running headers and ``n / N`` page numbers and is written as a PDF of its
+own (``pipeline.pdf.part``). The parts are merged into the book (``pipeline.pdf.merge``). This
+process lays nothing out: Pango runs fontconfig in threads of its own, and a process forked
+while one of them holds a lock would wait for it forever.
 
 Each part's PDF is kept (``pipeline.pdf.partcache``) under the key of what it was laid out from
 (its HTML, the styles, the cut fonts, the PDF variant, the code) with its page count, and for the
 numbers it was laid out with (the front matter's: and its contents' page numbers). A rebuild lays
-out again only the days whose key changed and those whose numbers changed (a day before them
+out again only the parts whose key changed and those whose numbers changed (a day before them
 gained or lost a page, which changes every page's total); ``invoke watch`` keeps the cache in its
 PDF process's memory too.
 
@@ -26,11 +28,11 @@ out at once.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import time
 import traceback
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from pipeline.config import Settings
 from pipeline.diagnostics import collect_warnings
@@ -88,53 +91,58 @@ LAST_TIMINGS = Timings()
 def write_book(
     shared: Shared, book: Book, jobs: int, target: Path, cache: PartCache
 ) -> tuple[int, int]:
-    """Lay ``book`` out in parts and merge it into ``target``: (pages, images without alt)."""
+    """Lay ``book`` out in parts and merge it into ``target``: (pages, images without alt).
+
+    This process lays nothing out itself: Pango starts threads of its own (fontconfig's), and a
+    process forked while one of them holds a lock waits for it forever. Every layout is in a
+    worker forked from this one, which only parses the stylesheets first (pure Python)."""
     started = time.perf_counter()
     timings = Timings()
     settings = shared.settings
-    keys = {part.name: part_key(part, settings, shared.fonts) for part in book.days}
+    front = Part("front", untarget_contents(book.front.html), book.front.ids)
+    every = [front, *book.days]
+    keys = {part.name: part_key(part, settings, shared.fonts) for part in every}
     known = {name: cache.layout(key) for name, key in keys.items()}
-    fresh = [part for part in book.days if known[part.name] is None]
+    fresh = [part for part in every if known[part.name] is None]
     fresh_names = {part.name for part in fresh}
     if fresh:
-        _warm_up(book, shared)  # before the fork: the workers inherit it
+        _parse_stylesheets(book, shared)  # before the fork: the workers inherit them
     groups = _start_groups(fresh, shared, jobs)
     timings.mark("started", started)
     try:
-        front = _Front(book.front, shared, cache)
-        timings.front = front.paginate()
-        timings.mark("front paginated", started)
         layouts: dict[str, Layout] = {n: k for n, k in known.items() if k is not None}
         for name, layout in _paginated(groups):
             layouts[name] = layout
-        timings.mark("days paginated", started)
-        numbering, total = _number(book, front.pages, layouts)
+        timings.mark("paginated", started)
+        numbering, total = _number(book, layouts["front"].pages, layouts)
+        contents = _contents_pages(layouts, numbering, shared)
+        orders = {name: Order(*numbers) for name, numbers in numbering.items()}
+        orders["front"] = Order(*numbering["front"], contents)
         parts: dict[str, PartPdf] = {}
-        for part in book.days:  # the days laid out before with the same numbers
+        for part in every:  # the parts laid out before with the same numbers
             if part.name not in layouts or part.name in fresh_names:
                 continue
-            found = cache.part(keys[part.name], numbering[part.name])
+            found = cache.part(keys[part.name], orders[part.name].key())
             if found is not None:
                 parts[part.name] = found
                 timings.reused += 1
-        again = [p for p in book.days if p.name not in parts and p.name not in fresh_names]
+        again = [p for p in every if p.name not in parts and p.name not in fresh_names]
         for group in groups:
-            group.send_numbers(numbering)
-        room = jobs - len(groups)  # workers still busy with new days keep their processes
+            group.send_numbers(orders)
+        room = jobs - len(groups)  # workers still busy with new parts keep their processes
         later = again if room < 1 else []
         if not later:
-            groups += _start_groups(again, shared, room, numbering)
-        timings.front += front.finish(
-            _contents_pages(layouts, numbering, front, shared), numbering["front"]
-        )
-        timings.mark("front written", started)
+            groups += _start_groups(again, shared, room, orders)
         waiting = list(groups)
         while waiting:
             for name, written, seconds in _written(waiting):
                 parts[name] = written
-                timings.parts[name] = seconds
-                cache.store(keys[name], layouts[name], numbering[name], written)
-            waiting = _start_groups(later, shared, jobs, numbering) if later else []
+                if name == "front":
+                    timings.front = seconds
+                else:
+                    timings.parts[name] = seconds
+                cache.store(keys[name], layouts[name], orders[name].key(), written)
+            waiting = _start_groups(later, shared, jobs, orders) if later else []
             groups += waiting
             later = []
     except BaseException:
@@ -143,26 +151,58 @@ def write_book(
         raise
     for group in groups:
         group.close()
-    timings.mark("days written", started)
-    order = [front.part] + [parts[part.name] for part in book.days]
+    timings.mark("written", started)
+    order = [parts[part.name] for part in every]
     merging = time.perf_counter()
     count = merge_parts(order, font_sources(shared.fonts), target)
     timings.merge = time.perf_counter() - merging
     timings.wall = time.perf_counter() - started
-    cache.keep({front.key, *keys.values()})
+    cache.keep(set(keys.values()))
     LAST_TIMINGS.__dict__.update(timings.__dict__)
     if count != total:
         raise RuntimeError(f"the merged book has {count} pages, its parts {total}")
     return count, sum(part.missing_alt for part in order)
 
 
-def _warm_up(book: Book, shared: Shared) -> None:
-    """What every process pays on its first layout, paid once in this one: the fonts
-    registered, the stylesheets parsed (50 ms), Pango's faces and cffi's types (30 ms)."""
+@dataclass(frozen=True)
+class Order:
+    """What a part is numbered with: its first page, the book's total, whether it ends with a
+    blank page, and (the front matter) the page number of each id its contents list."""
+
+    first: int
+    total: int
+    blank_after: bool
+    contents: dict[str, int] | None = None
+
+    def key(self) -> tuple[object, ...]:
+        """The numbers as the part cache compares them."""
+        if self.contents is None:
+            return (self.first, self.total, self.blank_after)
+        listed = hashlib.blake2b(repr(sorted(self.contents.items())).encode()).hexdigest()
+        return (self.first, self.total, self.blank_after, listed)
+
+
+def _parse_stylesheets(book: Book, shared: Shared) -> None:
+    """The stylesheets every part links to, parsed once here for the workers (50 ms each)."""
+    from weasyprint.css import CSS
+    from weasyprint.css.counters import CounterStyle
+
+    from pipeline.pdf.paginate import keep_stylesheets
+
+    keep_stylesheets()
     head = book.front.html.split("<body", 1)[0]
-    text = "한글 Latin 123"
-    warm = f"{head}<body><h2>{text}</h2><p>{text}</p><p><code>{text}</code></p></body></html>"
-    _lay_out(_html(warm, shared), shared)
+    for href in STYLESHEET.findall(head):
+        CSS(
+            url=urljoin(shared.base_url, href),
+            url_fetcher=shared.fetcher,
+            media_type="print",
+            counter_style=CounterStyle(),
+            page_rules=[],
+            layers=[],
+        )
+
+
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
 
 
 # ---------- numbering ----------
@@ -194,10 +234,7 @@ def _number(
 
 
 def _contents_pages(
-    layouts: dict[str, Layout],
-    numbering: dict[str, tuple[int, int, bool]],
-    front: _Front,
-    shared: Shared,
+    layouts: dict[str, Layout], numbering: dict[str, tuple[int, int, bool]], shared: Shared
 ) -> dict[str, int]:
     """The page number of each id the contents list."""
     pages = {}
@@ -205,92 +242,19 @@ def _contents_pages(
         first = numbering[name][0]
         for anchor, page in layout.anchors.items():
             pages[anchor] = first + page - 1
-    assert front.layout is not None
-    pages.update(front.layout.anchors)
     return {target: pages[target] for target in shared.targets if target in pages}
-
-
-# ---------- the front matter, in this process ----------
-
-
-class _Front:
-    """The front matter: paginated with placeholders for the contents' page numbers (its page
-    count may also come from the cache), then the numbers printed into that layout (or the
-    part found in the cache with the same numbers)."""
-
-    def __init__(self, part: Part, shared: Shared, cache: PartCache) -> None:
-        self.source = part
-        self.shared = shared
-        self.cache = cache
-        self.key = part_key(part, shared.settings, shared.fonts)
-        self.laid: list[Paginated] = []  # the layout, until it is written
-        self.layout = cache.layout(self.key)
-        self.part: PartPdf
-
-    @property
-    def pages(self) -> int:
-        assert self.layout is not None
-        return self.layout.pages
-
-    def paginate(self) -> float:
-        """Learn the page count (and where its own anchors are) before the page numbers."""
-        if self.layout is not None:
-            return 0.0
-        started = time.process_time()
-        self._lay_out()
-        return time.process_time() - started
-
-    def _lay_out(self) -> Paginated:
-        laid = _lay_out(_html(untarget_contents(self.source.html), self.shared), self.shared)
-        if self.layout is not None and laid.page_count != self.layout.pages:
-            raise RuntimeError(  # the cache is keyed by the front matter's HTML: never happens
-                f"the front matter took {laid.page_count} pages, {self.layout.pages} before"
-            )
-        self.layout = Layout(laid.page_count, laid.anchor_pages(set(self.shared.targets)), None)
-        self.laid = [laid]
-        return laid
-
-    def finish(self, pages: dict[str, int], numbering: tuple[int, int, bool]) -> float:
-        """The front matter with its page numbers, numbered in the book."""
-        assert self.layout is not None
-        key = (*numbering, hashlib.blake2b(repr(sorted(pages.items())).encode()).hexdigest())
-        found = self.cache.part(self.key, key)
-        if found is not None:
-            self.part = found
-            self.laid.clear()
-            return 0.0
-        started = time.process_time()
-        laid = self.laid[0] if self.laid else self._lay_out()
-        laid.replace_numbers({target: str(page) for target, page in pages.items()})
-        del laid
-
-        def release() -> None:  # the front matter's layout (all the contents) goes, now
-            self.laid.clear()
-            gc.collect()  # its boxes hold cycles: freed before the repair, not much later
-
-        self.part = write_part(
-            self.laid[0].finish(*numbering),
-            "front",
-            self.shared.variant,
-            self.shared.titles,
-            self.shared.anchors,
-            self.shared.fonts,
-            release,
-        )
-        self.cache.store(self.key, self.layout, key, self.part)
-        return time.process_time() - started
 
 
 # ---------- worker processes: runs of days ----------
 
 
 class _Group:
-    """A worker process laying out a run of days; ``numbering`` known in advance or sent.
+    """A worker process laying out a run of parts; their numbers known in advance or sent.
     Forked with ``os.fork``: the PDF process that starts it is itself a daemon process, which
     ``multiprocessing`` does not let have children."""
 
     def __init__(
-        self, parts: list[Part], shared: Shared, numbering: dict[str, tuple[int, int, bool]] | None
+        self, parts: list[Part], shared: Shared, numbering: dict[str, Order] | None
     ) -> None:
         self.names = [part.name for part in parts]
         self.connection, child = multiprocessing.Pipe()
@@ -303,7 +267,7 @@ class _Group:
         _open_ends.append(self.connection)
         self.waiting = numbering is None
 
-    def send_numbers(self, numbering: dict[str, tuple[int, int, bool]]) -> None:
+    def send_numbers(self, numbering: dict[str, Order]) -> None:
         if self.waiting:
             self.connection.send({name: numbering[name] for name in self.names})
             self.waiting = False
@@ -338,22 +302,21 @@ def _start_groups(
     parts: list[Part],
     shared: Shared,
     jobs: int,
-    numbering: dict[str, tuple[int, int, bool]] | None = None,
+    numbering: dict[str, Order] | None = None,
 ) -> list[_Group]:
     return [_Group(run, shared, numbering) for run in balance(parts, jobs) if run]
 
 
 def balance(parts: Sequence[Part], jobs: int) -> list[list[Part]]:
-    """Consecutive runs of parts, at most ``jobs``, of about the same size of HTML."""
-    total = sum(len(part.html) for part in parts)
-    runs: list[list[Part]] = [[]]
-    done = 0
-    for part in parts:
-        share = total * len(runs) / max(1, jobs)
-        if runs[-1] and done + len(part.html) / 2 > share and len(runs) < jobs:
-            runs.append([])
-        runs[-1].append(part)
-        done += len(part.html)
+    """At most ``jobs`` runs of parts of about the same size of HTML (a part's layout time
+    follows its size): the largest part first, each to the run that has the least so far.
+    Parts are independent until they are merged, in the book's order."""
+    runs: list[list[Part]] = [[] for _ in range(max(1, min(jobs, len(parts))))]
+    sizes = [0] * len(runs)
+    for part in sorted(parts, key=lambda part: -len(part.html)):
+        least = sizes.index(min(sizes))
+        runs[least].append(part)
+        sizes[least] += len(part.html)
     return runs
 
 
@@ -392,9 +355,10 @@ def _group_main(
     connection: Connection,
     parts: list[Part],
     shared: Shared,
-    numbering: dict[str, tuple[int, int, bool]] | None,
+    numbering: dict[str, Order] | None,
 ) -> None:
-    """A worker: paginate each day, report it, learn the numbers, finish and write each."""
+    """A worker: paginate each part, report it, learn the numbers, finish and write each (the
+    front matter's contents get their page numbers first)."""
     try:
         laid: dict[str, tuple[Paginated, float]] = {}
         for part in parts:
@@ -415,7 +379,11 @@ def _group_main(
             with collect_warnings(shared.report.source.path) as warnings:
                 started = time.process_time()
                 paginated, seconds = laid.pop(part.name)
-                document = paginated.finish(*numbers[part.name])
+                order: Order = numbers[part.name]
+                if order.contents is not None:
+                    paginated.replace_numbers({t: str(n) for t, n in order.contents.items()})
+                document = paginated.finish(order.first, order.total, order.blank_after)
+                del paginated  # its layout goes before the repair, not after (the contents)
                 written = write_part(
                     document,
                     part.name,
