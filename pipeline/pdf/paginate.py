@@ -294,7 +294,8 @@ def keep_stylesheets() -> None:
 
     def stylesheet(*args: Any, url: str | None = None, **options: Any) -> Any:
         path = _local_path(url)
-        if path is None or args:
+        if path is None or args or options.get("matcher") is not None:
+            # an @import adds its rules to the importing sheet's matcher: that sheet is kept
             return parse(*args, url=url, **options)
         key = (str(url), _folder_state(path.parent))
         found = _sheets.get(key)

@@ -184,15 +184,15 @@ class Order:
 
 def _parse_stylesheets(book: Book, shared: Shared) -> None:
     """The stylesheets every part links to, parsed once here for the workers (50 ms each)."""
-    from weasyprint.css import CSS
+    from weasyprint import css
     from weasyprint.css.counters import CounterStyle
 
     from pipeline.pdf.paginate import keep_stylesheets
 
-    keep_stylesheets()
+    keep_stylesheets()  # css.CSS keeps what it parses from now on: looked up after this line
     head = book.front.html.split("<body", 1)[0]
     for href in STYLESHEET.findall(head):
-        CSS(
+        css.CSS(
             url=urljoin(shared.base_url, href),
             url_fetcher=shared.fetcher,
             media_type="print",
