@@ -3,7 +3,7 @@ fresh-process runs of bench.py:
 
 - **parts**: one build of a report in parts, in this process's child, reporting each day's CPU
   time, the front matter's and the merge's: the build's time on N cores is extrapolated from them
-  (the front matter and the days in N runs as the build balances them, what is serial
+  (the days in N runs as the build balances them, the front matter beside them, what is serial
   before and after), and checked against the build measured on this machine's cores;
 - **watch**: `invoke watch` on the large report, an edit of one talk (two words swapped: letters
   the notes already use), the time from the save until the PDF, and the EPUB, are replaced;
@@ -79,7 +79,7 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
     job = prepare_print(report, settings)
     book = split_book(job.html)
     assert book is not None, "the report is not laid out in parts"
-    sizes = {part.name: len(part.html) for part in book.parts}  # the front matter first
+    sizes = {part.name: len(part.html) for part in book.days}
     prepared = time.perf_counter() - started
     import_weasyprint()
     write_pdf_pages(report, settings, out, job, jobs, reuse=False)
@@ -97,22 +97,21 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
 
 
 def extrapolate(timings: dict[str, object], cores: int) -> float:
-    """The PDF stage's wall time on ``cores`` cores, from one build's CPU times: the front
-    matter and the days in ``cores`` runs, balanced by size as the build balances them; all of
-    it no faster than the cores allow; the merge after."""
+    """The PDF stage's wall time on ``cores`` cores, from one build's CPU times: the days in
+    ``cores`` runs, balanced by size as the build balances them; the front matter in the
+    coordinating process, beside them; all of it no faster than the cores allow; the merge after.
+    """
     sys.path.insert(0, str(ROOT))
     from pipeline.pdf.parallel import balance
     from pipeline.pdf.split import Part
 
-    parts: dict[str, float] = {
-        "front": float(timings["front"]),  # type: ignore[arg-type]
-        **timings["parts"],  # type: ignore[dict-item]
-    }
+    parts: dict[str, float] = timings["parts"]  # type: ignore[assignment]
     sizes: dict[str, int] = timings["sizes"]  # type: ignore[assignment]
     runs = balance([Part(name, "x" * sizes[name], frozenset()) for name in sizes], cores)
     longest = max(sum(parts[part.name] for part in run) for run in runs if run)
+    front = float(timings["front"])  # type: ignore[arg-type]
     merge = float(timings["merge"])  # type: ignore[arg-type]
-    return max(longest, sum(parts.values()) / cores) + merge
+    return max(longest, front, (sum(parts.values()) + front) / cores) + merge
 
 
 # ---------- watch: an edit of one talk ----------
