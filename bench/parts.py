@@ -44,20 +44,25 @@ def stress_notes(talks: int = 5000, days: int = 50) -> str:
     return "\n".join(parts)
 
 
-# ---------- parts: per-day times, extrapolated to N cores ----------
-
-
-def parts_timings(notes: Path, out: Path, jobs: int, env: dict[str, str]) -> dict[str, object]:
-    """One build in parts (a child process): its timings, and the wall time extrapolated."""
+def _child(env: dict[str, str], *args: object) -> str:
+    """Run this file as a child (``timings`` or ``epub``); the last line it printed."""
     result = subprocess.run(
-        [sys.executable, __file__, "timings", str(notes), str(out), str(jobs)],
+        [sys.executable, __file__, *map(str, args)],
         capture_output=True,
         text=True,
         env={**os.environ, **env},
         cwd=ROOT,
         check=True,
     )
-    found: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return result.stdout.splitlines()[-1]
+
+
+# ---------- parts: per-day times, extrapolated to N cores ----------
+
+
+def parts_timings(notes: Path, out: Path, jobs: int, env: dict[str, str]) -> dict[str, object]:
+    """One build in parts (a child process): its timings, and the wall time extrapolated."""
+    found: dict[str, object] = json.loads(_child(env, "timings", notes, out, jobs))
     return found
 
 
@@ -187,15 +192,7 @@ def _swap_two_words(text: str, after: int) -> str:
 
 def warm_epub(notes: Path, out: Path, env: dict[str, str], runs: int = 5) -> float:
     """The median time of an EPUB rebuilt in a process that built it before (invoke watch)."""
-    result = subprocess.run(
-        [sys.executable, __file__, "epub", str(notes), str(out), str(runs)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=ROOT,
-        check=True,
-    )
-    return float(result.stdout.splitlines()[-1])
+    return float(_child(env, "epub", notes, out, runs))
 
 
 def child_epub(notes: Path, out: Path, runs: int) -> None:

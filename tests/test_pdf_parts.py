@@ -195,11 +195,17 @@ def test_one_process_lays_the_days_out_in_parts_too(parts: Path, tmp_path: Path)
     assert digest(path) == digest(parts)
 
 
-def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
+def editable_copy(tmp_path: Path) -> Path:
+    """The fixture's notes and images in a folder of their own, to edit."""
     notes = tmp_path / "notes" / "book.md"
     notes.parent.mkdir()
     shutil.copy(PARTS, notes)
     shutil.copytree(DATA / "pdf-img", notes.parent / "pdf-img")
+    return notes
+
+
+def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
+    notes = editable_copy(tmp_path)
     out = tmp_path / "out"
     build(notes, out, jobs=2, reuse=True)
     text = notes.read_text(encoding="utf-8")
@@ -217,10 +223,7 @@ def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
 ) -> None:
     """`--jobs 1`: the edited day is laid out, then the days after it (their page numbers
     changed), never two workers at once; the book is the one a fresh build gives."""
-    notes = tmp_path / "notes" / "book.md"
-    notes.parent.mkdir()
-    shutil.copy(PARTS, notes)
-    shutil.copytree(DATA / "pdf-img", notes.parent / "pdf-img")
+    notes = editable_copy(tmp_path)
     out = tmp_path / "out"
     build(notes, out, jobs=1, reuse=True)
     pages = len(PdfReader(out / "book.pdf").pages)

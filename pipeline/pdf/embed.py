@@ -123,29 +123,20 @@ def cut(data: bytes, index: int, glyphs: set[int], missing: bool) -> bytes:
         return data
     face = hb.Face(hb.Blob(data), index)
     dropped = {int.from_bytes(tag, "big") for tag in DROPPED}
-    first = hb.SubsetInput()
-    first.sets(hb.SubsetInputSets.GLYPH_INDEX).update(sorted(glyphs))
-    first.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(dropped)
     outline = hb.SubsetFlags.NOTDEF_OUTLINE if missing else hb.SubsetFlags.DEFAULT
-    first.flags = (
-        hb.SubsetFlags.RETAIN_GIDS
-        | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
-        | hb.SubsetFlags.DESUBROUTINIZE
-        | outline
-    )
-    kept = hb.subset(face, first)
+    common = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE | outline
+
+    def plan(kept: Iterable[int], flags: Any) -> Any:
+        wanted = hb.SubsetInput()
+        wanted.sets(hb.SubsetInputSets.GLYPH_INDEX).update(kept)
+        wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(dropped)
+        wanted.flags = common | flags
+        return wanted
+
+    kept = hb.subset(face, plan(sorted(glyphs), hb.SubsetFlags.RETAIN_GIDS))
     if kept is None:
         return data
-    second = hb.SubsetInput()
-    second.sets(hb.SubsetInputSets.GLYPH_INDEX).update(range(max(glyphs) + 1))
-    second.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(dropped)
-    second.flags = (
-        hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
-        | hb.SubsetFlags.DESUBROUTINIZE
-        | hb.SubsetFlags.NO_HINTING
-        | outline
-    )
-    trimmed = hb.subset(kept, second)
+    trimmed = hb.subset(kept, plan(range(max(glyphs) + 1), hb.SubsetFlags.NO_HINTING))
     return bytes((trimmed or kept).blob.data)
 
 

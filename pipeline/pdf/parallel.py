@@ -32,12 +32,11 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -114,10 +113,9 @@ def write_book(
         for name, layout in _paginated(groups):
             layouts[name] = layout
         timings.mark("paginated", started)
-        numbering, total = _number(book, layouts["front"].pages, layouts)
-        contents = _contents_pages(layouts, numbering, shared)
-        orders = {name: Order(*numbers) for name, numbers in numbering.items()}
-        orders["front"] = Order(*numbering["front"], contents)
+        orders, total = _number(book, layouts["front"].pages, layouts)
+        contents = _contents_pages(layouts, orders, shared)
+        orders["front"] = replace(orders["front"], contents=contents)
         parts: dict[str, PartPdf] = {}
         for part in every:  # the parts laid out before with the same numbers
             if part.name not in layouts or part.name in fresh_names:
@@ -191,8 +189,7 @@ def _parse_stylesheets(book: Book, shared: Shared) -> None:
     from pipeline.pdf.paginate import keep_stylesheets
 
     keep_stylesheets()  # css.CSS keeps what it parses from now on: looked up after this line
-    head = book.front.html.split("<body", 1)[0]
-    for href in STYLESHEET.findall(head):
+    for href in book.root.xpath("/html/head/link[@rel='stylesheet']/@href"):
         css.CSS(
             url=urljoin(shared.base_url, href),
             url_fetcher=shared.fetcher,
@@ -203,15 +200,12 @@ def _parse_stylesheets(book: Book, shared: Shared) -> None:
         )
 
 
-STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
-
-
 # ---------- numbering ----------
 
 
 def _number(
     book: Book, front_pages: int, layouts: dict[str, Layout]
-) -> tuple[dict[str, tuple[int, int, bool]], int]:
+) -> tuple[dict[str, Order], int]:
     """Each part's numbering: its first page number, the book's total, and whether it ends
     with a blank page (the next day opens a right-hand page, and would start on a left one)."""
     page = front_pages + 1
@@ -229,18 +223,18 @@ def _number(
         page += layout.pages
         previous = part.name
     total = page - 1
-    numbering = {"front": (1, total, blank["front"])}
-    numbering |= {name: (number, total, blank[name]) for name, number in first.items()}
-    return numbering, total
+    orders = {"front": Order(1, total, blank["front"])}
+    orders |= {name: Order(number, total, blank[name]) for name, number in first.items()}
+    return orders, total
 
 
 def _contents_pages(
-    layouts: dict[str, Layout], numbering: dict[str, tuple[int, int, bool]], shared: Shared
+    layouts: dict[str, Layout], orders: dict[str, Order], shared: Shared
 ) -> dict[str, int]:
     """The page number of each id the contents list."""
     pages = {}
     for name, layout in layouts.items():
-        first = numbering[name][0]
+        first = orders[name].first
         for anchor, page in layout.anchors.items():
             pages[anchor] = first + page - 1
     return {target: pages[target] for target in shared.targets if target in pages}
