@@ -349,7 +349,12 @@ def measure_parts(work: Path, large: Path) -> dict[str, object]:
             "merge": timings["merge"],
             "prepare": timings["prepare"],
         },
-        "watch": {"edit_pdf": watch["pdf"], "edit_epub": watch["epub"], "warm_epub": warm},
+        "watch": {
+            "edit_pdf": watch["pdf"],
+            "edit_epub": watch["epub"],
+            "moved_pdf": watch["pdf_moved"],
+            "warm_epub": warm,
+        },
     }
 
 
@@ -419,7 +424,8 @@ def report(results: dict) -> None:  # type: ignore[type-arg]
         print(
             f"invoke watch, one talk of the large report edited: PDF replaced "
             f"{watch['edit_pdf']:.2f} s after the save, EPUB {watch['edit_epub']:.2f} s; "
-            "EPUB rebuilt in a warm process: "
+            f"the first day a page longer or shorter (every later page numbered anew): PDF "
+            f"{watch['moved_pdf']:.2f} s; EPUB rebuilt in a warm process: "
             + ", ".join(f"{label} {seconds:.3f} s" for label, seconds in watch["warm_epub"].items())
         )
     if "stress" in results:

@@ -7,7 +7,9 @@ fresh-process runs of bench.py:
   before and after), and checked against the build measured on this machine's cores;
 - **watch**: `invoke watch` on the large report, an edit of one talk (two words swapped: letters
   the notes already use), the time from the save until the PDF, and the EPUB, are replaced;
-  and the EPUB rebuilt in a warm process (what the watch does in its own process);
+  then edits that make the first day a page longer, and shorter again (a paragraph of its own
+  repeated: every later page is numbered anew); and the EPUB rebuilt in a warm process (what
+  the watch does in its own process);
 - **stress**: 5,000 short talks in 50 days, built once with every process's memory sampled: the
   largest process and the whole tree.
 
@@ -123,8 +125,9 @@ def extrapolate(timings: dict[str, object], cores: int) -> float:
 
 
 def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict[str, float]:
-    """`invoke watch` on ``notes``; after its first build, ``edits`` edits of one talk: the
-    medians of the seconds from the save to the new PDF and to the new EPUB."""
+    """`invoke watch` on ``notes``; after its first build, ``edits`` edits of one talk, then
+    ``edits`` edits that move every page after the first day: the medians of the seconds from
+    the save to the new PDF and to the new EPUB (``pdf``, ``epub``; ``pdf_moved``)."""
     pdf, epub = out / f"{notes.stem}.pdf", out / f"{notes.stem}.epub"
     process = subprocess.Popen(
         [str(VENV_BIN / "invoke"), "watch", "--notes", str(notes), "--out", str(out)],
@@ -137,11 +140,15 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
     assert process.stdout is not None
     try:
         _wait_for(process, r"wrote|unchanged")
-        text = notes.read_text(encoding="utf-8")
-        found: dict[str, list[float]] = {"pdf": [], "epub": []}
-        for edit in range(edits):
+        text = original = notes.read_text(encoding="utf-8")
+        found: dict[str, list[float]] = {"pdf": [], "epub": [], "pdf_moved": []}
+        for edit in range(2 * edits):
             time.sleep(1.0)
-            text = _swap_two_words(text, len(text) // 2 + 2000 * edit)
+            moves = edit >= edits
+            if not moves:
+                text = _swap_two_words(text, len(text) // 2 + 2000 * edit)
+            else:
+                text = _grow_first_day(original) if text != _grow_first_day(original) else original
             before = {"pdf": pdf.stat().st_mtime_ns, "epub": epub.stat().st_mtime_ns}
             saved = time.perf_counter()
             notes.write_text(text, encoding="utf-8")
@@ -151,16 +158,17 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
                     if name not in seen and path.stat().st_mtime_ns != before[name]:
                         seen[name] = time.perf_counter() - saved
                 time.sleep(0.005)
-            for name in found:
-                found[name].append(seen.get(name, float("nan")))
+            if moves:
+                found["pdf_moved"].append(seen.get("pdf", float("nan")))
+            else:
+                for name in ("pdf", "epub"):
+                    found[name].append(seen.get(name, float("nan")))
             _wait_for(process, r"wrote|error")
     finally:
         process.terminate()
         process.wait()
-    return {
-        "pdf": statistics.median(found["pdf"]),
-        "epub": statistics.median(found["epub"]),
-        "edits": float(edits),
+    return {name: statistics.median(seconds) for name, seconds in found.items()} | {
+        "edits": float(edits)
     }
 
 
@@ -185,6 +193,17 @@ def _swap_two_words(text: str, after: int) -> str:
     assert match is not None
     first, second = match.groups()
     return text[:start] + f"{second} {first} " + text[start + match.end() :]
+
+
+def _grow_first_day(text: str) -> str:
+    """The first day's longest paragraph said four times more: the day a page longer or two,
+    in letters the notes already use (no font is cut again)."""
+    start = text.index("## DAY 1\n")
+    end = text.find("\n## ", start + 1)
+    day = text[start : end if end > 0 else len(text)]
+    paragraph = max((line for line in day.splitlines() if line[:1] not in "#>-*|`!["), key=len)
+    at = text.index(paragraph, start) + len(paragraph)
+    return text[:at] + f"\n\n{paragraph}" * 4 + text[at:]
 
 
 # ---------- the EPUB in a warm process ----------

@@ -22,7 +22,7 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from pipeline.config import Settings
-from pipeline.pdf import parallel
+from pipeline.pdf import parallel, partcache
 from pipeline.pdf.html import prepare_print
 from pipeline.pdf.split import split_book
 from pipeline.pdf.write import write_pdf_pages
@@ -255,6 +255,60 @@ def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
     assert set(parallel.LAST_TIMINGS.parts) == {"day-1", "day-2", "day-3"}
     assert len(started) == 2 and most[0] == 1
     monkeypatch.undo()
+    assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
+
+
+@pytest.fixture
+def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Workers that stay between builds, as under `invoke watch`; ended after the test. No
+    part is found in memory from another test's build: each is laid out, and kept."""
+    monkeypatch.setattr(parallel, "_keeping", True)
+    monkeypatch.setattr(partcache, "_memory", {})
+    yield
+    parallel._hold([], set())
+
+
+def test_kept_layouts_are_numbered_anew_not_laid_out_again(
+    tmp_path: Path, kept_layouts: object
+) -> None:
+    """`invoke watch`: DAY 1 grows by pages; it alone is laid out again. The days after it and
+    the front matter (new numbers, a new total, new contents) are finished again from the
+    layouts their workers kept, and the book is the one a fresh build gives."""
+    notes = editable_copy(tmp_path)
+    out = tmp_path / "out"
+    build(notes, out, jobs=2, reuse=True)
+    assert len(parallel._kept) == 4  # the front matter and three days
+    pages = len(PdfReader(out / "book.pdf").pages)
+    text = notes.read_text(encoding="utf-8")
+    sentence = "운영 부담도 덜었다."
+    for times in (120, 1):  # grows, then shrinks back: each time every later part moves
+        notes.write_text(text.replace(sentence, " ".join([sentence] * times), 1), "utf-8")
+        again = build(notes, out, jobs=2, reuse=True)
+        assert len(PdfReader(again).pages) != pages
+        pages = len(PdfReader(again).pages)
+        timings = parallel.LAST_TIMINGS
+        assert timings.refinished == 3 and timings.reused == 0  # front, day-2, day-3
+        assert set(timings.parts) == {"day-1", "day-2", "day-3"}
+        assert len(parallel._kept) == 4 and len(set(parallel._kept.values())) <= parallel.MAX_KEPT
+        assert digest(again) == digest(build(notes, tmp_path / f"fresh-{times}", jobs=2))
+
+
+def test_a_kept_worker_that_died_costs_its_parts_a_new_layout(
+    tmp_path: Path, kept_layouts: object
+) -> None:
+    """A worker of `invoke watch` killed between builds: its parts are laid out again."""
+    notes = editable_copy(tmp_path)
+    out = tmp_path / "out"
+    build(notes, out, jobs=2, reuse=True)
+    for worker in set(parallel._kept.values()):
+        os.kill(worker.pid, 9)
+        os.waitpid(worker.pid, 0)
+    text = notes.read_text(encoding="utf-8")
+    sentence = "운영 부담도 덜었다."
+    notes.write_text(text.replace(sentence, " ".join([sentence] * 120), 1), "utf-8")
+    again = build(notes, out, jobs=2, reuse=True)
+    assert parallel.LAST_TIMINGS.refinished == 0
+    assert set(parallel.LAST_TIMINGS.parts) == {"day-1", "day-2", "day-3"}
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 

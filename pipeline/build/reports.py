@@ -206,17 +206,17 @@ def write_formats(
 class PdfWorker:
     """A forked process that writes the PDF of the report it is sent. ``invoke watch`` keeps
     one for all its rebuilds (``keep_pdf_process``): WeasyPrint stays imported, and the days
-    laid out by the last build stay in its memory."""
+    laid out by the last build stay in its memory, as PDFs and as layouts to number anew."""
 
     kept: PdfWorker | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=pdf_worker, args=(child, self.connection), daemon=True
+            target=pdf_worker, args=(child, self.connection, keep), daemon=True
         )
         self.process.start()
         self.warnings: list[str] = []
@@ -228,7 +228,7 @@ class PdfWorker:
         if kept is not None and kept.process.is_alive() and not kept.connection.closed:
             return kept
         if kept is not None:
-            cls.kept = PdfWorker()
+            cls.kept = PdfWorker(keep=True)
             return cls.kept
         return cls()
 
@@ -271,14 +271,18 @@ class PdfWorker:
 def keep_pdf_process() -> None:
     """Keep one PDF process for every build from now on (``invoke watch``)."""
     if PdfWorker.kept is None:
-        PdfWorker.kept = PdfWorker()
+        PdfWorker.kept = PdfWorker(keep=True)
 
 
-def pdf_worker(connection: Connection, parent_end: Connection) -> None:
+def pdf_worker(connection: Connection, parent_end: Connection, keep: bool = False) -> None:
     from pipeline.pdf.write import import_weasyprint, write_pdf_pages
 
     parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
     import_weasyprint()  # the work done in advance
+    if keep:
+        from pipeline.pdf.parallel import keep_layouts
+
+        keep_layouts()
 
     while True:  # one job, or one per rebuild if kept
         try:

@@ -57,6 +57,7 @@ class Paginated:
     options: dict[str, Any]
     font_config: Any
     color_profiles: dict[str, Any] = field(default_factory=dict)
+    _as_paginated: tuple[Any, ...] | None = field(default=None, repr=False)
 
     @property
     def page_count(self) -> int:
@@ -137,6 +138,23 @@ class Paginated:
         context.page_maker.append((None, next_page, not right_page, state, dict(remake)))
         self.pages.append(page)
 
+    def _unfinish(self) -> None:
+        """Back to the pages as paginated, before any ``finish``: a part kept in memory
+        (``invoke watch``) is finished again with new numbers instead of laid out again."""
+        pages = self.pages
+        if self._as_paginated is None:
+            self._as_paginated = (
+                len(pages),
+                len(self.context.page_maker),
+                [(p.children, p.children[0].children, p.page_type, p.style) for p in pages],
+            )
+            return
+        count, made, states = self._as_paginated
+        del pages[count:], self.context.page_maker[made:]
+        for page, (children, root_children, page_type, style) in zip(pages, states, strict=True):
+            page.children, page.children[0].children = children, root_children
+            page.page_type, page.style = page_type, style
+
     def finish(self, first_page: int, total: int, blank_after: bool = False) -> Document:
         """Number the pages from ``first_page`` out of ``total``, put each page on its side
         (page 1 of a book is a right-hand page), make the margin boxes; the laid-out document.
@@ -147,6 +165,7 @@ class Paginated:
         from weasyprint.layout.background import layout_backgrounds
         from weasyprint.layout.page import set_page_type_computed_styles
 
+        self._unfinish()
         if blank_after:
             self.add_blank_page()
         context, pages = self.context, self.pages
