@@ -526,9 +526,7 @@ def _private_mb() -> float:
         rollup = Path("/proc/self/smaps_rollup").read_text()
     except OSError:
         return 0.0
-    kb = sum(
-        int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_")
-    )
+    kb = sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_"))
     return kb / 1000
 
 
