@@ -140,15 +140,15 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
     assert process.stdout is not None
     try:
         _wait_for(process, r"wrote|unchanged")
-        text = original = notes.read_text(encoding="utf-8")
+        text = notes.read_text(encoding="utf-8")
         found: dict[str, list[float]] = {"pdf": [], "epub": [], "pdf_moved": []}
         for edit in range(2 * edits):
             time.sleep(1.0)
             moves = edit >= edits
             if not moves:
-                text = _swap_two_words(text, len(text) // 2 + 2000 * edit)
-            else:
-                text = _grow_first_day(original) if text != _grow_first_day(original) else original
+                text = shorter = _swap_two_words(text, len(text) // 2 + 2000 * edit)
+            else:  # longer, shorter again, longer...
+                text = _grow_first_day(shorter) if (edit - edits) % 2 == 0 else shorter
             before = {"pdf": pdf.stat().st_mtime_ns, "epub": epub.stat().st_mtime_ns}
             saved = time.perf_counter()
             notes.write_text(text, encoding="utf-8")

@@ -10,10 +10,14 @@ out again alone, PDF/A.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pikepdf
@@ -258,6 +262,72 @@ def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 
+def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
+    """In a process of its own (the test's forks workers, so it lays nothing out): each part of
+    the fixture laid out once and finished three times, with other numbers, sides and contents,
+    the last time with the target of a link to another day gone from the book; for each part,
+    whether its PDF is the one a new layout gives, and whether it dropped a link."""
+    from pipeline.pdf.part import write_part
+    from pipeline.pdf.split import Part, untarget_contents
+    from pipeline.pdf.write import book_shared, import_weasyprint
+
+    settings = Settings(source_date_epoch=EPOCH, paper="A5")
+    report = read_report(PARTS)
+    job = prepare_print(report, settings)
+    book = split_book(job.html)
+    assert book is not None
+    import_weasyprint()
+    shared = book_shared(report, settings, job, book)
+    day_3 = book.days[2]
+    linked = next(
+        target
+        for target in re.findall(r'href="#([^"]+)"', day_3.html)
+        if target in book.ids and target not in day_3.ids
+    )
+    gone = replace(shared, anchors=shared.anchors - {linked})
+
+    def contents(number: int) -> dict[str, int]:
+        return {target: number + index for index, target in enumerate(book.targets)}
+
+    orders = [
+        (parallel.Order(3, 40, True, contents(3)), shared),
+        (parallel.Order(8, 99, False, contents(98)), shared),
+        (parallel.Order(2, 41, True, contents(5)), gone),
+    ]
+
+    def finish(paginated: Any, order: parallel.Order, with_: parallel.Shared) -> Any:
+        if order.contents is not None and part.name == "front":
+            paginated.replace_numbers({t: str(n) for t, n in order.contents.items()})
+        document = paginated.finish(order.first, order.total, order.blank_after)
+        return write_part(
+            document, part.name, with_.variant, with_.titles, with_.anchors, with_.fonts
+        )
+
+    found = {}
+    front = Part("front", untarget_contents(book.front.html), book.front.ids)
+    for part in [front, *book.days]:
+        kept = parallel._lay_out(parallel._html(part.html, shared), shared)
+        links = []
+        for order, with_ in orders:
+            written = finish(kept, order, with_)
+            links.append(written.data.count(b"/Link"))
+        fresh = finish(parallel._lay_out(parallel._html(part.html, shared), shared), *orders[-1])
+        found[part.name] = (written.data == fresh.data, links[-1] < links[0])
+    return found
+
+
+def test_a_part_finished_again_is_the_part_laid_out_afresh() -> None:
+    """What `invoke watch` does with a kept layout (`Paginated.finish` once more, with new
+    numbers) gives the bytes a new layout gives: blank page added and taken away, pages
+    turned to the other side, the contents' numbers printed again, and a link dropped whose
+    target left the book (its annotation from the last writing must not stay)."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        found = pool.apply(_finished_again_and_afresh)
+    assert set(found) == {"front", "day-1", "day-2", "day-3"}
+    assert all(same for same, _ in found.values()), found
+    assert found["day-3"][1]  # the link to the first day was dropped
+
+
 @pytest.fixture
 def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> object:
     """Workers that stay between builds, as under `invoke watch`; ended after the test. No
@@ -265,7 +335,7 @@ def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setattr(parallel, "_keeping", True)
     monkeypatch.setattr(partcache, "_memory", {})
     yield
-    parallel._hold([], set())
+    parallel._settle_workers([], set())
 
 
 def test_kept_layouts_are_numbered_anew_not_laid_out_again(
@@ -277,7 +347,7 @@ def test_kept_layouts_are_numbered_anew_not_laid_out_again(
     notes = editable_copy(tmp_path)
     out = tmp_path / "out"
     build(notes, out, jobs=2, reuse=True)
-    assert len(parallel._kept) == 4  # the front matter and three days
+    assert len(parallel._holders) == 4  # the front matter and three days
     pages = len(PdfReader(out / "book.pdf").pages)
     text = notes.read_text(encoding="utf-8")
     sentence = "운영 부담도 덜었다."
@@ -289,7 +359,10 @@ def test_kept_layouts_are_numbered_anew_not_laid_out_again(
         timings = parallel.LAST_TIMINGS
         assert timings.refinished == 3 and timings.reused == 0  # front, day-2, day-3
         assert set(timings.parts) == {"day-1", "day-2", "day-3"}
-        assert len(parallel._kept) == 4 and len(set(parallel._kept.values())) <= parallel.MAX_KEPT
+        assert (
+            len(parallel._holders) == 4
+            and len(set(parallel._holders.values())) <= parallel.MAX_KEPT
+        )
         assert digest(again) == digest(build(notes, tmp_path / f"fresh-{times}", jobs=2))
 
 
@@ -300,7 +373,7 @@ def test_a_kept_worker_that_died_costs_its_parts_a_new_layout(
     notes = editable_copy(tmp_path)
     out = tmp_path / "out"
     build(notes, out, jobs=2, reuse=True)
-    for worker in set(parallel._kept.values()):
+    for worker in set(parallel._holders.values()):
         os.kill(worker.pid, 9)
         os.waitpid(worker.pid, 0)
     text = notes.read_text(encoding="utf-8")

@@ -57,7 +57,15 @@ class Paginated:
     options: dict[str, Any]
     font_config: Any
     color_profiles: dict[str, Any] = field(default_factory=dict)
-    _as_paginated: tuple[Any, ...] | None = field(default=None, repr=False)
+    _as_paginated: tuple[Any, ...] = field(init=False, repr=False)
+    _finished: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._as_paginated = (
+            len(self.pages),
+            len(self.context.page_maker),
+            [(p.children, p.children[0].children, p.page_type, p.style) for p in self.pages],
+        )
 
     @property
     def page_count(self) -> int:
@@ -97,6 +105,7 @@ class Paginated:
         much as its text, and nothing else moves."""
         from weasyprint.text.line_break import split_first_line
 
+        self._restore()
         for page in self.pages:
             for box in page.descendants(placeholders=True):
                 element = getattr(box, "element", None)
@@ -138,22 +147,24 @@ class Paginated:
         context.page_maker.append((None, next_page, not right_page, state, dict(remake)))
         self.pages.append(page)
 
-    def _unfinish(self) -> None:
-        """Back to the pages as paginated, before any ``finish``: a part kept in memory
-        (``invoke watch``) is finished again with new numbers instead of laid out again."""
-        pages = self.pages
-        if self._as_paginated is None:
-            self._as_paginated = (
-                len(pages),
-                len(self.context.page_maker),
-                [(p.children, p.children[0].children, p.page_type, p.style) for p in pages],
-            )
+    def _restore(self) -> None:
+        """Back to the pages as paginated, after a ``finish``: a part kept in memory (``invoke
+        watch``) is finished again with new numbers instead of laid out again, and must come
+        out as it would from a new layout (``tests/test_pdf_parts.py``)."""
+        if not self._finished:
             return
         count, made, states = self._as_paginated
-        del pages[count:], self.context.page_maker[made:]
+        pages = self.pages
+        del pages[count:], self.context.page_maker[made:]  # the blank page at the end
         for page, (children, root_children, page_type, style) in zip(pages, states, strict=True):
             page.children, page.children[0].children = children, root_children
             page.page_type, page.style = page_type, style
+            for box in page.descendants(
+                placeholders=True
+            ):  # the links' PDF annotations of the last writing
+                if "link_annotation" in box.__dict__:
+                    del box.link_annotation
+        self._finished = False
 
     def finish(self, first_page: int, total: int, blank_after: bool = False) -> Document:
         """Number the pages from ``first_page`` out of ``total``, put each page on its side
@@ -165,7 +176,8 @@ class Paginated:
         from weasyprint.layout.background import layout_backgrounds
         from weasyprint.layout.page import set_page_type_computed_styles
 
-        self._unfinish()
+        self._restore()
+        self._finished = True
         if blank_after:
             self.add_blank_page()
         context, pages = self.context, self.pages

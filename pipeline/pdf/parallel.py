@@ -19,7 +19,7 @@ Each part's PDF is kept (``pipeline.pdf.partcache``) under the key of what it wa
 numbers it was laid out with (the front matter's: and its contents' page numbers). A rebuild lays
 out again only the parts whose key changed and those whose numbers changed (a day before them
 gained or lost a page, which changes every page's total); ``invoke watch`` keeps the cache in its
-PDF process's memory too, and its workers stay (``keep_layouts``): each keeps the layouts it made,
+PDF process's memory too, and its workers stay (``keep_layouts``): each holds the layouts it made,
 so a part that is only numbered anew is finished again with its new numbers (margin boxes and
 PDF, a third of its time), not laid out again.
 
@@ -30,6 +30,7 @@ out at once.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -75,12 +76,13 @@ class Shared:
 class Timings:
     """Where a book laid out in parts spent its time (``invoke bench`` reports them)."""
 
-    parts: dict[str, float] = field(default_factory=dict)  # a day's layout and PDF, CPU seconds
+    parts: dict[str, float] = field(default_factory=dict)  # a day's layout and PDF (or PDF
+    # alone, when numbered anew from a kept layout), CPU seconds
     front: float = 0.0
     merge: float = 0.0
     wall: float = 0.0
     reused: int = 0
-    refinished: int = 0  # parts kept by a worker of ``invoke watch``, numbered anew
+    refinished: int = 0  # parts numbered anew from a layout kept by a worker (invoke watch)
     marks: dict[str, float] = field(default_factory=dict)  # phase -> seconds since the start
 
     def mark(self, phase: str, started: float) -> None:
@@ -89,12 +91,14 @@ class Timings:
 
 LAST_TIMINGS = Timings()
 
-# ``invoke watch``: the workers that stay between builds, by the key of each layout they keep.
-# A worker keeps no more layouts once its own memory is this large (MB), and at most MAX_KEPT
-# workers stay (those that keep the most).
+# ``invoke watch``: the workers that stay between builds, by the key of each layout they hold.
+# A worker holds no more layouts once its own memory (what it does not share with the process
+# it was forked from) is KEEP_MB; at most MAX_KEPT workers stay, KEPT_MB of their own memory in
+# all, those holding the most layouts first.
 KEEP_MB = 700
+KEPT_MB = 1500
 MAX_KEPT = 6
-_kept: dict[str, _Group] = {}
+_holders: dict[str, _Group] = {}
 _keeping = False
 
 
@@ -122,7 +126,7 @@ def write_book(
     known = {name: cache.layout(key) for name, key in keys.items()}
     fresh = [part for part in every if known[part.name] is None]
     fresh_names = {part.name for part in fresh}
-    _hold([], set(keys.values()))  # kept layouts of parts the book no longer has: let go
+    _settle_workers([], set(keys.values()))  # layouts of parts the book no longer has: let go
     if fresh:
         _parse_stylesheets(book, shared)  # before the fork: the workers inherit them
     groups = _start(fresh, shared, jobs, keys)
@@ -146,17 +150,14 @@ def write_book(
         again = [p for p in every if p.name not in parts and p.name not in fresh_names]
         for group in groups:
             group.send_numbers(orders)
-        refinished = _finish_again(
-            [p for p in again if keys[p.name] in _kept], keys, orders, shared
-        )
-        again = [p for p in again if keys[p.name] not in _kept]
-        timings.refinished = sum(len(group.names) for group in refinished)
-        busy = [group for group in groups if group.names != ["front"]]
-        room = jobs - len(busy)  # workers still busy with new days keep their processes
+        refinishing, again = _finish_again(again, keys, orders, shared)
+        timings.refinished = sum(len(group.names) for group in refinishing)
+        busy = [group for group in groups + refinishing if group.names != ["front"]]
+        room = jobs - len(busy)  # workers still busy with days keep their processes
         later = again if room < 1 else []
         if not later:
             groups += _start(again, shared, room, keys, orders)
-        waiting = groups + refinished
+        waiting = groups + refinishing
         while waiting:
             for name, written, seconds in _written(waiting):
                 parts[name] = written
@@ -169,11 +170,11 @@ def write_book(
             groups += waiting
             later = []
     except BaseException:
-        for group in {*groups, *_kept.values()}:
+        for group in {*groups, *_holders.values()}:
             group.close(stop=True)
-        _kept.clear()
+        _holders.clear()
         raise
-    _hold(groups, set(keys.values()))
+    _settle_workers(groups, set(keys.values()))
     timings.mark("written", started)
     order = [parts[part.name] for part in every]
     merging = time.perf_counter()
@@ -271,7 +272,7 @@ class _Group:
     """A worker process laying out a run of parts; their numbers known in advance or sent.
     Forked with ``os.fork``: the PDF process that starts it is itself a daemon process, which
     ``multiprocessing`` does not let have children. With ``keep_layouts``, it stays once its
-    parts are written, keeping their layouts (``held``, by key) to finish them again."""
+    parts are written, holding their layouts (``held``, by key) to finish them again."""
 
     def __init__(
         self,
@@ -281,7 +282,9 @@ class _Group:
         numbering: dict[str, Order] | None,
     ) -> None:
         self.names = [part.name for part in parts]  # the parts it is to send in this build
-        self.held: set[str] = set()
+        self.held: set[str] = set()  # the keys of the layouts it holds
+        self.told: set[str] = set()  # what it was last told to hold
+        self.memory = 0.0  # its own memory (MB), as it last said
         self.connection, child = multiprocessing.Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the worker
@@ -314,7 +317,8 @@ class _Group:
         return message
 
     def close(self, stop: bool = False) -> None:
-        """Wait for the worker to end (it has sent its last part); ``stop``: end it now."""
+        """Close its pipe, which ends the worker once it has sent its last part, and wait for
+        it; ``stop``: end it now."""
         if self.connection in _open_ends:
             _open_ends.remove(self.connection)
         self.connection.close()
@@ -351,40 +355,54 @@ def _start(
 
 def _finish_again(
     parts: list[Part], keys: dict[str, str], orders: dict[str, Order], shared: Shared
-) -> list[_Group]:
-    """Ask the kept workers to finish their layouts of ``parts`` with the new numbers."""
-    requests: dict[_Group, list[tuple[str, str, Order]]] = {}
+) -> tuple[list[_Group], list[Part]]:
+    """Ask the workers that hold the layouts of ``parts`` to finish them with the new numbers:
+    the workers asked, and the parts no worker holds (to be laid out again)."""
+    asked: dict[_Group, list[Part]] = {}
+    rest = []
     for part in parts:
-        key = keys[part.name]
-        requests.setdefault(_kept[key], []).append((key, part.name, orders[part.name]))
-    for group, asked in requests.items():
-        group.finish_again(asked, shared)
-    return list(requests)
+        holder = _holders.get(keys[part.name])
+        if holder is None:
+            rest.append(part)
+        else:
+            asked.setdefault(holder, []).append(part)
+    for group, held in list(asked.items()):
+        requests = [(keys[part.name], part.name, orders[part.name]) for part in held]
+        try:
+            group.finish_again(requests, shared)
+        except OSError:  # the worker is gone: its parts are laid out again
+            del asked[group]
+            group.held.clear()
+            rest += held
+    return list(asked), rest
 
 
-def _hold(groups: list[_Group], used: set[str]) -> None:
-    """After a build: each worker keeps the layouts of the parts the book still has, or ends.
-    Without ``keep_layouts``, every worker has ended once its parts are written."""
-    every = list(dict.fromkeys([*groups, *_kept.values()]))
-    _kept.clear()
+def _settle_workers(groups: list[_Group], used: set[str]) -> None:
+    """Between builds: each worker holds on to the layouts of the parts the book still has
+    (each layout in one worker), within the bounds above, or ends. Without ``keep_layouts``,
+    every worker ends once its parts are written."""
+    every = list(dict.fromkeys([*groups, *_holders.values()]))
+    _holders.clear()
     if not _keeping:
         for group in every:
             group.close()
         return
-    for group in every:
-        group.held &= used
-    every.sort(key=lambda group: -len(group.held))
-    for rank, group in enumerate(every):
-        if rank >= MAX_KEPT:
-            group.held = set()
-        try:
-            if group.held:
-                group.connection.send(("hold", group.held))
-                _kept.update(dict.fromkeys(group.held, group))
-                continue
-        except OSError:  # the worker is gone: its parts will be laid out again
-            pass
-        group.close()  # its worker ends as its pipe does
+    budget, stay = float(KEPT_MB), MAX_KEPT
+    for group in sorted(every, key=lambda group: -len(group.held & used)):
+        held = (group.held & used) - set(_holders)
+        if not stay or group.memory > budget:
+            held = set()
+        if held and held != group.told:
+            try:
+                group.connection.send(("hold", held))
+            except OSError:  # the worker is gone
+                held = set()
+        group.held = group.told = held
+        if not held:
+            group.close()
+            continue
+        budget, stay = budget - group.memory, stay - 1
+        _holders.update(dict.fromkeys(held, group))
 
 
 def balance(parts: Sequence[Part], jobs: int) -> list[list[Part]]:
@@ -417,7 +435,7 @@ def _paginated(groups: list[_Group]) -> list[tuple[str, Layout]]:
 
 
 def _written(groups: list[_Group]) -> list[tuple[str, PartPdf, float]]:
-    """Each day's PDF, as the workers write them (and whether the worker kept its layout)."""
+    """Each day's PDF, as the workers write them; what each worker holds, as it says."""
     expected = {id(g.connection): len(g.names) for g in groups}
     by_connection = {id(g.connection): g for g in groups}
     found = []
@@ -426,9 +444,10 @@ def _written(groups: list[_Group]) -> list[tuple[str, PartPdf, float]]:
         for connection in ready:
             assert isinstance(connection, Connection)
             group = by_connection[id(connection)]
-            _, name, key, part, seconds, held, _warnings = group.receive()
+            _, name, key, part, seconds, held, memory, _warnings = group.receive()
             if held:
                 group.held.add(key)
+            group.memory = memory
             found.append((name, part, seconds))
             expected[id(connection)] -= 1
     return found
@@ -442,8 +461,8 @@ def _group_main(
     numbering: dict[str, Order] | None,
 ) -> None:
     """A worker: paginate each part, report it, learn the numbers, finish and write each (the
-    front matter's contents get their page numbers first). With ``keep_layouts``, then finish
-    its layouts again as asked, until it is told to keep none (or its parent is gone)."""
+    front matter's contents get their page numbers first). With ``keep_layouts``, it holds the
+    layouts and finishes them again as asked, until its pipe closes."""
     try:
         laid: dict[str, Paginated] = {}  # by key
         seconds: dict[str, float] = {}
@@ -463,26 +482,28 @@ def _group_main(
             if numbering is None:
                 connection.send(("paginated", part.name, layout, warnings.messages))
         numbers = numbering if numbering is not None else connection.recv()
-        kept: dict[str, Paginated] = {}
+        held: dict[str, Paginated] = {}
         for part in parts:
             key = keys[part.name]
-            keep = _keeping and _private_mb() < KEEP_MB
-            if keep:
-                kept[key] = laid.pop(key)
-            layouts = kept if keep else laid
-            _finish(
-                connection, part.name, key, layouts, keep, numbers[part.name], shared, seconds[key]
-            )
-        while kept:
+            paginated = laid.pop(key)
+            if _keeping and _private_mb() < KEEP_MB:
+                held[key] = paginated
+            order = numbers[part.name]
+            _finish(connection, part.name, key, paginated, order, shared, seconds[key], held)
+            del paginated
+        while held:
             message = connection.recv()
             if message[0] == "hold":
-                kept = {key: kept[key] for key in message[1]}
+                let_go = set(held) - message[1]
+                held = {key: held[key] for key in message[1]}
+                if let_go:
+                    gc.collect()  # a layout refers to itself: only the collector frees it
                 continue
             # this build's: the fonts are the same cuts (the key says so), in its own folder
             _, requests, titles, anchors, fonts = message
             shared = replace(shared, titles=titles, anchors=anchors, fonts=fonts)
             for key, name, order in requests:
-                _finish(connection, name, key, kept, True, order, shared, 0.0)
+                _finish(connection, name, key, held[key], order, shared, 0.0, held)
     except EOFError:  # the build (or invoke watch) is gone
         pass
     except Exception:  # a bug: the coordinator raises it with this trace
@@ -497,26 +518,26 @@ def _finish(
     connection: Connection,
     name: str,
     key: str,
-    layouts: dict[str, Paginated],
-    keep: bool,
+    paginated: Paginated,
     order: Order,
     shared: Shared,
     seconds: float,
+    held: dict[str, Paginated],
 ) -> None:
-    """Number the paginated part ``key`` of ``layouts``, write its PDF and send it; unless
-    ``keep``, its layout is let go of before its PDF is repaired (the contents: 86 MB)."""
+    """Number a paginated part, write its PDF and send it, saying whether this worker holds
+    its layout (in ``held``) and how much memory of its own it has."""
     with collect_warnings(shared.report.source.path) as warnings:
         started = time.process_time()
-        paginated = layouts[key] if keep else layouts.pop(key)
         if order.contents is not None:
             paginated.replace_numbers({t: str(n) for t, n in order.contents.items()})
         document = paginated.finish(order.first, order.total, order.blank_after)
-        del paginated
         written = write_part(
             document, name, shared.variant, shared.titles, shared.anchors, shared.fonts
         )
         seconds += time.process_time() - started
-    connection.send(("part", name, key, written, seconds, keep, warnings.messages))
+    memory = _private_mb() if _keeping else 0.0
+    message = ("part", name, key, written, seconds, key in held, memory, warnings.messages)
+    connection.send(message)
 
 
 def _private_mb() -> float:

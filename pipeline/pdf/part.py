@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,10 +76,8 @@ def write_part(
     titles: Mapping[str, str],
     anchors: frozenset[str],
     fonts: tuple[Path, ...],
-    release: Callable[[], None] | None = None,
 ) -> PartPdf:
-    """The part ``name`` laid out as ``document``, written (see the module's docstring).
-    ``release`` lets go of the layout once it is written, before the PDF is repaired."""
+    """The part ``name`` laid out as ``document``, written (see the module's docstring)."""
     import pikepdf
 
     from pipeline.pdf.tags import recording, repair_pdf
@@ -94,9 +92,6 @@ def write_part(
             stack.enter_context(recording())
         data = document.write_pdf(pdf_variant=variant)
     pages = len(document.pages)
-    del document
-    if release is not None:
-        release()
     missing_alt = 0
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if variant is not None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from weasyprint import HTML, Document
     from weasyprint.urls import URLFetcher
 
+    from pipeline.pdf.parallel import Shared
+
 log = logging.getLogger(__name__)
 
 # The archive variant is PDF/A-3 level A: tagged like the default, so the archived copy keeps
@@ -99,22 +101,12 @@ def write_pdf_pages(
         shutil.rmtree(job.folder, ignore_errors=True)
 
 
-def write_in_parts(
-    report: Report,
-    settings: Settings,
-    out_dir: Path,
-    job: PrintJob,
-    book: Book,
-    jobs: int,
-    reuse: bool,
-) -> tuple[Path, int]:
-    """The PDF of a book laid out in parts, its days on ``jobs`` processes."""
-    from pipeline.pdf.parallel import Shared, write_book
-    from pipeline.pdf.partcache import PartCache
+def book_shared(report: Report, settings: Settings, job: PrintJob, book: Book) -> Shared:
+    """What every part of ``book`` is laid out and written with."""
+    from pipeline.pdf.parallel import Shared
     from pipeline.pdf.tags import link_titles
 
-    import_weasyprint()
-    shared = Shared(
+    return Shared(
         report,
         settings,
         VARIANTS[settings.pdf_variant],
@@ -125,6 +117,23 @@ def write_in_parts(
         book.ids,
         frozenset(book.targets),
     )
+
+
+def write_in_parts(
+    report: Report,
+    settings: Settings,
+    out_dir: Path,
+    job: PrintJob,
+    book: Book,
+    jobs: int,
+    reuse: bool,
+) -> tuple[Path, int]:
+    """The PDF of a book laid out in parts, its days on ``jobs`` processes."""
+    from pipeline.pdf.parallel import write_book
+    from pipeline.pdf.partcache import PartCache
+
+    import_weasyprint()
+    shared = book_shared(report, settings, job, book)
     cache = PartCache(settings.cache_dir / "pdf-parts" / report.name, reuse)
     pages = 0
 
