@@ -11,7 +11,8 @@ WeasyPrint's own ``layout_document`` does after pagination, with the numbers of 
 Before that, :meth:`Paginated.replace_numbers` prints the contents' page numbers into the front
 matter's layout (they sit in margin boxes of their own, so nothing else moves), and
 :meth:`Paginated.add_blank_page` ends a part with the blank page a right-hand opener after it
-needs.
+needs. ``finish`` and ``replace_numbers`` may run again with other numbers (the layouts ``invoke
+watch`` keeps): they first put the pages back as they were paginated.
 
 This leans on WeasyPrint 70's internals (``weasyprint.layout.layout_document``'s loop, the page
 maker's counter states, ``make_page``, the boxes of a text): ``pyproject.toml`` pins WeasyPrint
@@ -159,9 +160,8 @@ class Paginated:
         for page, (children, root_children, page_type, style) in zip(pages, states, strict=True):
             page.children, page.children[0].children = children, root_children
             page.page_type, page.style = page_type, style
-            for box in page.descendants(
-                placeholders=True
-            ):  # the links' PDF annotations of the last writing
+            # the PDF annotations the last writing left on the links' boxes
+            for box in page.descendants(placeholders=True):
                 if "link_annotation" in box.__dict__:
                     del box.link_annotation
         self._finished = False
