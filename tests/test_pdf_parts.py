@@ -295,13 +295,11 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
         (parallel.Order(2, 41, True, contents(5)), gone),
     ]
 
-    def finish(paginated: Any, order: parallel.Order, with_: parallel.Shared) -> Any:
-        if order.contents is not None and part.name == "front":
+    def finish(name: str, paginated: Any, order: parallel.Order, with_: parallel.Shared) -> Any:
+        if order.contents is not None and name == "front":
             paginated.replace_numbers({t: str(n) for t, n in order.contents.items()})
         document = paginated.finish(order.first, order.total, order.blank_after)
-        return write_part(
-            document, part.name, with_.variant, with_.titles, with_.anchors, with_.fonts
-        )
+        return write_part(document, name, with_.variant, with_.titles, with_.anchors, with_.fonts)
 
     found = {}
     front = Part("front", untarget_contents(book.front.html), book.front.ids)
@@ -309,9 +307,10 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
         kept = parallel._lay_out(parallel._html(part.html, shared), shared)
         links = []
         for order, with_ in orders:
-            written = finish(kept, order, with_)
+            written = finish(part.name, kept, order, with_)
             links.append(written.data.count(b"/Link"))
-        fresh = finish(parallel._lay_out(parallel._html(part.html, shared), shared), *orders[-1])
+        fresh_layout = parallel._lay_out(parallel._html(part.html, shared), shared)
+        fresh = finish(part.name, fresh_layout, *orders[-1])
         found[part.name] = (written.data == fresh.data, links[-1] < links[0])
     return found
 

@@ -126,7 +126,8 @@ def write_book(
     known = {name: cache.layout(key) for name, key in keys.items()}
     fresh = [part for part in every if known[part.name] is None]
     fresh_names = {part.name for part in fresh}
-    _settle_workers([], set(keys.values()))  # layouts of parts the book no longer has: let go
+    used = set(keys.values())
+    _settle_workers([], used)  # layouts of parts the book no longer has: let go
     if fresh:
         _parse_stylesheets(book, shared)  # before the fork: the workers inherit them
     groups = _start(fresh, shared, jobs, keys)
@@ -174,14 +175,14 @@ def write_book(
             group.close(stop=True)
         _holders.clear()
         raise
-    _settle_workers(groups, set(keys.values()))
+    _settle_workers(groups, used)
     timings.mark("written", started)
     order = [parts[part.name] for part in every]
     merging = time.perf_counter()
     count = merge_parts(order, font_sources(shared.fonts), target)
     timings.merge = time.perf_counter() - merging
     timings.wall = time.perf_counter() - started
-    cache.keep(set(keys.values()))
+    cache.keep(used)
     LAST_TIMINGS.__dict__.update(timings.__dict__)
     if count != total:
         raise RuntimeError(f"the merged book has {count} pages, its parts {total}")

@@ -69,7 +69,7 @@ def write_pdf_pages(
     open a page is laid out in parts (``pipeline.pdf.parallel``), on ``jobs`` processes; with
     one, still in parts: a day at a time takes less memory and, since WeasyPrint's time grows
     faster than the document, less time than the book at once (the large report of ``invoke
-    bench``: 342 MB and 14 s against 447 MB and 21 s). ``reuse``: days laid out before may be
+    bench``: 311 MB and 11.3 s against 447 MB and 21 s). ``reuse``: days laid out before may be
     reused (not with ``--force``); ``at_once``: one document all the same (tests compare)."""
     try:
         book = None if at_once else split_book(job.html)
