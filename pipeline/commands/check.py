@@ -1,9 +1,10 @@
 """`invoke check`: the gate before a report is shared (and in CI). Reads the built files back.
 
 PDF: every font embedded, no character without a glyph in the report's fonts, no line ending
-inside a Hangul word (code included), an outline of chapters > talks, contents page numbers that
-match the pages, no dead internal link, every page drawn alike by poppler and MuPDF; and, as
-warnings, near-empty pages and loose lines (gaps of more than an em between words). EPUB:
+inside a Hangul word (code included) nor inside a word of a table cell, an outline of chapters
+> talks, contents page numbers that match the pages, no dead internal link, every page drawn
+alike by poppler and MuPDF; and, as warnings, near-empty pages and loose lines (gaps of more
+than an em between words). EPUB:
 EPUBCheck with zero messages, no dead internal link. Both: images without alt text are reported
 (as warnings).
 """
@@ -22,6 +23,7 @@ from unicodedata import east_asian_width
 
 from lxml import etree
 
+from pipeline.commands.cells import broken_cell_words, notes_cells, pdf_cells
 from pipeline.commands.pages import layout_problems
 from pipeline.config import Settings
 from pipeline.errors import ContentError
@@ -97,6 +99,12 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
         Finding("error", path, f"page {page}: a line ends inside a Hangul word: {pair}")
         for page, pair in broken_words(lines, source)
     ]
+    cells = notes_cells(report)
+    if cells:  # tagged PDFs say which text is in which cell (pipeline.commands.cells)
+        findings += [
+            Finding("error", path, f"page {page}: a word breaks inside a table cell: {pair}")
+            for page, pair in broken_cell_words(pdf_cells(path), cells)
+        ]
     if plan_layout(report).contents != "none":
         findings += [
             Finding("error", path, message) for message in contents_problems(reader, lines)

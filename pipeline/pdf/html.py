@@ -42,6 +42,7 @@ from pipeline.pdf.linebreak import (
     join_hangul_words,
     keep_last_words_together,
 )
+from pipeline.pdf.tables import fit_tables
 from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.render import environment
 
@@ -98,7 +99,7 @@ def render_print_html(report: Report, settings: Settings) -> str:
         authors=report.meta.authors,
         intro_leads=_is_short(report.intro_html),
     )
-    return adapt_document(html, report, layout)
+    return adapt_document(html, report, layout, settings)
 
 
 def _is_short(intro_html: str) -> bool:
@@ -138,8 +139,9 @@ def _cover_src(report: Report) -> str:
     return path.as_uri()
 
 
-def adapt_document(html: str, report: Report, layout: Layout) -> str:
-    """The print document with footnotes, links and lists adapted, and Hangul joined."""
+def adapt_document(html: str, report: Report, layout: Layout, settings: Settings) -> str:
+    """The print document with footnotes, links and lists adapted, Hangul joined and tables
+    sized to their content."""
     root = lxml.html.document_fromstring(html)
     if layout.kind == "article":
         _raise_headings(root)
@@ -160,6 +162,7 @@ def adapt_document(html: str, report: Report, layout: Layout) -> str:
         join_hangul_words(body)
         for heading in body.xpath(HEADINGS):
             keep_last_words_together(heading)
+        fit_tables(body, settings)
     return str(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
 
 

@@ -1,0 +1,168 @@
+"""Words broken inside a table cell of a built PDF (issue 25), for ``invoke check`` and tests.
+
+A tagged PDF (the default ``ua`` variant, and ``a``) says which text belongs to which table
+cell: each ``TD``/``TH`` structure element lists its marked-content ids, and pdfplumber gives
+each character its id. So the lines of every cell are read as laid out (footnote calls and
+footnotes, ``Reference`` and ``Note``, left out) and each line break is compared with the
+notes' cells: where the notes write the two pieces as one word, the line broke inside it. A
+break after ``/ . ? & = - _ ,`` or before ``(`` (a URL's or a long name's allowed points) is
+no fault, nor is a break inside a unit wider than the page's longest line (the last resort).
+An untagged PDF (``--variant plain``) has no cells to read: nothing is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from typing import Any
+from unicodedata import east_asian_width
+
+import lxml.html
+
+from pipeline.model import Report
+
+CELL = frozenset({"TD", "TH"})
+ASIDE = frozenset({"Reference", "Note"})  # footnote calls and the footnotes themselves
+INVISIBLE = dict.fromkeys(map(ord, "\u2060\u200b\u00ad"), None) | {0xA0: " "}
+ALLOWED_AFTER = "/.?&=-_,"
+ALLOWED_BEFORE = "("
+BASELINE = 2.0  # points: characters this close to a line's baseline are on that line
+
+
+@dataclass(frozen=True)
+class CellText:
+    """The lines of one table cell as a PDF shows them."""
+
+    page: int
+    lines: tuple[str, ...]
+
+
+def pdf_cells(path: Path) -> list[CellText]:
+    """Every table cell of a tagged PDF, its lines as laid out, in reading order."""
+    import pdfplumber
+
+    cells: list[CellText] = []
+    with pdfplumber.open(path) as pdf:
+        chars: dict[int, list[dict[str, Any]]] = {}
+        for node in _cell_nodes(pdf.structure_tree):
+            number = node.get("page_number")
+            ids = set(_marked_ids(node))
+            if number is None or not ids:
+                continue
+            if number not in chars:
+                chars[number] = pdf.pages[number - 1].chars
+            mine = [char for char in chars[number] if char.get("mcid") in ids]
+            lines = _lines(mine)
+            if lines:
+                cells.append(CellText(number, tuple(lines)))
+    return cells
+
+
+def notes_cells(report: Report) -> list[str]:
+    """The text of every table cell the notes write, single-spaced (a ``<br>`` is a space)."""
+    cells = []
+    for html in _report_html(report):
+        if "<t" not in html:
+            continue
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        for br in root.iter("br"):
+            br.tail = " " + (br.tail or "")
+        for cell in root.iter("td", "th"):
+            text = " ".join(unescape(cell.text_content()).translate(INVISIBLE).split())
+            if text:
+                cells.append(text)
+    return cells
+
+
+def broken_cell_words(cells: list[CellText], notes: list[str]) -> list[tuple[int, str]]:
+    """(page, ``piece|piece``) for each line break inside a word of a cell."""
+    text = " " + " \n ".join(notes) + " "
+    widest: dict[int, int] = {}  # the page's longest cell line, in half-em units
+    for cell in cells:
+        for line in cell.lines:
+            widest[cell.page] = max(widest.get(cell.page, 0), _width(line))
+    found = []
+    for cell in cells:
+        for line, following in zip(cell.lines, cell.lines[1:], strict=False):
+            before, after = line.split(), following.split()
+            if not before or not after:
+                continue
+            head, tail = before[-1], after[0]
+            if head[-1] in ALLOWED_AFTER or tail[0] in ALLOWED_BEFORE:
+                if not (head[-1].isdigit() or tail[0].isdigit()):
+                    continue
+            if _width(head + tail) > widest[cell.page]:
+                continue  # a unit longer than any line: the last resort
+            if _written_as_one(before, after, text):
+                found.append((cell.page, f"{head}|{tail}"))
+    return found
+
+
+def _written_as_one(before: list[str], after: list[str], text: str) -> bool:
+    """Whether the notes write the last piece of ``before`` and the first of ``after`` as
+    one word: joined they occur in a cell, spaced they do not (more words around decide when
+    both occur)."""
+    for reach in range(max(len(before), len(after))):
+        left, right = before[-1 - reach : -1], after[1 : 1 + reach]
+        joined = " ".join([*left, before[-1] + after[0], *right])
+        spaced = " ".join([*left, before[-1], after[0], *right])
+        one, two = joined in text, spaced in text
+        if one != two:
+            return one
+        if not one:
+            return False
+    return False
+
+
+def _width(text: str) -> int:
+    """How wide ``text`` prints, in half-em units (Hangul and Hanja are a full em)."""
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _cell_nodes(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        if node.get("type") in CELL:
+            yield node
+        else:
+            yield from _cell_nodes(node.get("children", []))
+
+
+def _marked_ids(node: dict[str, Any]) -> Iterator[int]:
+    if node.get("type") in ASIDE:
+        return
+    yield from node.get("mcids") or []
+    for child in node.get("children", []):
+        yield from _marked_ids(child)
+
+
+def _lines(chars: list[dict[str, Any]]) -> list[str]:
+    """Characters grouped into lines by their baseline, each line's words spaced as laid out."""
+    rows: list[list[dict[str, Any]]] = []
+    for char in sorted(chars, key=lambda char: -char["matrix"][5]):  # top line first
+        if rows and abs(rows[-1][0]["matrix"][5] - char["matrix"][5]) <= BASELINE:
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda char: char["x0"])
+        pieces = [row[0]["text"]]
+        for previous, char in zip(row, row[1:], strict=False):
+            if char["x0"] - previous["x1"] > 0.15 * char["size"]:
+                pieces.append(" ")
+            pieces.append(char["text"])
+        line = " ".join("".join(pieces).translate(INVISIBLE).split())
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _report_html(report: Report) -> Iterator[str]:
+    yield report.intro_html
+    for chapter in report.chapters:
+        yield chapter.intro_html
+        for talk in chapter.talks:
+            yield talk.abstract_html
+            yield talk.body_html

@@ -1,0 +1,100 @@
+"""Table cells as a programme reads them, for every output (print, EPUB, preview).
+
+A programme table holds times (``14:00~14:10``, ``09:30 - 10:40``), names and titles. A reader
+expects a time range on one line and a word never broken inside (issue 25). Two things here
+are the same for every format:
+
+- ``keep_times``: the spaces inside a time range become no-break spaces, so that ``09:30 -
+  10:40`` breaks nowhere (``14:00~14:10`` has no break opportunity already);
+- ``label_cells``: each body cell carries its column's header text as ``data-label``, which a
+  table shown as a list of records prints before the cell (print.css, ebook.css).
+
+The rows of a table are its own: a table nested in a cell is left to itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+NO_BREAK_SPACE = "\u00a0"
+# A time, or a range of two: 9:30, 14:00~14:10, 09:30 - 10:40, 13:00 ～ 14:00.
+TIME_RANGE = re.compile(
+    r"(?<![\d:])\d{1,2}:\d{2}(?:\s*[~\u301c\uff5e\-\u2013\u2014]\s*\d{1,2}:\d{2})?"
+)
+SPACE = re.compile(r"\s")
+VERBATIM = frozenset("pre code kbd samp script style".split())
+
+
+def own_rows(table: HtmlElement) -> list[HtmlElement]:
+    """The table's rows, in order, without those of a table nested in one of its cells."""
+    return [row for row in table.iter("tr") if _owner(row) is table]
+
+
+def row_cells(row: HtmlElement) -> list[HtmlElement]:
+    """The cells (``td`` and ``th``) of a row."""
+    return [cell for cell in row if cell.tag in ("td", "th")]
+
+
+def header_row(table: HtmlElement) -> HtmlElement | None:
+    """The row that names the columns: the table head's last row, else a first row of only
+    header cells (an HTML table without ``<thead>``)."""
+    rows = own_rows(table)
+    head = [row for row in rows if row.getparent() is not None and row.getparent().tag == "thead"]
+    if head:
+        return head[-1]
+    if rows and (cells := row_cells(rows[0])) and all(cell.tag == "th" for cell in cells):
+        if not any(cell.get("colspan", "1") != "1" for cell in cells):
+            return rows[0]
+    return None
+
+
+def label_cells(table: HtmlElement) -> None:
+    """Each body cell gets its column's header text as ``data-label`` (when it has one)."""
+    header = header_row(table)
+    if header is None:
+        return
+    labels = [" ".join(cell.text_content().split()) for cell in row_cells(header)]
+    for row in own_rows(table):
+        if row is header:
+            continue
+        for index, cell in enumerate(row_cells(row)):
+            if index < len(labels) and labels[index]:
+                cell.set("data-label", labels[index])
+
+
+def keep_times(table: HtmlElement) -> None:
+    """No line break inside a time range in any cell of ``table`` (nested tables included)."""
+    for cell in table.iter("td", "th"):
+        for element in cell.iter():
+            if not isinstance(element.tag, str):
+                continue
+            if element.text and not _verbatim(element, cell):
+                element.text = keep_time_ranges(element.text)
+            parent = element.getparent()
+            if element.tail and element is not cell and not _verbatim(parent, cell):
+                element.tail = keep_time_ranges(element.tail)
+
+
+def keep_time_ranges(text: str) -> str:
+    """``text`` with the spaces inside each time range made no-break spaces."""
+    return TIME_RANGE.sub(lambda match: SPACE.sub(NO_BREAK_SPACE, match.group()), text)
+
+
+def _verbatim(element: HtmlElement | None, cell: HtmlElement) -> bool:
+    """Whether ``element`` is code (or inside code) within ``cell``: code is kept as written."""
+    while element is not None:
+        if element.tag in VERBATIM:
+            return True
+        if element is cell:
+            return False
+        element = element.getparent()
+    return False
+
+
+def _owner(row: HtmlElement) -> HtmlElement | None:
+    for ancestor in row.iterancestors():
+        if ancestor.tag == "table":
+            return ancestor
+    return None
