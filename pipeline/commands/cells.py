@@ -90,9 +90,9 @@ def broken_cell_words(cells: list[CellText], notes: list[str]) -> list[tuple[int
             if not before or not after:
                 continue
             head, tail = before[-1], after[0]
-            if head[-1] in ALLOWED_AFTER or tail[0] in ALLOWED_BEFORE:
-                if not (head[-1].isdigit() or tail[0].isdigit()):
-                    continue
+            in_number = head[-1] in ".,:" and head[-2:-1].isdigit() and tail[0].isdigit()
+            if (head[-1] in ALLOWED_AFTER or tail[0] in ALLOWED_BEFORE) and not in_number:
+                continue
             if _width(head + tail) > widest[cell.page]:
                 continue  # a unit longer than any line: the last resort
             if _written_as_one(before, after, text):
