@@ -16,6 +16,7 @@ from jinja2 import (
 
 from pipeline.config import Settings
 from pipeline.model import Report
+from pipeline.table_cells import prepare_page_tables
 
 SELF_NUMBERED = re.compile(r"^\d+([-.]\d+)*[.)]?\s")
 
@@ -52,4 +53,5 @@ def render_preview(report: Report, settings: Settings) -> str:
     """A single-file HTML page of the report (styles inlined): the quick end-to-end preview."""
     css = (settings.styles_dir / "preview.css").read_text(encoding="utf-8")
     template = environment(settings).get_template("preview.html.j2")
-    return template.render(report=report, settings=settings, css=css)
+    page = template.render(report=report, settings=settings, css=css)
+    return prepare_page_tables(page)  # times kept whole, cells labelled (issue 25)

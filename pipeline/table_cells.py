@@ -9,13 +9,21 @@ are the same for every format:
 - ``label_cells``: each body cell carries its column's header text as ``data-label``, which a
   table shown as a list of records prints before the cell (print.css, ebook.css).
 
+- ``prepare_table`` (EPUB and preview, whose browsers keep Korean words whole with ``word-break:
+  keep-all``): both of the above, a URL written in a cell breaks only after ``/ . ? & =``
+  (``<wbr>``), and a table too wide for a narrow screen at its narrowest (``NARROW``) is marked
+  ``table-wide``: on a narrow screen ebook.css and preview.css show it as a list of records;
+  one too wide for any screen (``TOO_WIDE``) is ``table-records`` everywhere.
+
 The rows of a table are its own: a table nested in a cell is left to itself.
 """
 
 from __future__ import annotations
 
 import re
+from unicodedata import east_asian_width
 
+import lxml.html
 from lxml.html import HtmlElement
 
 NO_BREAK_SPACE = "\u00a0"
@@ -25,6 +33,78 @@ TIME_RANGE = re.compile(
 )
 SPACE = re.compile(r"\s")
 VERBATIM = frozenset("pre code kbd samp script style".split())
+# A table whose longest units add up to more than this (in ems) is shown as records on a
+# narrow screen (a phone: about 20 to 30 ems), more than ``TOO_WIDE`` always (a tablet's
+# column, the preview's 44 rem measure less margins).
+NARROW = 22.0
+TOO_WIDE = 40.0
+CELL_PADDING = 1.0  # em, a cell's left and right padding in ebook.css and preview.css
+LATIN_WIDTH = 0.6  # em, about the advance of a Latin letter or digit in a serif face
+URL_BREAKS = "/.?&="
+URL_PARTS = re.compile(r"(?<=[/.?&=])(?![/.?&=])")
+
+
+def prepare_page_tables(page: str) -> str:
+    """An HTML page with ``prepare_table`` applied to each of its tables (the preview)."""
+    if "<table" not in page:
+        return page
+    root = lxml.html.document_fromstring(page)
+    for table in root.iter("table"):
+        prepare_table(table)
+    return str(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
+
+
+def prepare_table(table: HtmlElement) -> None:
+    """A table for a browser's screen (EPUB, preview): see the module."""
+    keep_times(table)
+    label_cells(table)
+    width = narrowest_width(table)
+    if width > NARROW:
+        classes = table.get("class", "").split()
+        extra = ["table-wide", "table-records"] if width > TOO_WIDE else ["table-wide"]
+        table.set("class", " ".join([*classes, *extra]))
+    for link in table.xpath(".//td//a[@href] | .//th//a[@href]"):
+        if len(link) == 0 and (link.text or "").strip().startswith(("http://", "https://")):
+            _break_url(link)
+
+
+def narrowest_width(table: HtmlElement) -> float:
+    """About how wide (in ems) the table is at its narrowest: each column as wide as its
+    longest unit (a word, a time range, a URL's part between ``/ . ? & =``), plus padding."""
+    columns: dict[int, float] = {}
+    for row in own_rows(table):
+        for index, cell in enumerate(row_cells(row)):
+            if cell.get("colspan", "1").strip() not in ("", "1"):
+                continue
+            words = re.split("[ \t\n\r\f\v\u3000]+", keep_time_ranges(cell.text_content()))
+            units = [
+                part
+                for word in words
+                for part in (URL_PARTS.split(word) if word.startswith("http") else [word])
+            ]
+            longest = max((_ems(unit) for unit in units), default=0.0)
+            columns[index] = max(columns.get(index, 0.0), longest)
+    return sum(columns.values()) + CELL_PADDING * len(columns)
+
+
+def _ems(text: str) -> float:
+    return sum(1.0 if east_asian_width(char) in "WF" else LATIN_WIDTH for char in text)
+
+
+def _break_url(link: HtmlElement) -> None:
+    """A ``<wbr>`` after each ``/ . ? & =`` (a run counts as one) of a link's URL text."""
+    text = link.text or ""
+    pieces: list[str] = [""]
+    for index, char in enumerate(text):
+        pieces[-1] += char
+        following = text[index + 1 : index + 2]
+        if char in URL_BREAKS and following and following not in URL_BREAKS:
+            pieces.append("")
+    link.text = pieces[0]
+    for piece in pieces[1:]:
+        wbr = link.makeelement("wbr", {})
+        wbr.tail = piece
+        link.append(wbr)
 
 
 def own_rows(table: HtmlElement) -> list[HtmlElement]:

@@ -178,3 +178,33 @@ def test_a_number_broken_at_its_separator_is_reported() -> None:
         CellText(1, ("edit?usp=sharing&key=", "0-abc")),  # after "=": a URL's point
     ]
     assert broken_cell_words(cells, notes) == [(1, "80,|000원"), (1, "3.|14")]
+
+
+def test_screen_tables_keep_times_label_cells_and_break_urls() -> None:
+    """EPUB and preview: the same table rules for a browser (ebook.css, preview.css)."""
+    from pipeline.epub.xhtml import to_xhtml
+    from pipeline.render import render_preview
+
+    report = read_report(TABLES)
+    body = "".join(talk.body_html for chapter in report.chapters for talk in chapter.talks)
+    xhtml = to_xhtml(body, {})
+    root = lxml.html.fragment_fromstring(xhtml, create_parent="div")
+    tables = root.xpath("//table")
+    programme, prices, links, paths, packages = (
+        tables[0],
+        tables[1],
+        tables[3],
+        tables[4],
+        tables[5],
+    )
+    assert programme.get("class") == "table-wide"  # records on a narrow screen only
+    assert "table-records" in paths.get("class") and "table-records" in packages.get("class")
+    assert tables[2].get("class") is None  # three short columns fit any screen
+    assert prices.xpath("string(.//tbody/tr[1]/td[2])") == "09:30\u00a0-\u00a010:40"
+    assert prices.xpath(".//tbody/tr[1]/td[2]/@data-label") == ["시간"]
+    link = links.xpath(".//tbody/tr[1]/td[3]/a")[0]
+    assert link.text == "https://" and len(link.findall("wbr")) == 11
+    assert "<wbr/>" in xhtml  # XHTML: an empty element
+    preview = render_preview(report, Settings())
+    assert 'class="table-wide table-records"' in preview
+    assert "09:30\u00a0-\u00a010:40" in preview and 'data-label="Speaker"' in preview

@@ -17,6 +17,8 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from pipeline.table_cells import prepare_table
+
 log = logging.getLogger(__name__)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -40,6 +42,8 @@ def to_xhtml(html: str, images: Mapping[str, str]) -> str:
     adapt_footnotes(root)
     adapt_images(root, images)
     adapt_attributes(root)
+    for table in root.iter("table"):
+        prepare_table(table)
     wrapper = etree.Element(f"{{{XHTML_NS}}}div", nsmap=NSMAP)
     wrapper.text = root.text
     for child in root:
