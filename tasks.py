@@ -106,6 +106,7 @@ def outline(
 ) -> None:
     """Show how the notes were understood: title, chapters, talks, speakers, warnings."""
     from pipeline.commands.outline import (
+        describe_choices,
         describe_layout,
         describe_pages,
         describe_report,
@@ -127,7 +128,8 @@ def outline(
     for path, report, warnings in reports:
         if not json:
             print(f"== {report.source.path}")
-            print(describe_report(report) + describe_layout(report), flush=True)
+            text = describe_report(report) + describe_choices(report) + describe_layout(report)
+            print(text, flush=True)
             if pages:  # the task's --paper wins over the front matter's, as in a build
                 page_settings = with_options(settings.override(report.settings), paper=paper)
                 try:
@@ -143,20 +145,58 @@ def outline(
         raise Exit(f"{failed} of {len(reports)} reports had warnings (--strict)", code=1)
 
 
+LABELS = "a folder of notes with expected/<name>.json labels (default: ../shared/corpus)"
+# The project's own labelled fixtures: always learned from, never scored by --cv.
+FIXTURE_LABELS = Path(__file__).parent / "tests" / "data" / "reading"
+
+
 @task(
     help={
-        "corpus": "a folder of notes with expected/<name>.json labels (default: ../shared/corpus)",
+        "corpus": LABELS,
         "verbose": "list every miss",
+        "cv": "score by cross-validation: each fold read by a model trained on the others",
+        "folds": "folds for --cv (default 5)",
+        "one_line": "the best each file reaches with one front-matter line",
     }
 )
-def accuracy(c: Context, corpus: str = "../shared/corpus", verbose: bool = False) -> None:
+def accuracy(
+    c: Context,
+    corpus: str = "../shared/corpus",
+    verbose: bool = False,
+    cv: bool = False,
+    folds: int = 5,
+    one_line: bool = False,
+) -> None:
     """Score the reading of labelled notes: talks, titles, speakers, report titles, dates."""
-    from pipeline.commands.accuracy import describe_totals, score_folder
+    from pipeline.commands import accuracy, train
 
+    folder = labelled_folder(corpus)
+    also = (settings_for().content,)
+    if cv or one_line:
+        table = train.evaluate(folder, also)
+        if cv:
+            extra = train.evaluate(FIXTURE_LABELS)
+            print(train.describe_cv(train.cross_validate(table, folds, extra)), end="")
+        if one_line:
+            print(train.describe_one_line(table), end="")
+        return
+    print(accuracy.describe_totals(accuracy.score_folder(folder, also), verbose), end="")
+
+
+@task(help={"corpus": LABELS})
+def train(c: Context, corpus: str = "../shared/corpus") -> None:
+    """Learn which reading of the notes wins from labelled notes; writes the reading model."""
+    from pipeline.commands.train import evaluate, fit, write_model
+
+    table = evaluate(labelled_folder(corpus), (settings_for().content,))
+    print(write_model(fit([*table, *evaluate(FIXTURE_LABELS)])))
+
+
+def labelled_folder(corpus: str) -> Path:
     folder = Path(corpus)
     if not (folder / "expected").is_dir():
         raise Exit(f"error: {folder}: no expected/ folder of labels", code=1)
-    print(describe_totals(score_folder(folder, also=(settings_for().content,)), verbose), end="")
+    return folder
 
 
 @task(help={"notes": NOTES, "out": OUT, "fetch_images": FETCH, "strict": STRICT})

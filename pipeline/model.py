@@ -146,6 +146,17 @@ class Reading:
     overridden_by: str = ""  # the front-matter key that chose the reading, if one did
     unsure: bool = False
     hint: str = ""
+    choices: tuple[ReadingChoice, ...] = ()  # the readings weighed, best first
+
+
+@dataclass(frozen=True)
+class ReadingChoice:
+    """A reading that was weighed: the front-matter line that selects it ('' for the reader's
+    own), the model's score, and its talks (title, line)."""
+
+    line: str
+    score: float
+    talks: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)

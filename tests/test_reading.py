@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.commands.accuracy import score_file, score_folder
+from pipeline.commands.accuracy import score_file
 from pipeline.commands.outline import SCHEMA_VERSION, describe_report, outline_json
+from pipeline.commands.train import cross_validate, evaluate
 from pipeline.errors import ContentError
 from pipeline.model import Person
+from pipeline.read.candidates import Candidate
 from pipeline.read.event_dates import dates_in_text, title_year
 from pipeline.read.report import read_report
 from pipeline.read.speakers import mentioned_speaker, parse_people, speaker_line, split_title
@@ -36,12 +38,13 @@ def test_each_pattern_is_read_as_labelled(label: str) -> None:
 
 
 @pytest.mark.skipif(not (CORPUS / "expected").is_dir(), reason="no labelled corpus beside the repo")
-def test_the_labelled_corpus_does_not_regress() -> None:
-    """Figures of this change (see the closing note for the misses and why)."""
-    totals = score_folder(CORPUS, also=(ROOT / "content",))
-    assert len(totals.files) == 13
-    assert totals.f1 >= 0.98 and totals.titles >= 0.95 and totals.speakers >= 0.95
-    assert totals.report_titles == 13 and totals.event_dates == 13
+def test_the_reading_generalises_to_notes_it_was_not_trained_on() -> None:
+    """Cross-validated by source (each fold read by a model that never saw it): the figure
+    the README quotes. In-sample it must not be far above: a wide gap is overfitting."""
+    cv = cross_validate(evaluate(CORPUS, (ROOT / "content",)), 5, evaluate(READING))
+    assert len(cv.total.files) == 37
+    assert cv.total.f1 >= 0.80 and cv.total.titles >= 0.75 and cv.total.speakers >= 0.70
+    assert cv.in_sample.f1 - cv.total.f1 <= 0.10
 
 
 # --- speakers -----------------------------------------------------------------------------
@@ -213,7 +216,8 @@ def test_a_key_it_does_not_understand_names_its_line(tmp_path: Path) -> None:
     assert str(error.value) == (
         f'{path}:3: front matter talks "paragraphs" is not understood\n'
         '  hint: write a heading level such as "###", or one of: heading, time slot, '
-        "bold line, list item, table row"
+        "bold line, list item, table row, rule block, html table row, timetable line, "
+        "template tag"
     )
 
 
@@ -308,7 +312,8 @@ def test_sections_by_their_words(tmp_path: Path, heading: str, section: bool) ->
         tmp_path,
         f"# 인프콘 2023\n\n## DAY 1\n\n### {heading}\n\n내용을 적는다.\n\n### 다른 발표 제목 (김영희)\n",
     )
-    first = read_report(notes).chapters[0].talks[0]
+    # the rule itself, in the reader's own reading (which reading wins is test_candidates')
+    first = read_report(notes, candidate=Candidate()).chapters[0].talks[0]
     assert (first.kind == "section") is section
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.commands.outline import outline_json
 from pipeline.errors import ContentError
+from pipeline.read.candidates import Candidate
 from pipeline.read.report import read_report
 
 
@@ -100,18 +101,35 @@ def speaker_names(speaker: str | None) -> set[str]:
 
 def score_file(notes: Path, expected: dict[str, Any]) -> FileScore:
     """Read ``notes`` and compare its outline with ``expected``."""
-    score = FileScore(notes.name)
-    wanted = [talk for chapter in expected["chapters"] for talk in chapter["talks"]]
-    score.expected = len(wanted)
-    logging.disable(logging.WARNING)  # the notes' own warnings are not the score's business
     try:
-        outline = outline_json(read_report(notes))
+        outline = quiet_outline(notes)
     except ContentError as err:
+        score = FileScore(notes.name, expected=len(labelled_talks(expected)))
         score.error = str(err).splitlines()[0]
         score.misses = [f"no outline: {score.error}"]
         return score
+    return score_outline(notes.name, outline, expected)
+
+
+def quiet_outline(notes: Path, candidate: Candidate | None = None) -> dict[str, Any]:
+    """The outline of ``notes`` (read as ``candidate`` says, if given), without the notes' own
+    warnings: they are not the score's business."""
+    logging.disable(logging.WARNING)
+    try:
+        return outline_json(read_report(notes, candidate=candidate))
     finally:
         logging.disable(logging.NOTSET)
+
+
+def labelled_talks(expected: dict[str, Any]) -> list[dict[str, Any]]:
+    return [talk for chapter in expected["chapters"] for talk in chapter["talks"]]
+
+
+def score_outline(name: str, outline: dict[str, Any], expected: dict[str, Any]) -> FileScore:
+    """Compare an outline with its label: talks, titles, speakers, report title, dates."""
+    score = FileScore(name)
+    wanted = labelled_talks(expected)
+    score.expected = len(wanted)
     ours = [talk for chapter in outline["chapters"] for talk in chapter["talks"]]
     score.found = len(ours)
     unmatched = list(ours)
@@ -146,17 +164,22 @@ def score_file(notes: Path, expected: dict[str, Any]) -> FileScore:
     return score
 
 
-def score_folder(folder: Path, also: tuple[Path, ...] = ()) -> Totals:
-    """Score every ``expected/*.json`` of ``folder``; its notes are in ``folder`` or ``also``."""
+def labelled_files(folder: Path, also: tuple[Path, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
+    """(notes, label) for every ``expected/*.json`` of ``folder``; the notes are in ``folder``
+    or ``also``."""
     files = []
     for label in sorted((folder / "expected").glob("*.json")):
         expected = json.loads(label.read_text(encoding="utf-8"))
         candidates = [folder / expected["file"], *(f / expected["file"] for f in also)]
         notes = next((p for p in candidates if p.exists()), None)
-        if notes is None:
-            continue
-        files.append(score_file(notes, expected))
-    return Totals(files)
+        if notes is not None:
+            files.append((notes, expected))
+    return files
+
+
+def score_folder(folder: Path, also: tuple[Path, ...] = ()) -> Totals:
+    """Score every labelled file of ``folder`` as the reader reads it."""
+    return Totals([score_file(notes, expected) for notes, expected in labelled_files(folder, also)])
 
 
 def describe_totals(totals: Totals, verbose: bool = False) -> str:

@@ -119,9 +119,31 @@ def describe_reading(report: Report) -> list[str]:
         lines.append(found + (f", also {others}" if others else ""))
     if reading.overridden_by:
         lines.append(f"reading: as the front matter's `{reading.overridden_by}` says")
+    elif reading.choices and reading.choices[0].line:
+        chosen = reading.choices[0].line.replace("\n", "; ")
+        lines.append(f"reading: chosen among {len(reading.choices)}, as `{chosen}` would ask")
     if reading.unsure:
         lines.append(f"unsure: {reading.hint}")
     return lines
+
+
+def describe_choices(report: Report, shown: int = 4) -> str:
+    """The readings weighed, best first: score, talk count, first talks, and the front-matter
+    line that selects each (`invoke outline`)."""
+    reading = report.reading
+    if reading is None or len(reading.choices) < 2:
+        return ""
+    lines = ["readings weighed (best first; put the line in the front matter to choose one):"]
+    for rank, choice in enumerate(reading.choices[:shown], start=1):
+        line = choice.line.replace("\n", "; ") or "(the reader's own: no line)"
+        first = "; ".join(title or "(untitled)" for title, _ in choice.talks[:3])
+        more = ", ..." if len(choice.talks) > 3 else ""
+        lines.append(f"  {rank}. {line}  score {choice.score:+.2f}, {len(choice.talks)} talks")
+        if first:
+            lines.append(f"     {first}{more}")
+    if len(reading.choices) > shown:
+        lines.append(f"  ... and {len(reading.choices) - shown} more (invoke outline --json)")
+    return "\n".join(lines) + "\n"
 
 
 def words(html: str) -> int:
@@ -192,6 +214,14 @@ def outline_json(report: Report) -> dict[str, Any]:
             "overridden_by": reading.overridden_by or None,
             "unsure": reading.unsure,
             "hint": reading.hint or None,
+            "choices": [
+                {
+                    "line": choice.line or None,
+                    "score": choice.score,
+                    "talks": [{"title": t, "line": n} for t, n in choice.talks],
+                }
+                for choice in reading.choices
+            ],
         },
         "chapters": chapters,
     }

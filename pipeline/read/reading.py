@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it.token import Token
 
 from pipeline.errors import ContentError
-from pipeline.model import Metadata, Person, Reading
+from pipeline.model import Metadata, Person, Reading, ReadingChoice
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.event_dates import dates_in_text, fits_title, is_blog_post, title_year
@@ -33,7 +34,20 @@ from pipeline.read.structure import Draft, Layout, normal
 from pipeline.read.talks import find_speakers, is_non_talk
 from pipeline.read.units import bold_only
 
-UNITS = ("heading", "time slot", "bold line", "list item", "table row")
+if TYPE_CHECKING:
+    from pipeline.read.candidates import CandidateReading
+
+UNITS = (
+    "heading",
+    "time slot",
+    "bold line",
+    "list item",
+    "table row",
+    "rule block",
+    "html table row",
+    "timetable line",
+    "template tag",
+)
 LEVEL = re.compile(r"^(#{1,6})$")
 
 
@@ -121,11 +135,20 @@ class Structure:
         )
         return [Draft(implicit, "implicit", [talk, *sections])]
 
-    def reading(self, layout: Layout) -> Reading:
+    def reading(
+        self,
+        layout: Layout,
+        weighed: Sequence[tuple[float, CandidateReading]] = (),
+        chosen: bool = False,
+    ) -> Reading:
+        """How the talks were found; ``weighed``: the readings the model chose among;
+        ``chosen``: the model chose (the keys in force are its, not the notes')."""
         ranked = sorted(layout.units_found().items(), key=lambda item: -item[1])
         unit = "single talk" if self.single_talk else (ranked[0][0] if ranked else "none")
         overridden = (
-            "single_talk"
+            ""
+            if chosen
+            else "single_talk"
             if self.hints.single_talk is not None
             else "talks"
             if self.hints.talks
@@ -138,6 +161,14 @@ class Structure:
         if unsure and not overridden:
             first, second = ranked[0][0], ranked[1][0]
             hint = f"talks appear as {first} and {second}: set `talks: {first}` to keep one"
+        choices = tuple(
+            ReadingChoice(
+                reading.candidate.line,
+                round(score, 3),
+                tuple((talk.title, talk.line) for talk in reading.talks),
+            )
+            for score, reading in weighed
+        )
         return Reading(
             unit=unit,
             score=float(ranked[0][1]) if ranked else 0.0,
@@ -146,6 +177,7 @@ class Structure:
             overridden_by=overridden,
             unsure=unsure,
             hint=hint,
+            choices=choices,
         )
 
 

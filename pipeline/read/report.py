@@ -20,9 +20,11 @@ from pipeline.errors import ContentError
 from pipeline.model import Chapter, Report, Source, Talk
 from pipeline.read import recognise, sanitize
 from pipeline.read.blocks import Block, Node, build_tree, read_blocks
+from pipeline.read.candidates import READING_KEYS, Candidate, CandidateReading, read_candidates
 from pipeline.read.images import ImageTable
 from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
+from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure
 from pipeline.read.structure import Draft, Layout, part_node
 
@@ -40,13 +42,18 @@ def apply_settings(report: Report, settings: Settings) -> Report:
     return replace(report, meta=replace(report.meta, authors=(settings.author,)))
 
 
-def read_report(path: Path, fetch: FetchPolicy = NO_FETCHING) -> Report:
-    """Read a notes file or a report folder into a Report."""
+def read_report(
+    path: Path, fetch: FetchPolicy = NO_FETCHING, candidate: Candidate | None = None
+) -> Report:
+    """Read a notes file or a report folder into a Report. ``candidate``: read the notes
+    exactly so (as its front-matter line would), instead of choosing the best reading."""
     if path.is_dir():
         index = read_notes(path / "index.md")
         parts = [read_notes(p) for p in sorted(path.glob("*.md")) if p.name != "index.md"]
         return parse_report(path.name, index, parts, content_root=path, fetch=fetch)
-    return parse_report(path.stem, read_notes(path), [], content_root=path.parent, fetch=fetch)
+    return parse_report(
+        path.stem, read_notes(path), [], content_root=path.parent, fetch=fetch, candidate=candidate
+    )
 
 
 def parse_report(
@@ -55,6 +62,7 @@ def parse_report(
     parts: Sequence[Notes],
     content_root: Path,
     fetch: FetchPolicy = NO_FETCHING,
+    candidate: Candidate | None = None,
 ) -> Report:
     """Turn the notes (and, for a folder, its chapter files) into the report model."""
     if not notes.text.strip() and not parts:
@@ -65,6 +73,12 @@ def parse_report(
             "write a title (# ...) and your notes, then build again",
         )
     blocks = promote_bold_days(read_blocks(notes, ""))
+    ranked: list[tuple[float, CandidateReading]] = []
+    if candidate is not None:
+        notes = candidate.applied(notes)
+    elif not parts and not any(key in notes.front_matter for key in READING_KEYS):
+        ranked = rank(read_candidates(notes, blocks, name, content_root))
+        notes = ranked[0][1].candidate.applied(notes)
     root = build_tree(blocks)
     structure = read_structure(notes, root, fallback=name, content_root=content_root)
     meta, root, title_node = structure.meta, structure.root, structure.title_node
@@ -109,7 +123,7 @@ def parse_report(
         missing_files=tuple(builder.images.missing_files),
         aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
-        reading=structure.reading(layout),
+        reading=structure.reading(layout, ranked, chosen=bool(ranked)),
     )
 
 

@@ -114,7 +114,7 @@ class Layout:
         if self.files_are_chapters:
             return [self.chapter(node) for node in self.root.children]
         if self.chapter_level is None:
-            if not self.root.children and not find_units(self.root.content):
+            if not self.root.children and not self.find_units(self.root.content):
                 implicit = Node(None, 0, self.root.content)
                 self.root.content = []
                 return [Draft(implicit, "implicit")] if implicit.content else []
@@ -257,7 +257,7 @@ class Layout:
 
     def heading_entry(self, node: Node, slot: str | None) -> Draft:
         """A subheading on its own: a talk, a time slot's talk, or a section."""
-        if self.forced_unit in ("list item", "table row", "bold line"):
+        if self.forced_unit in UNITS_BESIDE_HEADINGS:
             return Draft(node, "section", slot=slot)
         if is_time_slot(node.title) and not node.children and (found := time_slot_title(node)):
             title, people, used = found
@@ -307,6 +307,12 @@ class Layout:
         draft.kind = "section"
         draft.title = None
         return draft
+
+
+# Talk units that are not headings: where the front matter names one, headings are sections.
+UNITS_BESIDE_HEADINGS = frozenset(
+    "bold line|list item|table row|rule block|html table row|timetable line|template tag".split("|")
+)
 
 
 def lift_numbered(children: list[Node]) -> list[Node]:

@@ -1,0 +1,310 @@
+"""`invoke train` and `invoke accuracy --cv`: learn which reading wins from labelled notes, and
+measure how well that generalises.
+
+For every labelled file, every candidate reading (``read/candidates.py``) is read in full and
+scored against the label; its features are what the reader sees without the label. The model
+is a pairwise ranker fitted by ridge regression on feature differences: within a file, a
+reading with a higher talk F1 should score higher than one with a lower F1 (each file weighs
+the same, however many readings it has). The ridge strength is chosen by an inner
+cross-validation on the training files only. Everything is plain Python and deterministic.
+
+Cross-validation keeps files from one source (the same repository) in the same fold, so a
+fold is scored by a model that never saw its author's habits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.commands.accuracy import (
+    FileScore,
+    Totals,
+    labelled_files,
+    quiet_outline,
+    score_outline,
+)
+from pipeline.errors import ContentError
+from pipeline.output import write_text_atomically
+from pipeline.read.blocks import read_blocks
+from pipeline.read.candidates import Candidate, read_candidates
+from pipeline.read.notes import read_notes
+from pipeline.read.ranking import MODEL_FILE, Model
+from pipeline.read.reading import promote_bold_days
+
+RIDGE_GRID = (0.01, 0.1, 1.0, 10.0)
+# What the reader's own reading must lose by before another wins: when unsure, stay faithful.
+MARGIN_GRID = (0.0, 0.05, 0.1, 0.2, 0.4)
+MARGIN = 0.05  # F1 apart below which two readings are a tie, not a lesson
+
+
+@dataclass
+class Option:
+    """A candidate reading of a labelled file: what the reader sees, and how right it is."""
+
+    candidate: Candidate
+    features: dict[str, float]
+    score: FileScore
+
+
+@dataclass
+class Labelled:
+    """A labelled file with every candidate reading scored."""
+
+    name: str
+    group: str
+    options: list[Option]
+    lessons: tuple[dict[tuple[str, str], float], dict[str, float]] | None = None
+
+
+def evaluate(folder: Path, also: tuple[Path, ...] = ()) -> list[Labelled]:
+    """Every candidate reading of every labelled file of ``folder``, scored."""
+    groups = source_groups(folder)
+    table = []
+    for notes_path, expected in labelled_files(folder, also):
+        options = []
+        logging.disable(logging.WARNING)
+        try:
+            notes = read_notes(notes_path)
+            blocks = promote_bold_days(read_blocks(notes, ""))
+            readings = read_candidates(notes, blocks, notes_path.stem, notes_path.parent)
+        except ContentError:
+            readings = []
+        finally:
+            logging.disable(logging.NOTSET)
+        for reading in readings:
+            try:
+                outline = quiet_outline(notes_path, reading.candidate)
+            except ContentError:
+                continue
+            score = score_outline(notes_path.name, outline, expected)
+            options.append(Option(reading.candidate, reading.features, score))
+        name = str(expected["file"])
+        table.append(Labelled(name, groups.get(name, name), options))
+    return table
+
+
+ORIGIN_ROW = re.compile(r"^\|\s*([^|\s]+\.md)\s*\|\s*([^|,\s]+)")
+
+
+def source_groups(folder: Path) -> dict[str, str]:
+    """File -> its source repository, from the folder's README table (`| file | origin |`)."""
+    readme = folder / "README.md"
+    if not readme.exists():
+        return {}
+    groups = {}
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if match := ORIGIN_ROW.match(line):
+            groups[match[1]] = match[2].strip("`")
+    return groups
+
+
+# fitting -----------------------------------------------------------------------------------
+
+
+def fit(files: Sequence[Labelled], settings: tuple[float, float] | None = None) -> Model:
+    """The pairwise ranker learned from ``files``; ``settings``: the ridge strength and the
+    margin of the default reading, chosen on ``files`` when None."""
+    ridge, margin = settings or choose_settings(files)
+    names = sorted({name for f in files for o in f.options for name in o.features})
+    gram = [[ridge if i == j else 0.0 for j in range(len(names))] for i in range(len(names))]
+    target = [0.0] * len(names)
+    for labelled in files:
+        pairs, product = lessons(labelled)
+        for (a, b), value in pairs.items():
+            gram[names.index(a)][names.index(b)] += value
+        for a, value in product.items():
+            target[names.index(a)] += value
+    weights = dict(zip(names, solve(gram, target), strict=True))
+    weights["default"] = weights.get("default", 0.0) + margin
+    provenance = {
+        "trained on": len(files),
+        "readings": sum(len(f.options) for f in files),
+        "ridge": ridge,
+        "default margin": margin,
+        "method": "pairwise ridge ranking on feature differences, each file weighing the same",
+    }
+    return Model(weights, provenance)
+
+
+def lessons(labelled: Labelled) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """What one file adds to the normal equations: the weighted outer products of the feature
+    differences of its better-worse pairs, and those differences times the F1 gap."""
+    if labelled.lessons is not None:
+        return labelled.lessons
+    pairs = [
+        (better, worse)
+        for better in labelled.options
+        for worse in labelled.options
+        if better.score.f1 - worse.score.f1 > MARGIN
+    ]
+    gram: dict[tuple[str, str], float] = {}
+    target: dict[str, float] = {}
+    for better, worse in pairs:
+        weight = 1.0 / len(pairs)
+        diff = {
+            name: better.features.get(name, 0.0) - worse.features.get(name, 0.0)
+            for name in better.features.keys() | worse.features.keys()
+        }
+        diff = {name: value for name, value in diff.items() if value}
+        gap = better.score.f1 - worse.score.f1
+        for a, x in diff.items():
+            target[a] = target.get(a, 0.0) + weight * x * gap
+            for b, y in diff.items():
+                gram[a, b] = gram.get((a, b), 0.0) + weight * x * y
+    labelled.lessons = (gram, target)
+    return labelled.lessons
+
+
+def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """x with matrix @ x = vector (Gaussian elimination; the matrix is positive definite)."""
+    size = len(vector)
+    rows = [row[:] + [value] for row, value in zip(matrix, vector, strict=True)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, size):
+            factor = rows[r][col] / rows[col][col]
+            if factor:
+                for c in range(col, size + 1):
+                    rows[r][c] -= factor * rows[col][c]
+    result = [0.0] * size
+    for r in range(size - 1, -1, -1):
+        total = rows[r][size] - sum(rows[r][c] * result[c] for c in range(r + 1, size))
+        result[r] = total / rows[r][r]
+    return result
+
+
+def choose_settings(files: Sequence[Labelled]) -> tuple[float, float]:
+    """The ridge strength and default margin whose inner cross-validation (by source, on
+    ``files`` only) picks the best readings; ties go to the stronger ridge and margin."""
+    folds = assign_folds(files, 4)
+
+    def inner(settings: tuple[float, float]) -> float:
+        total = 0.0
+        for fold in range(4):
+            train = [f for f, k in zip(files, folds, strict=True) if k != fold]
+            held = [f for f, k in zip(files, folds, strict=True) if k == fold]
+            model = fit(train, settings)
+            total += sum(pick(model, f).score.f1 for f in held if f.options)
+        return total
+
+    grid = [(ridge, margin) for ridge in RIDGE_GRID for margin in MARGIN_GRID]
+    return max(grid, key=lambda settings: (round(inner(settings), 6), settings))
+
+
+def pick(model: Model, labelled: Labelled) -> Option:
+    """The option the model ranks first (the candidates' order breaks ties)."""
+    best = max(
+        enumerate(labelled.options), key=lambda item: (model.score(item[1].features), -item[0])
+    )
+    return best[1]
+
+
+# cross-validation --------------------------------------------------------------------------
+
+
+def assign_folds(files: Sequence[Labelled], k: int) -> list[int]:
+    """A fold per file, the same for every file of a source; groups spread by size."""
+    sizes: dict[str, int] = {}
+    for f in files:
+        sizes[f.group] = sizes.get(f.group, 0) + 1
+    order = sorted(sizes, key=lambda g: (-sizes[g], hashlib.sha1(g.encode()).hexdigest()))
+    load = [0] * k
+    fold_of: dict[str, int] = {}
+    for group in order:
+        fold = min(range(k), key=lambda i: (load[i], i))
+        fold_of[group] = fold
+        load[fold] += sizes[group]
+    return [fold_of[f.group] for f in files]
+
+
+@dataclass
+class CrossValidation:
+    folds: list[Totals]
+    total: Totals
+    in_sample: Totals
+
+
+def cross_validate(
+    files: Sequence[Labelled], k: int = 5, extra: Sequence[Labelled] = ()
+) -> CrossValidation:
+    """Each fold scored by a model trained on the other folds (and on ``extra``, labelled
+    files that are always trained on and never scored); the in-sample score beside."""
+    folds = assign_folds(files, k)
+    per_fold: list[Totals] = []
+    for fold in range(k):
+        train = [f for f, n in zip(files, folds, strict=True) if n != fold]
+        held = [f for f, n in zip(files, folds, strict=True) if n == fold]
+        model = fit([*train, *extra])
+        per_fold.append(Totals([chosen(model, f) for f in held]))
+    everything = fit([*files, *extra])
+    return CrossValidation(
+        per_fold,
+        Totals([s for t in per_fold for s in t.files]),
+        Totals([chosen(everything, f) for f in files]),
+    )
+
+
+def chosen(model: Model, labelled: Labelled) -> FileScore:
+    if not labelled.options:
+        return FileScore(labelled.name, error="no reading")
+    return pick(model, labelled).score
+
+
+def best_lines(files: Sequence[Labelled]) -> list[tuple[Labelled, Option]]:
+    """For each file, the reading closest to its label and the one line that selects it."""
+    result = []
+    for labelled in files:
+        if labelled.options:
+            best = max(
+                enumerate(labelled.options),
+                key=lambda item: (item[1].score.f1, item[1].score.titles, -item[0]),
+            )[1]
+            result.append((labelled, best))
+    return result
+
+
+def describe_cv(cv: CrossValidation) -> str:
+    lines = []
+    for number, totals in enumerate(cv.folds, start=1):
+        names = ", ".join(f.name.removesuffix(".md") for f in totals.files)
+        lines.append(f"fold {number}: {summary(totals)}\n    {names}")
+    lines.append(f"cross-validated: {summary(cv.total)}")
+    lines.append(f"in-sample:       {summary(cv.in_sample)}")
+    return "\n".join(lines) + "\n"
+
+
+def describe_one_line(files: Sequence[Labelled]) -> str:
+    lines = []
+    reached = 0
+    for labelled, option in best_lines(files):
+        line = option.candidate.line.replace("\n", "; ") or "(no line needed)"
+        ok = option.score.f1 >= 0.95
+        reached += ok
+        lines.append(
+            f"{labelled.name[:44]:44} F1 {option.score.f1:4.2f} {'' if ok else 'NO '}{line}"
+        )
+    lines.append(f"{reached}/{len(files)} files reach talk F1 >= 0.95 with at most one line")
+    return "\n".join(lines) + "\n"
+
+
+def summary(totals: Totals) -> str:
+    n = len(totals.files)
+    return (
+        f"talk F1 {totals.f1:.2f} (P {totals.precision:.2f} R {totals.recall:.2f}); "
+        f"titles {totals.titles:.2f}; speakers {totals.speakers:.2f}; "
+        f"report titles {totals.report_titles}/{n}; event dates {totals.event_dates}/{n}"
+    )
+
+
+def write_model(model: Model) -> str:
+    """Write the model where the reader loads it; say what was written."""
+    write_text_atomically(MODEL_FILE, model.to_json())
+    return (
+        f"wrote {MODEL_FILE.name}: {len(model.weights)} weights, ridge {model.provenance['ridge']}"
+    )

@@ -1,0 +1,232 @@
+"""The readings a notes file could be given, and what each one looks like.
+
+Every reading is what one front-matter line asks for (`talks: "###"`, `talks: list item`,
+`days: "#"`, `single_talk: true`) or the reader's own default, so the line that selects a
+reading is always known and `invoke outline` can show it. A reading is made by the same
+reader as the build (structure only: nothing is rendered), and described by features that
+can be stated without looking at any labelled file: how many talks, how alike they are, how
+many name a speaker, how much of the notes they cover, whether their titles look like titles.
+Which reading wins is not decided here: ``ranking.py`` scores the features with the weights
+``invoke train`` learned from the labelled notes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import statistics
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.read import recognise
+from pipeline.read.blocks import Block, build_tree
+from pipeline.read.notes import Notes
+from pipeline.read.reading import UNITS, read_structure
+from pipeline.read.speakers import split_title
+from pipeline.read.structure import Draft
+
+READING_KEYS = ("talks", "days", "single_talk")
+DAY_LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way to read the notes: the front-matter keys that ask for it (none: the default)."""
+
+    keys: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in self.keys) or "default"
+
+    @property
+    def line(self) -> str:
+        """The front-matter line that selects this reading."""
+        parts = []
+        for key, value in self.keys:
+            if isinstance(value, bool):
+                parts.append(f"{key}: {'true' if value else 'false'}")
+            elif value.startswith("#"):
+                parts.append(f'{key}: "{value}"')
+            else:
+                parts.append(f"{key}: {value}")
+        return "\n".join(parts)
+
+    def applied(self, notes: Notes) -> Notes:
+        return replace(notes, front_matter={**notes.front_matter, **dict(self.keys)})
+
+
+@dataclass
+class Talk:
+    """A talk of a reading, as the scorer sees it."""
+
+    title: str
+    line: int
+    speakers: int
+    rule: str
+    words: int  # what it holds
+    level: int
+
+
+@dataclass
+class CandidateReading:
+    """What a candidate gives: its talks, its chapters and its features."""
+
+    candidate: Candidate
+    talks: list[Talk]
+    days: int
+    single_talk: bool
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def candidates_for(notes: Notes, blocks: list[Block]) -> list[Candidate]:
+    """The readings worth weighing for these notes: the default, one talk, each heading level
+    the notes use, each unit, each day level the notes use."""
+    levels = sorted({b.heading_level for b in blocks if b.heading_level})
+    found: list[Candidate] = [Candidate(), Candidate((("single_talk", True),))]
+    found += [Candidate((("talks", "#" * level),)) for level in levels]
+    found += [Candidate((("talks", unit),)) for unit in UNITS]
+    found += [Candidate((("days", "#" * level),)) for level in levels if level in DAY_LEVELS]
+    return found
+
+
+def read_candidate(
+    notes: Notes, blocks: list[Block], candidate: Candidate, name: str, content_root: Path
+) -> CandidateReading:
+    """The structure ``candidate`` gives the notes (nothing rendered)."""
+    root = build_tree(blocks)
+    structure = read_structure(candidate.applied(notes), root, name, content_root)
+    drafts = (
+        structure.single_talk_drafts() if structure.single_talk else structure.layout.chapters()
+    )
+    entries = [entry for chapter in drafts for entry in chapter.entries]
+    return CandidateReading(
+        candidate,
+        [talk_of(entry) for entry in entries if entry.kind == "talk"],
+        days=sum(1 for d in drafts if d.kind == "day"),
+        single_talk=structure.single_talk,
+    )
+
+
+def talk_of(draft: Draft) -> Talk:
+    node = draft.node
+    if draft.title is not None:
+        title = draft.title
+    else:
+        title = recognise.drop_numbering(split_title(recognise.split_time(node.title)[1])[0])
+    line = draft.line or (node.heading.line if node.heading else 0)
+    blocks = draft.blocks if draft.blocks is not None else node.blocks()[1 if node.heading else 0 :]
+    words = sum(len(t.content.split()) for b in blocks for t in b.tokens if t.type == "inline")
+    return Talk(title, line, len(draft.people), draft.rule, words, node.level)
+
+
+def read_candidates(
+    notes: Notes, blocks: list[Block], name: str, content_root: Path
+) -> list[CandidateReading]:
+    """Every candidate reading of the notes, with its features."""
+    readings = []
+    seen: dict[tuple[tuple[str, int], ...], CandidateReading] = {}
+    for candidate in candidates_for(notes, blocks):
+        reading = read_candidate(notes, blocks, candidate, name, content_root)
+        signature = tuple((t.title, t.line) for t in reading.talks) + ((str(reading.days), 0),)
+        if candidate.keys and (signature in seen or not reading.talks):
+            continue  # nothing new to choose, or no talks at all: not a reading of a programme
+        seen[signature] = reading
+        readings.append(reading)
+    shape = Shape(
+        lines=max(1, notes.text.count("\n") + 1),
+        headings=sum(1 for b in blocks if b.heading_level),
+        most=max((len(r.talks) for r in readings), default=0),
+        default_lines=tuple(sorted(t.line for t in readings[0].talks)) if readings else (),
+    )
+    for reading in readings:
+        reading.features = features(reading, shape)
+    return readings
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What every reading of one file is measured against."""
+
+    lines: int
+    headings: int
+    most: int  # the most talks any reading found
+    default_lines: tuple[int, ...]  # where the reader's own reading found talks, in order
+
+    def inside_a_default_talk(self, line: int) -> bool:
+        """Whether ``line`` is within a talk of the reader's own reading, past its start."""
+        before = bisect.bisect_right(self.default_lines, line)
+        return before > 0 and self.default_lines[before - 1] != line
+
+
+TIME = re.compile(r"\d{1,2}:\d{2}")
+SENTENCE_END = re.compile(r"(다|요|죠|음|함)[.!]?$")
+
+
+def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
+    """What a reading looks like, in numbers a linear model can weigh."""
+    talks = reading.talks
+    n = len(talks)
+    most = shape.most
+    keys = dict(reading.candidate.keys)
+    out: dict[str, float] = {
+        "bias": 1.0,
+        "default": float(not keys),
+        "forced single talk": float(keys.get("single_talk") is True),
+        "forced talk level": float(str(keys.get("talks", "")).startswith("#")),
+        "forced unit": float(bool(keys.get("talks")) and not str(keys["talks"]).startswith("#")),
+        "forced days": float("days" in keys),
+        "single talk": float(reading.single_talk),
+        "no talks": float(n == 0),
+        "one talk": float(n == 1),
+        "log talks": math.log1p(n),
+        "share of most talks": n / most if most else 0.0,
+        "days": float(min(reading.days, 5)) / 5,
+    }
+    if not talks:
+        return out
+    titles = [t.title for t in talks]
+    lengths = [len(t) for t in titles]
+    words = [t.words for t in talks]
+    span = (max(t.line for t in talks) - min(t.line for t in talks) + 1) / shape.lines
+    lines = {t.line for t in talks}
+    defaults = set(shape.default_lines)
+    agreement = len(lines & defaults) / len(lines | defaults)
+    from_headings = sum(1 for t in talks if t.rule.startswith(("heading", "time slot")))
+    out |= {
+        "with speaker": sum(1 for t in talks if t.speakers) / n,
+        "empty title": sum(1 for t in titles if not t.strip()) / n,
+        "section-like title": sum(1 for t in titles if recognise.is_section(t)) / n,
+        "talk-word title": sum(1 for t in titles if recognise.TALK_WORDS.search(t)) / n,
+        "time in title": sum(1 for t in titles if TIME.search(t)) / n,
+        "sentence title": sum(1 for t in titles if SENTENCE_END.search(t.strip())) / n,
+        "repeated title": 1 - len(set(titles)) / n,
+        "log title length": math.log1p(statistics.median(lengths)),
+        "long title": sum(1 for x in lengths if x > 80) / n,
+        "short title": sum(1 for x in lengths if x < 4) / n,
+        "log words held": math.log1p(statistics.median(words)),
+        "empty talks": sum(1 for w in words if w == 0) / n,
+        "uneven size": (statistics.pstdev(words) / (statistics.mean(words) or 1)) / 3,
+        "span": span,
+        "mixed rules": float(len({t.rule.split(";")[0].split(" (")[0] for t in talks}) > 1),
+        "mixed levels": float(len({t.level for t in talks}) > 1),
+        "agrees with default": agreement,
+        "inside default talks": sum(1 for x in lines if shape.inside_a_default_talk(x)) / n,
+        "headings made talks": from_headings / shape.headings if shape.headings else 0.0,
+        "log lines per talk": math.log1p(shape.lines / n) / 5,
+    }
+    for rule in (
+        "heading",
+        "list item",
+        "table row",
+        "bold line",
+        "time slot",
+        "rule block",
+        "html table row",
+        "timetable line",
+        "template tag",
+    ):
+        out[f"unit {rule}"] = sum(1 for t in talks if t.rule.startswith(rule)) / n
+    return out

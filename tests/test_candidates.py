@@ -1,0 +1,95 @@
+"""The candidate readings of notes, the units only a candidate reading uses, and the learned
+choice among readings (read/candidates.py, read/programmes.py, read/ranking.py, commands/train.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.commands.outline import describe_report, outline_json
+from pipeline.commands.train import Labelled, assign_folds, evaluate, fit
+from pipeline.read.candidates import Candidate
+from pipeline.read.ranking import MODEL_FILE, Model, load_model
+from pipeline.read.report import read_report
+from tests.conftest import DATA, SAMPLE
+
+PROGRAMMES = DATA / "programmes"
+READING = DATA / "reading"
+
+
+def talks(path: Path, line: str) -> list[tuple[str, str | None, int]]:
+    """(title, speaker, line) of each talk when the notes are read as ``line`` asks."""
+    key, _, value = line.partition(": ")
+    candidate = Candidate(((key, value.strip('"')),))
+    outline = outline_json(read_report(path, candidate=candidate))
+    return [(t["title"], t["speaker"], t["line"]) for c in outline["chapters"] for t in c["talks"]]
+
+
+def test_html_table_rows_are_a_programme() -> None:
+    assert talks(PROGRAMMES / "html-table.md", "talks: html table row") == [
+        ("타입 추론의 모든 것", "김하늘", 8),
+        ("정적 분석 다시 보기", "박서준", 9),
+    ]
+
+
+def test_timetable_lines_are_a_programme() -> None:
+    assert talks(PROGRAMMES / "timetable.md", "talks: timetable line") == [
+        ("Keynote", "Alice Walker", 6),
+        ("새로운 빌드 도구", "이도윤", 9),
+        ("모바일 배포 자동화 - 실전편", "최민지", 10),
+    ]
+
+
+def test_template_tags_hold_talks_in_attributes() -> None:
+    assert talks(PROGRAMMES / "template-tags.md", "talks: template tag") == [
+        ("데비안 패키징 입문", "정다은", 7),
+        ("키 서명 파티", "한지우", 12),
+    ]
+
+
+def test_outline_names_the_line_of_each_reading_weighed() -> None:
+    report = read_report(PROGRAMMES / "timetable.md")
+    assert report.reading is not None
+    lines = [choice.line for choice in report.reading.choices]
+    assert lines[0] == "talks: timetable line"  # the best reading leads
+    assert "" in lines and "single_talk: true" in lines  # the reader's own, and one talk
+    text = describe_report(report)
+    assert "talks: timetable line" in text
+
+
+def test_front_matter_keys_are_obeyed_not_weighed() -> None:
+    notes = (PROGRAMMES / "timetable.md").read_text(encoding="utf-8")
+    path = PROGRAMMES.parent / "tmp-forced.md"
+    try:
+        path.write_text('---\ntalks: "###"\n---\n' + notes, encoding="utf-8")
+        report = read_report(path)
+    finally:
+        path.unlink()
+    assert report.reading is not None and report.reading.choices == ()
+    assert report.reading.overridden_by == "talks"
+
+
+def test_training_is_deterministic_and_prefers_the_labelled_reading() -> None:
+    table = evaluate(READING)
+    first, second = fit(table), fit(table)
+    assert first.to_json() == second.to_json()
+    for labelled in table:  # in-sample on our own fixtures: the model picks a right reading
+        best = max(o.score.f1 for o in labelled.options)
+        picked = max(labelled.options, key=lambda o: first.score(o.features))
+        assert picked.score.f1 >= best - 0.25, labelled.name
+
+
+def test_folds_keep_a_source_together() -> None:
+    files = [Labelled(f"{g}-{i}.md", g, []) for g in "abcdef" for i in range(3 if g == "a" else 1)]
+    folds = assign_folds(files, 3)
+    assert len({fold for f, fold in zip(files, folds, strict=True) if f.group == "a"}) == 1
+    assert sorted(set(folds)) == [0, 1, 2]
+
+
+def test_the_committed_model_loads_and_keeps_the_sample() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["version"] == 1 and data["provenance"]["trained on"] >= 37
+    model = load_model()
+    assert isinstance(model, Model) and model.weights == data["weights"]
+    report = read_report(SAMPLE)
+    assert report.reading is not None and report.reading.choices[0].line == ""
