@@ -329,44 +329,19 @@ def watch(
     port: int = 8000,
 ) -> None:
     """Rebuild what changed whenever notes, images, styles, fonts or settings are saved."""
-    from pipeline.commands.watch import Preview
-    from pipeline.commands.watch import watch as watch_files
+    from pipeline.commands.watch import watch_notes
 
     settings = settings_for()
     notes_path = Path(notes) if notes else settings.content
     out_dir = Path(out) if out else settings.out
-    formats = ("html", "pdf", "epub") if serve else ("pdf", "epub")
-
-    def rebuild() -> None:
-        try:
-            for outcome in build_reports(notes_path, out_dir, formats, settings_for()):
-                print(describe_outcome(outcome), flush=True)
-                if outcome.warnings:
-                    print(describe_warnings(outcome), flush=True)
-        except ContentError as err:
-            print(f"error: {err}", file=sys.stderr, flush=True)
-        except Exit as err:  # bad settings: say so and keep watching
-            print(err.message, file=sys.stderr, flush=True)
-
     try:
-        preview = Preview(out_dir, port) if serve else None
-    except OSError as err:
-        raise Exit(
-            f"error: cannot serve the preview on port {port}: {err.strerror}\n"
-            "  hint: choose another --port",
-            code=1,
-        ) from None
-    if preview is not None:
-        preview.start()
-        print(f"serving the preview on {preview.url}", flush=True)
-    watched = [
-        notes_path,
-        settings.styles_dir,
-        settings.fonts_dir,
-        settings.project_root / "invoke.yaml",
-    ]
-    print("watching for changes (Ctrl+C stops)", flush=True)
-    watch_files(watched, rebuild, preview)
+        watch_notes(notes_path, out_dir, settings, say, serve=serve, port=port)
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
+
+
+def say(line: str, error: bool = False) -> None:
+    print(line, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 @task(help={"name": "the report's file name, e.g. pycon-2024"})

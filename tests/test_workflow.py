@@ -150,7 +150,7 @@ def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> 
         html = out / "live.html"
         wait_for(lambda: html.exists() and "본문 처음" in html.read_text(encoding="utf-8"))
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/live.html", timeout=5).read()
-        assert b'fetch("/__build")' in page and "본문 처음".encode() in page
+        assert b"/__page?path=" in page and "본문 처음".encode() in page
         builds = urllib.request.urlopen(f"http://127.0.0.1:{port}/__build", timeout=5).read()
         write_notes(notes, body="고침")
         wait_for(lambda: "본문 고침" in html.read_text(encoding="utf-8"))

@@ -3,118 +3,220 @@
 Changes are debounced by watchfiles; the content-hash cache makes each rebuild write only what
 changed, and the PDF stage lays out again only the days that changed (``pipeline.pdf.parallel``)
 in a PDF process kept warm; the EPUB is rebuilt in this process, its imports warm, its cover and
-font subsets cached. An error is shown and the watch goes on. With ``serve``, the HTML preview is
-served on localhost and the open page reloads itself after each rebuild.
+font subsets cached. An error is shown and the watch goes on. With ``serve``, the outputs are
+served on localhost (``pipeline.commands.serve``): `/` opens the report's preview, or an index
+of the reports; an open page reloads itself after a rebuild that changed it, and shows the
+rebuild's error until it is fixed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from pathlib import Path
 
 import watchfiles
 
-from pipeline.build.reports import keep_pdf_process
+from pipeline.build.outcome import Outcome
+from pipeline.build.reports import (
+    build,
+    describe_outcome,
+    describe_warnings,
+    keep_pdf_process,
+)
+from pipeline.commands.serve import Build, BuiltReport, Preview
+from pipeline.config import Settings, load_settings
+from pipeline.diagnostics import collect_warnings
+from pipeline.errors import ContentError
+from pipeline.read.notes import discover_reports, report_name
 
 log = logging.getLogger(__name__)
 
-RELOAD_SCRIPT = b"""<script>
-(function () {
-  var seen = null;
-  setInterval(function () {
-    fetch("/__build").then(function (r) { return r.text(); }).then(function (n) {
-      if (seen !== null && n !== seen) { location.reload(); }
-      seen = n;
-    }).catch(function () {});
-  }, 800);
-})();
-</script>
-"""
+Say = Callable[[str, bool], None]  # a line for the user; True when it is an error
 
 
-class Preview:
-    """Serves the output folder; HTML pages get a script that reloads them after a rebuild."""
+def watch_notes(
+    notes: Path,
+    out_dir: Path,
+    settings: Settings,
+    say: Say,
+    serve: bool = False,
+    port: int = 8000,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build the reports at ``notes`` into ``out_dir`` and again after every save, until
+    ``stop`` is set or Ctrl+C; with ``serve``, serve their previews on ``port`` (a port
+    taken is a ContentError, before anything is built)."""
+    preview = Preview(out_dir, settings, port) if serve else None
+    formats = ("html", "pdf", "epub") if serve else ("pdf", "epub")
+    builds = Builds(notes, out_dir, formats, say, preview)
+    watched = [
+        notes,
+        settings.styles_dir,
+        settings.fonts_dir,
+        settings.project_root / "invoke.yaml",
+    ]
+    if preview is not None:
+        preview.show(builds.last)
+        preview.start()
+        say(f"serving the preview on {preview.url}", False)
+    try:
+        say("watching for changes (Ctrl+C stops)", False)
+        watch(watched, builds.rebuild, stop)
+    finally:
+        if preview is not None:
+            preview.stop()
 
-    def __init__(self, folder: Path, port: int) -> None:
-        self.builds = 0
-        handler = partial(PreviewHandler, preview=self, directory=str(folder))
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.server.daemon_threads = True
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+class Builds:
+    """The rebuilds of a watch: each one's lines for the user, and what the preview shows."""
 
-    def start(self) -> None:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def __init__(
+        self,
+        notes: Path,
+        out_dir: Path,
+        formats: tuple[str, ...],
+        say: Say,
+        preview: Preview | None,
+    ) -> None:
+        self.notes, self.out_dir, self.formats = notes, out_dir, formats
+        self.say, self.preview = say, preview
+        try:
+            found = discover_reports(notes)
+        except ContentError:
+            found = []  # the first build says why
+        self.last = Build(reports=tuple(BuiltReport(report_name(p), p) for p in found))
+        self.summaries: dict[Path, tuple[tuple[int, int] | None, BuiltReport]] = {}
 
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class PreviewHandler(SimpleHTTPRequestHandler):
-    def __init__(self, *args: object, preview: Preview, **kwargs: object) -> None:
-        self.preview = preview
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path == "/__build":
-            self.reply(str(self.preview.builds).encode(), "text/plain")
+    def rebuild(self) -> None:
+        """Build what changed with the settings as saved now; say how it went."""
+        outcomes: list[Outcome] = []
+        failure = ""
+        try:
+            settings = load_settings()  # invoke.yaml may have been saved
+            for outcome in build(self.notes, self.out_dir, self.formats, settings):
+                outcomes.append(outcome)
+                self.say(describe_outcome(outcome), bool(outcome.error or outcome.crash))
+                if outcome.warnings:
+                    self.say(describe_warnings(outcome), False)
+        except ContentError as err:  # bad settings, notes gone: say so and keep watching
+            failure = f"error: {err}"
+            self.say(failure, True)
+        if not outcomes:
+            self.last = replace(
+                self.last, number=self.last.number + 1, finished=dt.datetime.now(), error=failure
+            )
+        else:
+            outcomes.sort(key=lambda o: o.notes)
+            reports = tuple(self.built(o) for o in outcomes)
+            self.last = Build(self.last.number + 1, dt.datetime.now(), reports, failure)
+        if self.preview is None:
             return
-        path = Path(self.translate_path(self.path))
-        if path.suffix == ".html" and path.is_file():
-            page = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT + b"</body>")
-            self.reply(page, "text/html; charset=utf-8")
-            return
-        super().do_GET()
+        self.preview.show(self.last)  # the previews at once; the index's details may follow
+        if len(self.last.reports) > 1 and self.read_summaries():
+            reports = tuple(self.summarised(r) for r in self.last.reports)
+            self.last = replace(self.last, reports=reports)
+            self.preview.show(self.last)
 
-    def reply(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+    def built(self, outcome: Outcome) -> BuiltReport:
+        """The preview's view of one report's outcome, with what the index last read of it."""
+        error = f"error: {outcome.error}" if outcome.error else ""
+        if outcome.crash:
+            error = describe_outcome(outcome)
+        name = report_name(outcome.notes)
+        return self.summarised(BuiltReport(name, outcome.notes, error, outcome.warnings))
+
+    def summarised(self, report: BuiltReport) -> BuiltReport:
+        kept = self.summaries.get(report.notes)
+        if kept is None:
+            return report
+        return replace(report, meta=kept[1].meta, talks=kept[1].talks)
+
+    def read_summaries(self) -> bool:
+        """Read again the title, dates and talk count of each report whose preview changed;
+        whether any did."""
+        changed = False
+        for report in self.last.reports:
+            version = preview_version(self.out_dir / f"{report.name}.html")
+            kept = self.summaries.get(report.notes)
+            if kept is None or kept[0] != version:
+                self.summaries[report.notes] = (version, summarise(report))
+                changed = True
+        return changed
+
+
+def preview_version(html: Path) -> tuple[int, int] | None:
+    try:
+        stat = html.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def summarise(report: BuiltReport) -> BuiltReport:
+    """The report with the title, dates and talk count of its notes (none if unreadable);
+    the warnings of this reading were the build's already, so they are not said again."""
+    from pipeline.read.report import read_report
+
+    with collect_warnings(report.notes):
+        try:
+            read = read_report(report.notes)
+        except ContentError:
+            return report
+    talks = sum(chapter.talk_count for chapter in read.chapters)
+    return BuiltReport(report.name, report.notes, meta=read.meta, talks=talks)
 
 
 def watch(
     paths: Iterable[Path],
     rebuild: Callable[[], None],
-    preview: Preview | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build once, then again after every batch of saved changes, until ``stop`` is set. The
     PDF process is kept for every rebuild: WeasyPrint stays imported, and the days laid out
     by the last build stay in its memory, so an edit lays out its own day only."""
     keep_pdf_process()
-    existing = [str(p) for p in paths if p.exists()]
+    paths = list(paths)
     started = time.time()
     rebuild()
-    while saved_since(existing, started):  # saved while the first build ran
-        started = time.time()
-        rebuild()
-    if preview is not None:
-        preview.builds += 1
-    for changes in watchfiles.watch(
-        *existing,
-        debounce=300,
-        stop_event=stop,
-        watch_filter=ignore_temporary_files,
-        raise_interrupt=False,
-    ):
-        log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
-        rebuild()
-        if preview is not None:
-            preview.builds += 1
+    while True:
+        existing = [str(p) for p in paths if p.exists()]
+        while saved_since(existing, started):  # saved while the last build ran
+            started = time.time()
+            rebuild()
+        files = identities(existing)
+        for changes in watchfiles.watch(
+            *existing,
+            debounce=300,
+            stop_event=stop,
+            watch_filter=ignore_temporary_files,
+            raise_interrupt=False,
+        ):
+            log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
+            started = time.time()
+            rebuild()
+            if identities(existing) != files:
+                break  # a file saved by writing a new one in its place: watch the new one
+        else:
+            return  # stopped, or Ctrl+C
+
+
+def identities(paths: Iterable[str]) -> list[tuple[int, int] | None]:
+    """Which file each watched path is: an editor (or ``sed -i``) that saves by renaming a new
+    file over the old one leaves the watch on the old, deleted file."""
+    found: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+            found.append((stat.st_dev, stat.st_ino))
+        except FileNotFoundError:
+            found.append(None)
+    return found
 
 
 def saved_since(paths: Iterable[str], moment: float) -> bool:
