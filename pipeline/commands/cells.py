@@ -6,7 +6,8 @@ each character its id. So the lines of every cell are read as laid out (footnote
 footnotes, ``Reference`` and ``Note``, left out) and each line break is compared with the
 notes' cells: where the notes write the two pieces as one word, the line broke inside it. A
 break after ``/ . ? & = - _ ,`` or before ``(`` (a URL's or a long name's allowed points) is
-no fault, nor is a break inside a unit wider than the page's longest line (the last resort).
+no fault, nor is a break inside a unit wider than the page's longest line of text (the last
+resort).
 An untagged PDF (``--variant plain``) has no cells to read: nothing is reported.
 """
 
@@ -37,6 +38,7 @@ class CellText:
 
     page: int
     lines: tuple[str, ...]
+    room: int = 10**6  # the page's longest line of text, in half-em units (see ``_width``)
 
 
 def pdf_cells(path: Path) -> list[CellText]:
@@ -46,17 +48,21 @@ def pdf_cells(path: Path) -> list[CellText]:
     cells: list[CellText] = []
     with pdfplumber.open(path) as pdf:
         chars: dict[int, list[dict[str, Any]]] = {}
+        room: dict[int, int] = {}
         for node in _cell_nodes(pdf.structure_tree):
             number = node.get("page_number")
             ids = set(_marked_ids(node))
             if number is None or not ids:
                 continue
             if number not in chars:
-                chars[number] = pdf.pages[number - 1].chars
+                page = pdf.pages[number - 1]
+                chars[number] = page.chars
+                text = (page.extract_text() or "").translate(INVISIBLE).splitlines()
+                room[number] = max((_width(line) for line in text), default=0)
             mine = [char for char in chars[number] if char.get("mcid") in ids]
             lines = _lines(mine)
             if lines:
-                cells.append(CellText(number, tuple(lines)))
+                cells.append(CellText(number, tuple(lines), room[number]))
     return cells
 
 
@@ -79,10 +85,6 @@ def notes_cells(report: Report) -> list[str]:
 def broken_cell_words(cells: list[CellText], notes: list[str]) -> list[tuple[int, str]]:
     """(page, ``piece|piece``) for each line break inside a word of a cell."""
     text = " " + " \n ".join(notes) + " "
-    widest: dict[int, int] = {}  # the page's longest cell line, in half-em units
-    for cell in cells:
-        for line in cell.lines:
-            widest[cell.page] = max(widest.get(cell.page, 0), _width(line))
     found = []
     for cell in cells:
         for line, following in zip(cell.lines, cell.lines[1:], strict=False):
@@ -93,8 +95,8 @@ def broken_cell_words(cells: list[CellText], notes: list[str]) -> list[tuple[int
             in_number = head[-1] in ".,:" and head[-2:-1].isdigit() and tail[0].isdigit()
             if (head[-1] in ALLOWED_AFTER or tail[0] in ALLOWED_BEFORE) and not in_number:
                 continue
-            if _width(head + tail) > widest[cell.page]:
-                continue  # a unit longer than any line: the last resort
+            if _width(head + tail) > cell.room:
+                continue  # a unit longer than the page's longest line: the last resort
             if _written_as_one(before, after, text):
                 found.append((cell.page, f"{head}|{tail}"))
     return found
