@@ -12,6 +12,7 @@ from markdown_it.token import Token
 
 from pipeline.model import Source
 from pipeline.read import sanitize
+from pipeline.read.links import resolve_links
 from pipeline.read.markdown import Footnotes, inline_text, parse_tokens
 from pipeline.read.notes import Notes
 
@@ -70,6 +71,7 @@ class Node:
 
 def read_blocks(notes: Notes, footnote_prefix: str) -> list[Block]:
     tokens, bodies = parse_tokens(notes.text)
+    resolve_links([*tokens, *(token for body in bodies.values() for token in body)], notes)
     footnotes = Footnotes(footnote_prefix, bodies)
     blocks: list[Block] = []
     current: list[Token] = []
@@ -88,7 +90,8 @@ TOC_CLOSE = re.compile(r"<!--\s*/toc\s*-->", re.I)
 
 
 def remove_scaffolding(blocks: list[Block]) -> list[Block]:
-    """Hand-made TOCs, `[TOC]` markers, comments and `<br>` spacer lines are not content."""
+    """Hand-made TOCs, `[TOC]` markers, comments, `<br>` spacer lines and headings with no
+    text (`# ` alone on a line, used as a visual gap) are not content."""
     kept: list[Block] = []
     toc_end = -1
     for index, block in enumerate(blocks):
@@ -116,6 +119,8 @@ def remove_scaffolding(blocks: list[Block]) -> list[Block]:
         ):
             continue
         if first.type in ("bullet_list_open", "ordered_list_open") and is_link_list(block):
+            continue
+        if first.type == "heading_open" and not block.tokens[1].content.strip():
             continue
         kept.append(block)
     return kept
