@@ -8,6 +8,37 @@ import re
 from pipeline.model import Report
 
 WEEKDAYS = "월화수목금토일"
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# The forms blogs write a date in, a time and a zone after it ignored (the date as written):
+# 2024-05-22, 2024/05/22, 2024.05.22., 2019-01-25 10:00:00 +0900, 2019-01-25T10:00:00Z
+NUMERIC_DATE = re.compile(r"(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})\.?(?=$|[\st,(])")
+COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?=$|[\st])")  # 20240522
+KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")  # 2024년 5월 22일
+# May 22, 2024 / Wed, 22 May 2024 / 22 May 2024
+MONTH_FIRST = re.compile(
+    r"(?:[a-z]{3,9},?\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
+)
+DAY_FIRST = re.compile(r"(?:[a-z]{3,9},?\s+)?(\d{1,2})\s+([a-z]{3,9})\.?,?\s+(\d{4})")
 
 
 def korean_dates(dates: tuple[dt.date, ...], weekdays: bool = False) -> str:
@@ -27,6 +58,32 @@ def korean_dates(dates: tuple[dt.date, ...], weekdays: bool = False) -> str:
     new_year = last.year != first.year
     new_month = new_year or last.month != first.month
     return f"{day(first, True, True)} – {day(last, new_year, new_month)}"
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A front-matter date as a blog engine wrote it, or ``None`` when it is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split()).lower()
+    parts: tuple[int, int, int] | None = None
+    if found := NUMERIC_DATE.match(text):
+        parts = (int(found[1]), int(found[3]), int(found[4]))
+    elif found := COMPACT_DATE.match(text) or KOREAN_DATE.match(text):
+        parts = (int(found[1]), int(found[2]), int(found[3]))
+    elif (found := MONTH_FIRST.fullmatch(text) or MONTH_FIRST.match(text)) and found[1] in MONTHS:
+        parts = (int(found[3]), MONTHS[found[1]], int(found[2]))
+    elif (found := DAY_FIRST.fullmatch(text) or DAY_FIRST.match(text)) and found[2] in MONTHS:
+        parts = (int(found[3]), MONTHS[found[2]], int(found[1]))
+    if parts is None:
+        return None
+    try:
+        return dt.date(*parts)
+    except ValueError:  # 2024-02-30
+        return None
 
 
 def date_label(date: dt.date) -> str:

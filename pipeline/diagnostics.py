@@ -50,6 +50,18 @@ class Kind:
 
 
 KINDS = (
+    # before the image kinds: a front-matter `image:` is a cover, not an image of the notes
+    Kind(
+        "front-matter value left out",
+        "front-matter values left out",
+        r"front matter [\w-]+ .*; left out",
+        'front matter date "2024-02-30" is not a date; left out',
+        "a front-matter value the report cannot use (a date that is not one, a cover outside "
+        "the content folder or not there, a mapping where text belongs) is left out and the "
+        "build goes on",
+        "fix the value (dates as `2024-05-22`; a PNG or JPEG cover next to the notes), or "
+        "remove the key",
+    ),
     Kind(
         "missing image",
         "missing images",
@@ -115,6 +127,16 @@ KINDS = (
         'link to "#x" matches no heading; shown as plain text',
         "a `#anchor` link matches no heading (or, in the EPUB, no element); it shows as plain text",
         "fix the anchor (GitHub-style: lower case, spaces as `-`)",
+    ),
+    Kind(
+        "link to a file not in the report",
+        "links to files not in the report",
+        r'link to "[^"]*" is not in the report',
+        'link to "sessions/01.md" is not in the report; shown as plain text',
+        "a link to another file or to a path on the blog's site (not a heading, a footnote or "
+        "a web address) has nothing to go to in the book: its text stays, without the link",
+        "link the web address (`https://...`), or name the site in the front matter "
+        "(`url: https://blog.example.com/`) to resolve site paths against it",
     ),
     Kind(
         "file not in UTF-8",

@@ -152,22 +152,30 @@ def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
     assert read_report(path).meta.title == "pycon-2023"
 
 
-def test_cover_must_be_an_image_inside_the_content_folder(tmp_path: Path) -> None:
+def test_a_cover_that_cannot_be_used_is_left_out_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The build goes on with the generated cover; the warning names the key and its line."""
     from tests.conftest import make_png
 
     content = tmp_path / "content"
     make_png(tmp_path / "secret" / "private.png")
     make_png(content / "img" / "cover.png")
     notes = content / "notes.md"
-    for cover, message in [
-        ("../secret/private.png", 'cover "../secret/private.png" is outside the content folder'),
-        ("img/none.png", 'cover "img/none.png" not found'),
-        ("notes.md", 'cover "notes.md" is not a PNG or JPEG image'),
+    hint = "(hint: copy a PNG or JPEG next to the notes and name it in cover:)"
+    for key, cover, problem in [
+        ("cover", "../secret/private.png", "is outside the content folder"),
+        ("cover", "img/none.png", "is not there"),
+        ("cover", "notes.md", "is not a PNG or JPEG image"),
+        ("image", "/assets/post_header/conference.jpg", "is outside the content folder"),
+        ("image", "https://example.com/og.jpg", "is a web address, not a file"),
     ]:
-        notes.write_text(f"---\ntitle: 표지\ncover: {cover}\n---\n\n## DAY 1\n", encoding="utf-8")
-        with pytest.raises(ContentError) as error:
-            read_report(notes)
-        assert f"{notes}:3: {message}" == str(error.value).splitlines()[0]
+        notes.write_text(f"---\ntitle: 표지\n{key}: {cover}\n---\n\n## DAY 1\n", encoding="utf-8")
+        caplog.clear()
+        assert read_report(notes).meta.cover is None
+        assert f'{notes}:3: front matter {key} "{cover}" {problem}; left out {hint}' in {
+            r.getMessage() for r in caplog.records
+        }
     notes.write_text("---\ntitle: 표지\ncover: img/cover.png\n---\n\n## DAY 1\n", encoding="utf-8")
     assert read_report(notes).meta.cover == (content / "img" / "cover.png").resolve()
 

@@ -163,6 +163,15 @@ def parse_yaml(path: Path, source: str, first_line: int) -> dict[str, Any]:
                 )
             return super().compose_node(parent, index)
 
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            """`date: 2024-02-30` stays the text it is (the front matter's reader warns about
+            it and builds on) instead of stopping the YAML."""
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
     try:
         data = yaml.load(source, Loader=Loader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as err:

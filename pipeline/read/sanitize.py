@@ -14,6 +14,7 @@ import nh3
 from lxml.html import HtmlElement
 
 from pipeline.read.highlight import highlight_code
+from pipeline.read.placement import repair_placement
 
 TAGS = {
     "a",
@@ -199,6 +200,7 @@ def finish_fragment(html: str, rewrite_image: ImageRewriter, resolve_anchor: Lin
     make_figures(root)
     for image in list(root.iter("img")):
         rewrite_image(image)
+    repair_placement(root)
     mark_rows_and_run_ins(root)
     for paragraph in list(root.iter("p")):
         drop_trailing_breaks(paragraph)
@@ -280,14 +282,23 @@ def make_figures(root: HtmlElement) -> None:
     become figures, one per image, captioned by their title or a meaningful alt text."""
     for paragraph in list(root.iter("p")):
         children = list(paragraph)
+        # `![](x.png)` then a raw `<figcaption>` (as blog editors write it): its caption
+        caption = children.pop() if children and children[-1].tag == "figcaption" else None
         if (
             children
             and all(c.tag in ("img", "br") and not (c.tail or "").strip() for c in children)
             and not (paragraph.text or "").strip()
             and any(c.tag == "img" for c in children)
         ):
-            for image in (c for c in children if c.tag == "img"):
-                paragraph.addprevious(figure_for(image))
+            images = [c for c in children if c.tag == "img"]
+            for image in images:
+                figure = figure_for(image)
+                if caption is not None and image is images[-1]:
+                    for old in figure.findall("figcaption"):
+                        figure.remove(old)
+                    caption.tail = None
+                    figure.append(caption)
+                paragraph.addprevious(figure)
             paragraph.drop_tree()
     for image in [c for c in root if c.tag == "img"]:
         index, tail = root.index(image), image.tail
