@@ -13,12 +13,14 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
+from markupsafe import Markup
 
 from pipeline.config import Settings
 from pipeline.model import Report
 from pipeline.table_cells import prepare_page_tables
 
 SELF_NUMBERED = re.compile(r"^\d+([-.]\d+)*[.)]?\s")
+HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>/])", re.I)
 
 
 def environment(settings: Settings) -> Environment:
@@ -41,12 +43,36 @@ def _environment(styles_dir: Path, cache_dir: Path) -> Environment:
         keep_trailing_newline=True,
     )
     env.tests["self_numbered"] = is_self_numbered
+    env.filters["outline_headings"] = outline_headings
     return env
 
 
 def is_self_numbered(title: str) -> bool:
     """`1-1. React Native...`, `3) 발표`: the title brings its own number, so we add none."""
     return bool(SELF_NUMBERED.match(title))
+
+
+def outline_headings(html: str, top: int) -> Markup:
+    """The headings of a sanitised fragment re-levelled under the report's outline (report
+    h1 > day h2 > talk h3 > part): the first at ``top``, each one level below the nearest
+    heading above it that the notes made bigger, never a level skipped, whatever levels the
+    notes typed (`##` then `####`, a raw `<h1>` in a talk). Headings never nest, so each
+    closing tag closes the last opening one."""
+    stack: list[tuple[int, int]] = []  # (level in the notes, level in the book)
+    current = top
+
+    def relevel(found: re.Match[str]) -> str:
+        nonlocal current
+        if found[1]:  # a closing tag
+            return f"</h{current}"
+        written = int(found[2])
+        while stack and stack[-1][0] >= written:
+            stack.pop()
+        current = min(6, stack[-1][1] + 1 if stack else top)
+        stack.append((written, current))
+        return f"<h{current}"
+
+    return Markup(HEADING_TAG.sub(relevel, str(html)))  # noqa: S704 - tags renamed only
 
 
 def render_preview(report: Report, settings: Settings) -> str:

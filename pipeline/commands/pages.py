@@ -1,4 +1,4 @@
-"""`invoke check`'s look at the pages of a PDF: near-empty pages and loose lines.
+"""`invoke check`'s look at the pages of a PDF: near-empty pages, loose lines, stranded headings.
 
 Read back with pdfplumber, as a reader sees the pages: a page other than the cover whose text
 ends in the top quarter of its text block is near-empty (``pipeline.pdf.fit.SPARSE``, the
@@ -23,7 +23,7 @@ SMALLEST_BODY = 7.9  # pt: smaller text is a footnote, a running header or a pag
 
 
 def layout_problems(path: Path) -> list[str]:
-    """Near-empty pages and loose lines, each named by its page, in page order."""
+    """Near-empty pages, loose lines and stranded headings, each named by its page."""
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
@@ -39,6 +39,74 @@ def layout_problems(path: Path) -> list[str]:
                 f"page {number}: a loose line, gaps of {gap:.1f} em between words: {text}"
                 for gap, text in loose_lines(page, top, bottom, size, body_font)
             ]
+    return found + stranded_headings(path)
+
+
+HEADINGS = frozenset(f"/H{level}" for level in range(2, 7))  # H1: the report's title only
+# Structure elements that hold blocks: what a heading heads is the first block after it.
+CONTAINERS = frozenset(
+    ("/Document", "/Part", "/Art", "/Sect", "/Div", "/NonStruct", "/Private", "/BlockQuote")
+)
+
+
+def stranded_headings(path: Path) -> list[str]:
+    """Headings of a tagged PDF whose first block starts on a later page: a heading at the
+    foot of a page, or alone above the rest of an empty one (read from the structure tree,
+    which says on which page each element starts)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    tree: Any = reader.root_object.get("/StructTreeRoot")
+    if tree is None:
+        return []  # an untagged PDF (--variant plain) does not say which text is a heading
+    numbers = {
+        page.indirect_reference.idnum: n
+        for n, page in enumerate(reader.pages, start=1)
+        if page.indirect_reference is not None
+    }
+    elements = structure_elements(tree.get_object(), numbers)
+    found = []
+    for tag, page, end in elements:
+        if tag not in HEADINGS or page is None:
+            continue
+        following = first_block(elements[end:], int(tag[2]))
+        if following is not None and following > page:
+            found.append(
+                f"page {page}: a heading ({tag[1:]}) ends the page; what it heads starts on "
+                f"page {following}"
+            )
+    return found
+
+
+def first_block(elements: list[tuple[str, int | None, int]], level: int) -> int | None:
+    """The page of the first block a heading of ``level`` heads (deeper headings are part of
+    it), or None when the next heading of its level or above comes first (a heading of a
+    part without text, like a "Coffee Break" slot, heads nothing)."""
+    for tag, page, _ in elements:
+        if tag in HEADINGS and int(tag[2]) <= level:
+            return None
+        if tag not in HEADINGS and tag not in CONTAINERS and page is not None:
+            return page
+    return None
+
+
+def structure_elements(element: Any, numbers: dict[int, int]) -> list[tuple[str, int | None, int]]:
+    """The structure tree in reading order: (tag, the page it starts on, the index just past
+    its own descendants)."""
+    found: list[tuple[str, int | None, int]] = []
+
+    def walk(node: Any) -> None:
+        index = len(found)
+        page = node.get("/Pg")
+        found.append((str(node.get("/S")), numbers.get(page.idnum) if page else None, 0))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            child = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(child, dict) and "/S" in child:
+                walk(child)
+        found[index] = (found[index][0], found[index][1], len(found))
+
+    walk(element)
     return found
 
 
