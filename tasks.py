@@ -317,8 +317,9 @@ def fuzz(c: Context, examples: int = 5000) -> None:
     help={
         "notes": NOTES,
         "out": OUT,
-        "serve": "serve the HTML preview on localhost and reload it after each rebuild",
+        "serve": "serve the preview on localhost (the outputs only); it reloads after a rebuild",
         "port": "the preview's port (default 8000)",
+        "shelf": "with --serve, also serve this team shelf (invoke shelf --to DIR) at /shelf/",
     }
 )
 def watch(
@@ -327,6 +328,7 @@ def watch(
     out: str | None = None,
     serve: bool = False,
     port: int = 8000,
+    shelf: str | None = None,
 ) -> None:
     """Rebuild what changed whenever notes, images, styles, fonts or settings are saved."""
     from pipeline.commands.watch import watch_notes
@@ -335,7 +337,8 @@ def watch(
     notes_path = Path(notes) if notes else settings.content
     out_dir = Path(out) if out else settings.out
     try:
-        watch_notes(notes_path, out_dir, settings, say, serve=serve, port=port)
+        shelf_dir = Path(shelf) if shelf else None
+        watch_notes(notes_path, out_dir, settings, say, serve=serve, port=port, shelf=shelf_dir)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
 

@@ -244,6 +244,31 @@ def test_the_index_of_several_reports_links_what_each_has(tmp_path: Path) -> Non
     assert "error: beta/index.md:2: 깨짐" in page and 'data-build="3"' in page
 
 
+def test_a_team_shelf_is_served_under_shelf_and_linked_from_the_index(tmp_path: Path) -> None:
+    out, shelf = tmp_path / "out", tmp_path / "shelf"
+    (shelf / "reports" / "alpha").mkdir(parents=True)
+    out.mkdir()
+    (shelf / "index.html").write_text("<h1>팀 서가</h1>", encoding="utf-8")
+    (shelf / "reports" / "alpha" / "index.html").write_text("알파", encoding="utf-8")
+    (shelf / ".shelf.lock").write_text("", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("비밀", encoding="utf-8")
+    (shelf / "secret.txt").symlink_to(tmp_path / "secret.txt")
+    reports = (BuiltReport("alpha", tmp_path / "alpha.md"), BuiltReport("beta", tmp_path / "b"))
+    preview = Preview(out, Settings(), 0, shelf)
+    preview.start()
+    try:
+        preview.show(Build(1, dt.datetime.now(), reports))
+        port = int(preview.server.server_address[1])
+        assert 'href="/shelf/"' in get(port, "/")[2].decode()
+        assert get(port, "/shelf/")[2].decode() == "<h1>팀 서가</h1>"
+        assert get(port, "/shelf/reports/alpha/index.html")[2].decode() == "알파"
+        for path in ["/shelf/.shelf.lock", "/shelf/secret.txt", "/shelf/../secret.txt"]:
+            assert get(port, path)[0] == 404, path
+        assert get(port, "/shelf/%2e%2e/secret.txt")[0] == 404
+    finally:
+        preview.stop()
+
+
 # -- invoke watch --serve for real, pages in chromium --------------------------------------
 
 

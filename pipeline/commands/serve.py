@@ -34,6 +34,7 @@ from pipeline.render import environment
 TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 TYPES[".epub"] = "application/epub+zip"
 BODY_START = re.compile(rb"<body[^>]*>")
+SHELF = "/shelf/"
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,14 @@ class Preview:
     """Serves the previews, PDFs and EPUBs of ``out_dir`` on localhost; an open page reloads
     itself when a build changed it, and shows the last build's error until a build succeeds."""
 
-    def __init__(self, out_dir: Path, settings: Settings, port: int) -> None:
+    def __init__(
+        self, out_dir: Path, settings: Settings, port: int, shelf: Path | None = None
+    ) -> None:
         self.out_dir = out_dir
+        self.shelf = shelf  # a team shelf (``invoke shelf --to DIR``) served at /shelf/
         self.settings = settings.override({"out": out_dir})
         self.site = Site(Build())
         self.images = ImageCache()
-        self.shelf = ""  # the address of the team shelf's index, when there is one
         handler = partial(PreviewHandler, self)
         try:
             self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -142,7 +145,7 @@ class Preview:
             links={r.name: report_links(r, site.routes) for r in reports if r is not None},
             errors=errors if route.kind == "preview" else [e for e in [site.build.error] if e],
             version=route.version,
-            shelf=self.shelf,
+            shelf=SHELF if self.shelf and (self.shelf / "index.html").is_file() else "",
         )
 
     def missing(self) -> bytes:
@@ -182,6 +185,23 @@ def site_routes(build: Build, out_dir: Path, images: ImageCache) -> dict[str, Ro
                 routes[f"/{report.name}{suffix}"] = Route("file", output)
         for src, image in images.shown_in(html, report.content_root).items():
             routes.setdefault(base + src, Route("file", image))
+    return routes
+
+
+def shelf_routes(shelf: Path) -> dict[str, Route]:
+    """The files of a team shelf, read at each request (``invoke shelf`` may have changed it):
+    its pages link to each other by relative addresses, so it works under /shelf/ as it does
+    on any host. Hidden files (its lock) and links out of the folder are left out."""
+    routes: dict[str, Route] = {}
+    for folder, folders, files in os.walk(shelf):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if not name.startswith(".") and inside(path, shelf):
+                address = SHELF + path.relative_to(shelf).as_posix()
+                routes[address] = Route("file", path)
+                if name == "index.html":
+                    routes[address.removesuffix("index.html")] = routes[address]
     return routes
 
 
@@ -291,6 +311,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.reply(200, (route.version if route else "").encode(), "text/plain", send_body)
             return
         route = site.routes.get(address)
+        if route is None and self.preview.shelf and address.startswith(SHELF):
+            route = shelf_routes(self.preview.shelf).get(address)
         if route is None:
             self.reply(404, self.preview.missing(), TYPES[".html"], send_body)
         elif route.kind == "redirect":

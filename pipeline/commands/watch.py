@@ -47,12 +47,15 @@ def watch_notes(
     say: Say,
     serve: bool = False,
     port: int = 8000,
+    shelf: Path | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build the reports at ``notes`` into ``out_dir`` and again after every save, until
     ``stop`` is set or Ctrl+C; with ``serve``, serve their previews on ``port`` (a port
-    taken is a ContentError, before anything is built)."""
-    preview = Preview(out_dir, settings, port) if serve else None
+    taken is a ContentError, before anything is built), and the team ``shelf`` if given."""
+    if shelf is not None and not serve:
+        raise ContentError(shelf, None, "a shelf is served with the preview", "add --serve")
+    preview = Preview(out_dir, settings, port, shelf) if serve else None
     formats = ("html", "pdf", "epub") if serve else ("pdf", "epub")
     builds = Builds(notes, out_dir, formats, say, preview)
     watched = [
