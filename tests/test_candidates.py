@@ -93,3 +93,15 @@ def test_the_committed_model_loads_and_keeps_the_sample() -> None:
     assert isinstance(model, Model) and model.weights == data["weights"]
     report = read_report(SAMPLE)
     assert report.reading is not None and report.reading.choices[0].line == ""
+
+
+def test_a_title_may_end_with_its_speakers_in_brackets() -> None:
+    from pipeline.read.speakers import split_title
+
+    title, people = split_title("코드 하나로 모든 프레임워크 [김하늘/박서준, 가람 클라우드]")
+    assert title == "코드 하나로 모든 프레임워크"
+    assert [(p.name, p.affiliation) for p in people] == [
+        ("김하늘", "가람 클라우드"),
+        ("박서준", "가람 클라우드"),
+    ]
+    assert split_title("제목 [Beta]") == ("제목 [Beta]", ())  # a word in brackets is no name

@@ -218,6 +218,8 @@ BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+
 AFTER_BAR = re.compile(r"^(?P<title>.+?)\s+[|｜]\s+(?P<who>[^|｜]+)$")  # `제목 | 이름`
 AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—/]\s+(?P<who>[^-–—/]+)$")
 TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
+# `제목 [임대현/이은성, NAVER Cloud]`: names (slash-joined), then their affiliation
+BRACKET_PEOPLE = re.compile(r"^(?P<title>.+?)\s*\[(?P<who>[^\[\]]+)\]\s*$")
 HANDLE_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*(?P<who>@[\w.-]+)\s*[)）]\s*$")
 
 
@@ -252,6 +254,11 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
             continue  # `... by example`: a phrase
         if people:
             return match.group("title").strip(), people
+    if match := BRACKET_PEOPLE.match(heading):
+        names, _, affiliation = match["who"].partition(",")
+        words = [n.strip() for n in re.split(r"[/&·]", names) if n.strip()]
+        if words and all(is_korean_name(w) or is_latin_name(w.split()) for w in words):
+            return match["title"].strip(), tuple(Person(w, affiliation.strip()) for w in words)
     return heading, ()
 
 
