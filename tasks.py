@@ -363,9 +363,16 @@ def new(c: Context, name: str) -> None:
         "notes": "the report to share (a notes file or a report folder)",
         "out": OUT,
         "to": "also copy the folder into this team folder (atomically)",
+        "shelf": "also put the report on this team shelf (see invoke shelf)",
     }
 )
-def share(c: Context, notes: str, out: str | None = None, to: str | None = None) -> None:
+def share(
+    c: Context,
+    notes: str,
+    out: str | None = None,
+    to: str | None = None,
+    shelf: str | None = None,
+) -> None:
     """Pack a report for the team: PDF, EPUB, SHA256SUMS and a SUMMARY.md for the chat."""
     import datetime as dt
 
@@ -390,6 +397,63 @@ def share(c: Context, notes: str, out: str | None = None, to: str | None = None)
     except ContentError as err:
         raise Exit(f"error: {err}", code=1) from None
     print(f"shared {folder}" + (f" and {Path(to) / folder.name}" if to else ""))
+    if shelf:
+        put_on_shelf([Path(notes)], out_dir, Path(shelf), settings)
+
+
+def put_on_shelf(
+    notes: list[Path],
+    out_dir: Path,
+    to: Path,
+    settings: Settings,
+    title: str | None = None,
+    jobs: int = 0,
+) -> None:
+    from pipeline.commands.shelf import describe_shelved, shelve
+
+    try:
+        print(describe_shelved(shelve(notes, out_dir, to, settings, title, jobs or None)))
+    except ContentError as err:
+        raise Exit(f"error: {err}", code=1) from None
+
+
+@task(
+    iterable=["notes"],
+    help={
+        "notes": "a notes file, a report folder or a folder of reports to put on the shelf "
+        "(repeat for more; default: content/); each is built first where it is not built yet",
+        "to": "the shelf folder (made if needed): serve it as it is, or share it",
+        "out": OUT,
+        "remove": "take the report NAME off the shelf instead (its name as the shelf lists it)",
+        "title": "the shelf's title (kept for later runs; default: 팀 서가)",
+        "jobs": JOBS,
+    },
+)
+def shelf(
+    c: Context,
+    to: str,
+    notes: list[str] | None = None,
+    out: str | None = None,
+    remove: str | None = None,
+    title: str | None = None,
+    jobs: int = 0,
+) -> None:
+    """Put reports on a team shelf: an index with search, a page and a web edition per
+    report, an OPDS catalogue for e-readers, an Atom feed: a static folder to publish."""
+    settings = settings_for()
+    if remove:
+        from pipeline.commands.shelf import unshelve
+
+        try:
+            print(f"removed {unshelve(Path(to), remove, settings).name} from {to}")
+        except ContentError as err:
+            raise Exit(f"error: {err}", code=1) from None
+        return
+    out_dir = Path(out) if out else settings.out
+    paths = [Path(path) for path in notes or ()] or [settings.content]
+    for path in paths:
+        run_build(str(path), str(out_dir), ("pdf", "epub"), settings, jobs=jobs)
+    put_on_shelf(paths, out_dir, Path(to), settings, title, jobs)
 
 
 @task(help={"runs": "runs per measurement (default 5)", "quick": "the sample only, 3 runs"})
