@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -179,19 +180,27 @@ def test_only_the_outputs_and_the_images_the_previews_show_are_served(tmp_path: 
     (out / ".cache").mkdir(parents=True)
     (out / ".cache" / "fontconfig.json").write_text("{}", encoding="utf-8")
     make_png(content / "images" / "pic.png")
+    make_png(content / "images" / "그림 1.png")
     make_png(tmp_path / "secret.png")
     (content / "images" / "escape.png").symlink_to(tmp_path / "secret.png")
     (content / "alpha.md").write_text("# 알파\n", encoding="utf-8")
     page = (
         '<html><head></head><body><img src="images/pic.png"><img src="images/escape.png">'
-        '<img src="../secret.png"><img src="https://example.invalid/x.png"></body></html>'
+        '<img src="../secret.png"><img src="https://example.invalid/x.png">'
+        '<img alt="&quot;" src="images/그림 1.png"></body></html>'
     )
     (out / "alpha.html").write_text(page, encoding="utf-8")
     (out / "alpha.pdf").write_bytes(b"%PDF-1.7\n")
     (out / "alpha.epub").symlink_to(tmp_path / "secret.png")  # a link out of the folder
     report = BuiltReport("alpha", content / "alpha.md")
     routes = site_routes(Build(1, dt.datetime.now(), (report,)), out, ImageCache())
-    assert sorted(routes) == ["/", "/alpha.html", "/alpha.pdf", "/images/pic.png"]
+    assert sorted(routes) == [
+        "/",
+        "/alpha.html",
+        "/alpha.pdf",
+        "/images/pic.png",
+        "/images/그림 1.png",
+    ]
 
     preview = Preview(out, Settings(), 0)
     preview.start()
@@ -201,6 +210,7 @@ def test_only_the_outputs_and_the_images_the_previews_show_are_served(tmp_path: 
         status, headers, body = get(port, "/")
         assert status == 200 and b'<aside class="live-status"' in body
         assert get(port, "/images/pic.png")[1]["Content-Type"] == "image/png"
+        assert get(port, "/images/" + quote("그림 1.png"))[0] == 200  # as a browser asks
         assert get(port, "/alpha.pdf")[2] == b"%PDF-1.7\n"
         assert get(port, "/alpha.pdf", "HEAD")[1]["Content-Length"] == "9"
         assert_only_outputs(port)
@@ -242,6 +252,26 @@ def test_the_index_of_several_reports_links_what_each_has(tmp_path: Path) -> Non
     assert "발표 12개" in page and 'href="/alpha/"' in page and 'href="/alpha.pdf"' in page
     assert "EPUB 없음" in page and 'href="/beta/"' not in page
     assert "error: beta/index.md:2: 깨짐" in page and 'data-build="3"' in page
+
+
+def test_an_open_page_finds_its_version_whatever_its_name(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "데뷰 2023.html").write_text("<html><body>데뷰</body></html>", encoding="utf-8")
+    reports = (BuiltReport("데뷰 2023", tmp_path / "a.md"), BuiltReport("b", tmp_path / "b.md"))
+    preview = Preview(out, Settings(), 0)
+    preview.start()
+    try:
+        preview.show(Build(1, dt.datetime.now(), reports))
+        port = int(preview.server.server_address[1])
+        index = get(port, "/")[2].decode()
+        assert 'href="/%EB%8D%B0%EB%B7%B0%202023/"' in index
+        version = preview.site.routes["/데뷰 2023/"].version
+        pathname = quote("/데뷰 2023/")  # location.pathname, then encodeURIComponent
+        assert get(port, "/__page?path=" + quote(pathname, safe=""))[2].decode() == version
+        assert "데뷰" in get(port, pathname)[2].decode()
+    finally:
+        preview.stop()
 
 
 def test_a_team_shelf_is_served_under_shelf_and_linked_from_the_index(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from functools import partial
-from html.parser import HTMLParser
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +34,9 @@ from pipeline.render import environment
 TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 TYPES[".epub"] = "application/epub+zip"
 BODY_START = re.compile(rb"<body[^>]*>")
+# The preview is our own HTML: its attributes are always double-quoted (Jinja, nh3). A regular
+# expression finds the images of a large report's page in 30 ms, an HTML parser in 2 s.
+IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"', re.IGNORECASE)
 SHELF = "/shelf/"
 
 
@@ -255,10 +258,9 @@ class ImageCache:
         kept = self.found.get(html)
         if kept is not None and kept[0] == key:
             return kept[1]
-        finder = ImageFinder()
-        finder.feed(html.read_text(encoding="utf-8"))
         images = {}
-        for src in finder.sources:
+        for found in IMAGE_SOURCE.finditer(html.read_text(encoding="utf-8")):
+            src = unescape(found.group(1))
             parts = urlsplit(src)
             if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
                 continue  # remote, or not relative to the page
@@ -268,16 +270,6 @@ class ImageCache:
                 images[address] = file
         self.found[html] = (key, images)
         return images
-
-
-class ImageFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            self.sources.extend(value for name, value in attrs if name == "src" and value)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -306,8 +298,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.reply(200, str(site.build.number).encode(), "text/plain", send_body)
             return
         if address == "/__page":  # what an open page compares its version with
-            asked = parse_qs(parts.query).get("path", [""])[0]
-            route = site.routes.get(asked)
+            asked = parse_qs(parts.query).get("path", [""])[0]  # location.pathname: encoded
+            route = site.routes.get(unquote(asked))
             self.reply(200, (route.version if route else "").encode(), "text/plain", send_body)
             return
         route = site.routes.get(address)
