@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -295,6 +296,23 @@ def test_a_team_shelf_is_served_under_shelf_and_linked_from_the_index(tmp_path: 
         for path in ["/shelf/.shelf.lock", "/shelf/secret.txt", "/shelf/../secret.txt"]:
             assert get(port, path)[0] == 404, path
         assert get(port, "/shelf/%2e%2e/secret.txt")[0] == 404
+    finally:
+        preview.stop()
+
+
+def test_a_broken_template_of_the_preview_is_said_not_a_traceback(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "styles", tmp_path / "styles")
+    (tmp_path / "styles" / "preview-live.html.j2").write_text("{% macro head( %}", "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "alpha.html").write_text("<html><body></body></html>", encoding="utf-8")
+    preview = Preview(out, Settings(project_root=tmp_path), 0)
+    preview.start()
+    try:
+        preview.show(Build(1, dt.datetime.now(), (BuiltReport("alpha", tmp_path / "a.md"),)))
+        status, headers, body = get(int(preview.server.server_address[1]), "/")
+        assert status == 500 and headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert body.decode().startswith("error: the preview's page could not be made: ")
     finally:
         preview.stop()
 

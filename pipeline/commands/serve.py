@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from jinja2 import TemplateError
+
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Metadata
@@ -291,7 +293,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.answer(send_body=False)
 
     def answer(self, send_body: bool) -> None:
-        site = self.preview.site  # one build's table for the whole request
+        try:
+            self.answer_from(self.preview.site, send_body)  # one build's table for the request
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away (a download cancelled, a page reloaded)
+        except (TemplateError, OSError) as err:  # a template of styles/ being edited, say
+            text = f"error: the preview's page could not be made: {err}\n"
+            self.reply(500, text.encode(), "text/plain; charset=utf-8", send_body)
+
+    def answer_from(self, site: Site, send_body: bool) -> None:
         parts = urlsplit(self.path)
         address = unquote(parts.path)
         if address == "/__build":  # the build counter
