@@ -105,3 +105,25 @@ def test_a_title_may_end_with_its_speakers_in_brackets() -> None:
         ("박서준", "가람 클라우드"),
     ]
     assert split_title("제목 [Beta]") == ("제목 [Beta]", ())  # a word in brackets is no name
+
+
+def test_event_dates_in_the_forms_notes_write(tmp_path: Path) -> None:
+    from pipeline.read.event_dates import dates_in_text, front_matter_event_dates
+
+    assert [d.isoformat() for d in dates_in_text("이번 23년 4월 1일(토) 행사", None)] == [
+        "2023-04-01"
+    ]
+    assert [d.isoformat() for d in dates_in_text("2017.06.18 ~ 06.20", None)] == [
+        "2017-06-18",
+        "2017-06-19",
+        "2017-06-20",
+    ]
+    days = front_matter_event_dates({"start_time": "2018-09-15 13:00:00 +0900"})
+    assert [d.isoformat() for d in days] == ["2018-09-15"]
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 보안 컨퍼런스 2030\n\n| 신청 | 마감 |\n|---|---|\n| 2030.11.01 | 2030.11.11 |\n\n"
+        "## 일시\n\n- 2030년 11월 23일 오후 6시\n\n## 첫 발표 (김하늘)\n\n내용.\n",
+        encoding="utf-8",
+    )
+    assert [d.isoformat() for d in read_report(notes).meta.dates] == ["2030-11-23"]

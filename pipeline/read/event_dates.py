@@ -24,8 +24,10 @@ BLOG_KEYS = frozenset(
 EVENT_KEYS = ("dates", "start", "end", "date_end", "event_date")
 
 FULL = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*(?:년\s*|[-./]\s*)(?P<m>\d{1,2})\s*(?:월\s*|[-./]\s*)(?P<d>\d{1,2})\s*일?"
-    r"(?:\s*\([월화수목금토일]\))?(?:\s*(?:[~\-–]|부터)\s*(?:(?P<m2>\d{1,2})\s*월\s*)?(?P<d2>\d{1,2})\s*일)?"
+    r"(?P<y>(?:19|20)\d{2}|(?<!\d)\d{2}(?=\s*년))\s*(?:년\s*|[-./]\s*)(?P<m>\d{1,2})\s*(?:월\s*|[-./]\s*)"
+    r"(?P<d>\d{1,2})\s*일?(?:\s*\([월화수목금토일]\))?"
+    r"(?:\s*(?:[~\-–]|부터)\s*(?:(?:(?P<m2>\d{1,2})\s*월\s*)?(?P<d2>\d{1,2})\s*일"
+    r"|(?P<m3>\d{1,2})\s*[./]\s*(?P<d3>\d{1,2})(?![\d.:])))?"
 )
 MONTH_DAY = re.compile(
     r"(?<![\d.])(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"
@@ -50,7 +52,8 @@ def dates_in_text(text: str, year: int | None) -> list[dt.date]:
     taken: list[tuple[int, int]] = []
     for match in FULL.finditer(text):
         taken.append(match.span())
-        found += _range(int(match["y"]), match)
+        written = int(match["y"])
+        found += _range(written + 2000 if written < 100 else written, match)
     if year is not None:
         for match in MONTH_DAY.finditer(text):
             if not any(start <= match.start() < end for start, end in taken):
@@ -59,14 +62,42 @@ def dates_in_text(text: str, year: int | None) -> list[dt.date]:
 
 
 def _range(year: int, match: re.Match[str]) -> list[dt.date]:
+    groups = match.groupdict()
+    end_month, end_day = groups.get("m3") or groups.get("m2"), groups.get("d3") or groups["d2"]
     try:
         first = dt.date(year, int(match["m"]), int(match["d"]))
-        if not match["d2"]:
+        if not end_day:
             return [first]
-        last = dt.date(year, int(match["m2"] or match["m"]), int(match["d2"]))
+        last = dt.date(year, int(end_month or match["m"]), int(end_day))
     except ValueError:
         return []
     if not first <= last <= first + dt.timedelta(days=14):
+        return [first]
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# Front-matter keys of event pages (Jekyll and Hugo themes): when the event starts and ends.
+EVENT_TIME_KEYS = ("start_time", "end_time", "event_start", "event_end", "start_date", "end_date")
+
+
+def front_matter_event_dates(front_matter: dict[str, Any]) -> list[dt.date]:
+    """The days from an event page's start to its end (`start_time: 2018-09-15 13:00`)."""
+    days = []
+    for key in EVENT_TIME_KEYS:
+        value = front_matter.get(key)
+        if isinstance(value, dt.datetime):
+            days.append(value.date())
+        elif isinstance(value, dt.date):
+            days.append(value)
+        elif isinstance(value, str) and (match := re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)):
+            try:
+                days.append(dt.date(int(match[1]), int(match[2]), int(match[3])))
+            except ValueError:
+                continue
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    if last - first > dt.timedelta(days=14):
         return [first]
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 

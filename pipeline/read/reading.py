@@ -25,7 +25,13 @@ from pipeline.errors import ContentError
 from pipeline.model import Metadata, Person, Reading, ReadingChoice
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
-from pipeline.read.event_dates import dates_in_text, fits_title, is_blog_post, title_year
+from pipeline.read.event_dates import (
+    dates_in_text,
+    fits_title,
+    front_matter_event_dates,
+    is_blog_post,
+    title_year,
+)
 from pipeline.read.markdown import inline_text
 from pipeline.read.metadata import TEMPLATE_EXPRESSION, read_metadata
 from pipeline.read.notes import Notes
@@ -373,13 +379,34 @@ def with_event_dates(meta: Metadata, notes: Notes, root: Node) -> Metadata:
             }
         )
     )
+    front = tuple(front_matter_event_dates(data)) or front
     for dates, source in ((headings, "day headings"), (front, "front matter")):
         if dates and fits_title(dates, meta.title):
             return replace(meta, dates=dates, dates_source=source, post_date=post)
-    text = tuple(dates_in_text(preamble_text(root), year))
+    labelled = tuple(dates_in_text(labelled_date_text(root), year))
+    text = labelled or tuple(dates_in_text(preamble_text(root), year))
     if text and fits_title(text, meta.title):
         return replace(meta, dates=text, dates_source="text", post_date=post)
     return replace(meta, dates=(), dates_source="", post_date=post)
+
+
+# What names the time of the event: a heading `## 일시`, a line `일시: ...`, `- 날짜 : ...`.
+DATE_LABEL = re.compile(
+    r"^\s*(?:[-*]\s*|\d+\.\s*)?(?:일시|날짜|일자|행사\s*일|when|date)\s*(?:[:：]|$)", re.I
+)
+
+
+def labelled_date_text(root: Node) -> str:
+    """The text the notes label as the event's time, before the first talk: where it says
+    the event took place on a day, other dates (a registration deadline) are not the event's."""
+    parts = []
+    for line in preamble_text(root).splitlines():
+        if DATE_LABEL.match(line):
+            parts.append(line)
+    for child in root.children:
+        if DATE_LABEL.match(recognise.strip_decoration(child.title)):
+            parts += [block_text(b) for b in child.content]
+    return TEMPLATE_EXPRESSION.sub(" ", "\n".join(parts))
 
 
 # Lines that date the page, not the event: `Created: 2022년 12월 12일`, `작성일: ...`.
