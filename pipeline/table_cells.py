@@ -119,15 +119,18 @@ def row_cells(row: HtmlElement) -> list[HtmlElement]:
 
 def header_row(table: HtmlElement) -> HtmlElement | None:
     """The row that names the columns: the table head's last row, else a first row of only
-    header cells (an HTML table without ``<thead>``)."""
+    header cells (an HTML table without ``<thead>``); none when that row spans columns."""
     rows = own_rows(table)
     head = [row for row in rows if row.getparent() is not None and row.getparent().tag == "thead"]
-    if head:
-        return head[-1]
-    if rows and (cells := row_cells(rows[0])) and all(cell.tag == "th" for cell in cells):
-        if not any(cell.get("colspan", "1") != "1" for cell in cells):
-            return rows[0]
-    return None
+    row = head[-1] if head else (rows[0] if rows else None)
+    if row is None or not (cells := row_cells(row)):
+        return None
+    if not head and not all(cell.tag == "th" for cell in cells):
+        return None
+    # a row across the columns (a day's title) names none of them
+    if any(cell.get("colspan", "1").strip() not in ("", "1") for cell in cells):
+        return None
+    return row
 
 
 def label_cells(table: HtmlElement) -> None:

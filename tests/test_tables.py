@@ -190,16 +190,12 @@ def test_screen_tables_keep_times_label_cells_and_break_urls() -> None:
     xhtml = to_xhtml(body, {})
     root = lxml.html.fragment_fromstring(xhtml, create_parent="div")
     tables = root.xpath("//table")
-    programme, prices, links, paths, packages = (
-        tables[0],
-        tables[1],
-        tables[3],
-        tables[4],
-        tables[5],
-    )
+    programme, prices = tables[:2]
+    links, paths, packages = tables[-3:]
     assert programme.get("class") == "table-wide"  # records on a narrow screen only
     assert "table-records" in paths.get("class") and "table-records" in packages.get("class")
-    assert tables[2].get("class") is None  # three short columns fit any screen
+    assert links.get("class") == "table-wide"  # a URL's parts: too wide for a phone only
+    assert not tables[-4].xpath(".//@data-label")  # its first row is a day across the columns
     assert prices.xpath("string(.//tbody/tr[1]/td[2])") == "09:30\u00a0-\u00a010:40"
     assert prices.xpath(".//tbody/tr[1]/td[2]/@data-label") == ["시간"]
     link = links.xpath(".//tbody/tr[1]/td[3]/a")[0]

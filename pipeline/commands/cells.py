@@ -124,11 +124,18 @@ def _width(text: str) -> int:
 
 
 def _cell_nodes(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The table cells under ``nodes``; a cell that holds a table stands for its cells."""
     for node in nodes:
-        if node.get("type") in CELL:
+        if node.get("type") in CELL and not _holds_table(node):
             yield node
         else:
             yield from _cell_nodes(node.get("children", []))
+
+
+def _holds_table(node: dict[str, Any]) -> bool:
+    return any(
+        child.get("type") == "Table" or _holds_table(child) for child in node.get("children", [])
+    )
 
 
 def _marked_ids(node: dict[str, Any]) -> Iterator[int]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from lxml.html import HtmlElement
 
 from pipeline.config import Settings
-from pipeline.fonts import require_face
+from pipeline.fonts import FontFace, require_face
 from pipeline.pdf.linebreak import HANGUL, WORD_JOINER, ZERO_WIDTH_SPACE
 from pipeline.table_cells import keep_times, label_cells, own_rows, row_cells
 
@@ -94,12 +94,15 @@ class Measure:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.faces: dict[tuple[str, bool], FontFace] = {}
 
     def width(self, text: str, style: Style) -> float:
         """The advance width of ``text`` in ``style`` at 1 pt."""
-        face = require_face(
-            self.settings.fonts, style.role, self.settings.fonts_dir, bold=style.bold
-        )
+        key = (style.role, style.bold)
+        if key not in self.faces:
+            fonts, folder = self.settings.fonts, self.settings.fonts_dir
+            self.faces[key] = require_face(fonts, style.role, folder, bold=style.bold)
+        face = self.faces[key]
         return _advance(face.path, face.index, text) * style.size
 
 
