@@ -204,3 +204,31 @@ def test_screen_tables_keep_times_label_cells_and_break_urls() -> None:
     preview = render_preview(report, Settings())
     assert 'class="table-wide table-records"' in preview
     assert "09:30\u00a0-\u00a010:40" in preview and 'data-label="Speaker"' in preview
+
+
+@pytest.mark.slow
+def test_invoke_check_reports_a_word_broken_in_a_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The print as it was (cells breaking anywhere, tables not measured) fails the check."""
+    import shutil
+
+    from pipeline.commands.check import check_pdf
+    from pipeline.pdf import html as print_html
+    from tests.conftest import project_settings
+
+    shutil.copytree(ROOT / "styles", tmp_path / "styles")
+    css = tmp_path / "styles" / "print.css"
+    rule = "td, th, td *, th * { overflow-wrap: normal; }"
+    assert rule in css.read_text(encoding="utf-8")
+    css.write_text(
+        css.read_text(encoding="utf-8").replace(rule, rule.replace("normal", "anywhere")),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(print_html, "fit_tables", lambda root, settings: None)
+    settings = project_settings(tmp_path, paper="A4")
+    report = read_report(TABLES)
+    pdf = write_pdf(report, settings, tmp_path / "out", prepare_print(report, settings))
+    found = [f.message for f in check_pdf(pdf, report, settings) if "table cell" in f.message]
+    assert "page 2: a word breaks inside a table cell: Slid|e" in found
+    assert "page 2: a word breaks inside a table cell: 14:00~14|:10" in found
