@@ -188,3 +188,39 @@ def test_the_pages_screenshots(browser: Browser, site: str, tmp_path: Path) -> N
         assert shot.stat().st_size > 10_000
     context.close()
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
+
+
+def test_an_opds_client_browses_the_catalogue_and_downloads_an_epub(site: str, shelf: Path) -> None:
+    """As an e-reader does: start at opds.xml, follow 연도별 > 2024, download the EPUB."""
+    import hashlib
+    import urllib.request
+
+    import feedparser
+
+    def feed(url: str) -> Any:
+        parsed = feedparser.parse(url)  # fetched by feedparser itself, links resolved by it
+        assert parsed.status == 200 and not parsed.bozo, parsed.get("bozo_exception")
+        return parsed
+
+    def follow(parsed: Any, title: str) -> str:
+        entry = next(e for e in parsed.entries if e.title == title)
+        return str(entry.links[0].href)
+
+    root = feed(site + "opds.xml")
+    years = feed(follow(root, "연도별"))
+    books = feed(follow(years, "2024"))
+    assert [e.title for e in books.entries] == ["FEConf 2024 참관기"]
+    epub = next(
+        link.href
+        for link in books.entries[0].links
+        if link.rel == "http://opds-spec.org/acquisition" and link.type == "application/epub+zip"
+    )
+    assert epub == site + "reports/feconf-2024/feconf-2024.epub"
+    with urllib.request.urlopen(epub) as answer:
+        data = answer.read()
+    sums = (shelf / "reports" / "feconf-2024" / "SHA256SUMS").read_text(encoding="utf-8")
+    assert f"{hashlib.sha256(data).hexdigest()}  feconf-2024.epub" in sums
+    links = books.entries[0].links
+    cover = next(link.href for link in links if link.rel == "http://opds-spec.org/image")
+    with urllib.request.urlopen(cover) as answer:
+        assert answer.read()[:3] == b"\xff\xd8\xff"  # a JPEG
