@@ -14,7 +14,16 @@ from tests.conftest import ROOT
 
 # A stage may import its own modules and those of a lower rank; the modules at the top of
 # pipeline/ (model, errors, config, dates, output, fonts, render) are shared and import no stage.
-RANKS = {"shared": 0, "read": 1, "pdf": 2, "epub": 2, "build": 3, "commands": 4, "tasks": 5}
+RANKS = {
+    "shared": 0,
+    "read": 1,
+    "pdf": 2,
+    "epub": 2,
+    "build": 3,
+    "shelf": 3,
+    "commands": 4,
+    "tasks": 5,
+}
 
 
 def module_names() -> dict[str, Path]:
