@@ -127,3 +127,19 @@ def test_event_dates_in_the_forms_notes_write(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [d.isoformat() for d in read_report(notes).meta.dates] == ["2030-11-23"]
+
+
+def test_items_that_are_fields_of_a_talk_are_not_talks() -> None:
+    assert talks(PROGRAMMES / "item-fields.md", "talks: list item") == [
+        ("모바일에서 모델 돌리기", "김하늘", 5),
+        ("데이터 파이프라인 다시 보기", "박서준", 11),
+    ]
+
+
+def test_a_heading_level_reading_keeps_sections_by_their_words(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 모임 2030\n\n## 소개\n\n글.\n\n## 검색 다시 보기\n\n글.\n", encoding="utf-8"
+    )
+    outline = outline_json(read_report(notes, candidate=Candidate((("talks", "##"),))))
+    assert [t["title"] for c in outline["chapters"] for t in c["talks"]] == ["검색 다시 보기"]

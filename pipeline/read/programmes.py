@@ -226,10 +226,20 @@ def every_item_units(blocks: list[Block]) -> list[Unit]:
             text = inline_text(item)
             if not text.strip() or only_links(item):
                 continue
+            if FIELD.match(text) or (found and speaker_line(text)):
+                # `- 발표자 : 이름`, `- 발표자료 : URL`, or a name alone: a field of the talk
+                # above, not a talk
+                if found and not found[-1].people:
+                    found[-1].people = speaker_line(FIELD.sub("", text)) or speaker_line(text)
+                continue
             title, people = title_and_people(text)
             kind = "section" if recognise.is_section(title) else "talk"
             found.append(Unit(title, line, "list item", people, kind=kind))
     return found if talk_count(found) >= 2 else []
+
+
+# `발표자 : 이름`, `일시: 2017년 8월 30일`: a short label and its value
+FIELD = re.compile(r"^\s*[\w ]{1,8}?\s*[:：]\s*(?=\S)")
 
 
 def only_links(item: Token) -> bool:

@@ -268,10 +268,23 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
 PARTICLE = re.compile(r"[가-힣]{2,}(?:과|와|을|를|는|로|에|에서|으로|에게|까지|부터|처럼|보다)$")
 
 
+def join_spaced_surname(text: str) -> str:
+    """`안 병욱` -> `안병욱`: a one-syllable surname written apart from the given name."""
+
+    def join(match: re.Match[str]) -> str:
+        name = match[1] + match[2]
+        return name if match[1] in SURNAMES and is_korean_name(name) else match[0]
+
+    return SPACED_SURNAME.sub(join, text)
+
+
+SPACED_SURNAME = re.compile(r"(?<![가-힣])([가-힣]) ([가-힣]{2})(?![가-힣])")
+
+
 def speaker_line(text: str) -> tuple[Person, ...]:
     """A short line that is nothing but people: `**텀블벅 박형식**`, `박태웅 | 녹서포럼 의장`,
     `(김상균(curt.k) 님)`, `- 류한진`. A sentence is never a speaker line."""
-    text = SYMBOLS.sub("", text.strip())
+    text = join_spaced_surname(SYMBOLS.sub("", text.strip()))
     if text[:1] in "(（" and text[-1:] in ")）":  # `(발표: 이름)`
         text = text[1:-1].strip()
     labelled = bool(LABELLED.match(text))

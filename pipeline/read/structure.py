@@ -221,7 +221,8 @@ class Layout:
         return find_units(blocks, only=self.forced_unit)
 
     def by_level(self, node: Node, level: int, slot: str | None) -> list[Draft]:
-        """`talks: "###"`: every heading at that level is a talk; those above it, sections."""
+        """`talks: "###"`: the headings at that level are the talks, but for those whose
+        words make them sections (`소개`, `출처`); those above it are sections."""
         drafts: list[Draft] = []
         for child in node.children:
             if child.level < level:
@@ -229,7 +230,8 @@ class Layout:
                 drafts.extend(self.by_level(child, level, slot))
             else:
                 draft = self.heading_entry(child, slot)
-                if draft.kind == "section":
+                words = split_time(child.title)[1]
+                if draft.kind == "section" and not recognise.is_section(words, self.event_words):
                     draft.kind, draft.title = "talk", drop_numbering(child.title)
                 draft.rule = "heading (front matter: talks)"
                 drafts.append(draft)
