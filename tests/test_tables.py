@@ -19,7 +19,13 @@ import lxml.html
 import pdfplumber
 import pytest
 
-from pipeline.commands.cells import CellText, broken_cell_words, notes_cells, pdf_cells
+from pipeline.commands.cells import (
+    CellText,
+    broken_cell_words,
+    notes_cells,
+    pdf_cells,
+    split_times,
+)
 from pipeline.config import Settings
 from pipeline.model import Report
 from pipeline.pdf.html import prepare_print, render_print_html
@@ -132,6 +138,15 @@ def test_a_word_broken_in_a_cell_is_reported() -> None:
     assert broken_cell_words(cells, notes) == [(2, "Slid|e"), (2, "14:00~14|:10")]
 
 
+def test_a_time_range_broken_at_its_spaces_is_reported() -> None:
+    cells = [
+        CellText(3, ("13:00 ~", "14:00", "등록")),
+        CellText(3, ("14:00 ~ 15:00", "(초청강연 1)")),
+        CellText(4, ("발표 시작은", "9:30")),
+    ]
+    assert split_times(cells) == [(3, "13:00 ~|14:00")]
+
+
 def test_spaced_time_ranges_are_kept_whole() -> None:
     assert keep_time_ranges("09:30 - 10:40 세션") == "09:30\u00a0-\u00a010:40 세션"
     assert keep_time_ranges("13:00 ~ 14:00") == "13:00\u00a0~\u00a014:00"
@@ -160,7 +175,9 @@ def test_no_word_breaks_inside_a_cell_of_the_corpus(paper: str, tmp_path: Path) 
             if not cells:
                 continue
             pdf = build(report, paper, tmp_path / notes.stem)
-            found = broken_cell_words(pdf_cells(pdf), cells)
+            laid_out = pdf_cells(pdf)
+            found: list[object] = list(broken_cell_words(laid_out, cells))
+            found += split_times(laid_out)  # the programme's times on one line each
             checked += 1
             if found:
                 broken[notes.name] = found
@@ -232,3 +249,4 @@ def test_invoke_check_reports_a_word_broken_in_a_cell(
     found = [f.message for f in check_pdf(pdf, report, settings) if "table cell" in f.message]
     assert "page 2: a word breaks inside a table cell: Slid|e" in found
     assert "page 2: a word breaks inside a table cell: 14:00~14|:10" in found
+    assert "page 3: a time breaks inside a table cell: 13:00 ~|14:00" in found

@@ -8,7 +8,8 @@ notes' cells: where the notes write the two pieces as one word, the line broke i
 break after ``/ . ? & = - _ ,`` or before ``(`` (a URL's or a long name's allowed points) is
 no fault, nor is a break inside a unit wider than the page's longest line of text (the last
 resort).
-An untagged PDF (``--variant plain``) has no cells to read: nothing is reported.
+A time or time range (``13:00 ~ 14:00``) split across lines is reported too, even at its
+spaces. An untagged PDF (``--variant plain``) has no cells to read: nothing is reported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from unicodedata import east_asian_width
 import lxml.html
 
 from pipeline.model import Report
+from pipeline.table_cells import TIME_RANGE
 
 CELL = frozenset({"TD", "TH"})
 ASIDE = frozenset({"Reference", "Note"})  # footnote calls and the footnotes themselves
@@ -99,6 +101,24 @@ def broken_cell_words(cells: list[CellText], notes: list[str]) -> list[tuple[int
                 continue  # a unit longer than the page's longest line: the last resort
             if _written_as_one(before, after, text):
                 found.append((cell.page, f"{head}|{tail}"))
+    return found
+
+
+def split_times(cells: list[CellText]) -> list[tuple[int, str]]:
+    """(page, ``13:00 ~|14:00``) for each time or time range of a cell that is not on one
+    line: a programme's times never break, not even at their spaces."""
+    found = []
+    for cell in cells:
+        text = " ".join(cell.lines)
+        ends: list[int] = []  # where each line ends in ``text``
+        for line in cell.lines:
+            ends.append((ends[-1] + 1 if ends else 0) + len(line))
+        for match in TIME_RANGE.finditer(text):
+            cut = next((end for end in ends if match.start() < end < match.end()), None)
+            if cut is not None:
+                piece = match.group()
+                at = cut - match.start()
+                found.append((cell.page, f"{piece[:at]}|{piece[at:].lstrip()}"))
     return found
 
 

@@ -23,7 +23,7 @@ from unicodedata import east_asian_width
 
 from lxml import etree
 
-from pipeline.commands.cells import broken_cell_words, notes_cells, pdf_cells
+from pipeline.commands.cells import broken_cell_words, notes_cells, pdf_cells, split_times
 from pipeline.commands.pages import layout_problems
 from pipeline.config import Settings
 from pipeline.errors import ContentError
@@ -101,9 +101,14 @@ def check_pdf(path: Path, report: Report, settings: Settings) -> list[Finding]:
     ]
     cells = notes_cells(report)
     if cells:  # tagged PDFs say which text is in which cell (pipeline.commands.cells)
+        laid_out = pdf_cells(path)
         findings += [
             Finding("error", path, f"page {page}: a word breaks inside a table cell: {pair}")
-            for page, pair in broken_cell_words(pdf_cells(path), cells)
+            for page, pair in broken_cell_words(laid_out, cells)
+        ]
+        findings += [
+            Finding("error", path, f"page {page}: a time breaks inside a table cell: {pair}")
+            for page, pair in split_times(laid_out)
         ]
     if plan_layout(report).contents != "none":
         findings += [
