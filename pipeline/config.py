@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
 import re
 import unicodedata
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pipeline.errors import ContentError
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAPER_SIZES = ("A4", "A5", "B5", "Letter")
@@ -238,7 +241,9 @@ REPORT_KEYS = tuple(s.key for s in SETTINGS if s.per_report)  # front matter may
 def checked(
     values: Mapping[str, Any], path: Path, lines: Mapping[str, int], report_level: bool = False
 ) -> dict[str, Any]:
-    """The settings in ``values`` as Settings fields; every problem reported together."""
+    """The settings in ``values`` as Settings fields; every problem reported together. In a
+    report's front matter (``report_level``) a value that cannot be used is left out with a
+    warning instead: front matter never stops a build."""
     table = {s.key: s for s in SETTINGS if s.per_report or not report_level}
     origin = Origin(path, lines)
     problems: list[tuple[int, str]] = []  # line (0: none, a command-line option), message
@@ -253,6 +258,15 @@ def checked(
             changes[key] = table[key].check(key, value, origin)
         except Invalid as err:
             problems += [(origin.line(where), message) for where, message in err.problems]
+    if problems and report_level:
+        for line, message in sorted(problems):
+            log.warning(
+                "%s:%d: front matter %s; left out (hint: see the README's Configuration)",
+                path,
+                line or 1,
+                message,
+            )
+        return changes
     if problems:
         problems.sort()
         first_line, first = problems[0]

@@ -54,7 +54,7 @@ KINDS = (
     Kind(
         "front-matter value left out",
         "front-matter values left out",
-        r"front matter [\w-]+ .*; left out",
+        r"front matter [\w\"-]+\b.*; left out",
         'front matter date "2024-02-30" is not a date; left out',
         "a front-matter value the report cannot use (a date that is not one, a cover outside "
         "the content folder or not there, a mapping where text belongs) is left out and the "
