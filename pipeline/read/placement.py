@@ -7,6 +7,7 @@ accessibility checkers read (DAISY Ace's ``list``, ``empty-table-header``):
 - an ``<li>`` outside a list gets a ``<ul>`` around it;
 - a ``<figcaption>`` is the first or last child of its ``<figure>``; elsewhere it becomes a
   caption paragraph (a ``<span>`` inside a paragraph);
+- a ``<summary>`` is the first child of its ``<details>``, a ``<caption>`` of its ``<table>``;
 - a ``<th>`` with nothing in it is a ``<td>``: a header must name its column;
 - a raw table's first row of ``<th>`` is its ``<thead>`` (repeated on each page);
 - a table of one cell is a page-layout wrapper (old sites centre a list or a programme with
@@ -44,6 +45,9 @@ def repair_placement(root: HtmlElement) -> None:
             wrap_in_list(item)
     for caption in list(root.iter("figcaption")):
         repair_caption(caption)
+    for first, parent_tag in (("summary", "details"), ("caption", "table")):
+        for element in list(root.iter(first)):
+            put_first(element, parent_tag)
     for table in root.iter("table"):
         promote_header_row(table)
     for header in list(root.iter("th")):
@@ -133,6 +137,27 @@ def wrap_in_list(item: HtmlElement) -> None:
     wrapper.tail, run[-1].tail = run[-1].tail, None
     for member in run:
         wrapper.append(member)
+
+
+def put_first(element: HtmlElement, parent_tag: str) -> None:
+    """A ``<summary>`` opens its ``<details>``, a ``<caption>`` its ``<table>``; elsewhere
+    either is a plain paragraph."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if parent.tag != parent_tag:
+        element.tag = "p"
+        return
+    if parent.index(element) == 0 and not (parent.text or "").strip():
+        return
+    tail, element.tail = element.tail, None
+    before = element.getprevious()
+    if before is not None:
+        before.tail = (before.tail or "") + (tail or "")
+    else:
+        parent.text = (parent.text or "") + (tail or "")
+    parent.insert(0, element)
+    element.tail, parent.text = parent.text, None
 
 
 def repair_caption(caption: HtmlElement) -> None:
