@@ -149,8 +149,8 @@ def read_cover(notes: Notes, content_root: Path) -> Path | None:
     if not key:
         return None
     value = notes.front_matter[key]
-    if isinstance(value, dict):  # Hugo themes: image: {src: ..., alt: ...}
-        value = value.get("src") or value.get("path") or value.get("url") or value
+    if isinstance(value, dict):  # Hugo themes: cover: {image: ..., alt: ...}, image: {src: ...}
+        value = next((value[k] for k in ("image", "src", "path", "url") if value.get(k)), value)
     if not isinstance(value, str):
         left_out(notes, key, "is not a file name", COVER_HINT)
         return None
