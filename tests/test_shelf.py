@@ -401,3 +401,51 @@ def test_two_people_adding_at_once_both_land(built: tuple[Path, Path], tmp_path:
         leftovers = [p for p in shelf.rglob("*") if p.name.endswith(".part")]
         assert leftovers == []
         assert os.path.exists(shelf / ".shelf.lock")
+
+
+def blocked_on_a_lock(pid: int) -> bool:
+    """The process waits for a file lock (/proc/locks lists it with "->")."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[1] == "->" and fields[2] == "FLOCK" and fields[5] == str(pid):
+            return True
+    return False
+
+
+def add_when_told(
+    notes: Path, out: Path, shelf: Path, go: multiprocessing.synchronize.Event
+) -> None:
+    go.wait()
+    shelve([notes], out, shelf, Settings(), jobs=1)
+
+
+def test_an_add_waits_while_another_holds_the_shelf(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The lock is what makes two adds safe: a second add waits for it (a test that fails if
+    the lock goes, which the race above may not: its window is small). The worker is forked
+    before the lock is taken: a child forked under it would hold it too (flock follows the
+    open file, not the process)."""
+    from pipeline.shelf.store import locked
+
+    notes, out = built
+    shelf = tmp_path / "shelf"
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    worker = context.Process(target=add_when_told, args=(notes / "pycon-2023.md", out, shelf, go))
+    worker.start()
+    try:
+        with locked(shelf):
+            go.set()
+            waited = False
+            while worker.is_alive() and not waited:
+                waited = blocked_on_a_lock(worker.pid or 0)
+                worker.join(0.05)
+            assert waited, "the add did not wait for the shelf's lock"
+            assert not (shelf / "index.html").exists()
+        worker.join(120)
+        assert worker.exitcode == 0
+    finally:
+        if worker.is_alive():
+            worker.kill()
+    assert "파이콘 한국 2023" in (shelf / "index.html").read_text(encoding="utf-8")
