@@ -192,8 +192,6 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
     words = [t.words for t in talks]
     span = (max(t.line for t in talks) - min(t.line for t in talks) + 1) / shape.lines
     lines = {t.line for t in talks}
-    defaults = set(shape.default_lines)
-    agreement = len(lines & defaults) / len(lines | defaults)
     from_headings = sum(1 for t in talks if t.rule.startswith(("heading", "time slot")))
     out |= {
         "with speaker": sum(1 for t in talks if t.speakers) / n,
@@ -212,7 +210,6 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "span": span,
         "mixed rules": float(len({t.rule.split(";")[0].split(" (")[0] for t in talks}) > 1),
         "mixed levels": float(len({t.level for t in talks}) > 1),
-        "agrees with default": agreement,
         "inside default talks": sum(1 for x in lines if shape.inside_a_default_talk(x)) / n,
         "headings made talks": from_headings / shape.headings if shape.headings else 0.0,
         "log lines per talk": math.log1p(shape.lines / n) / 5,

@@ -62,14 +62,12 @@ def people_in(text: str) -> tuple[Person, ...]:
 
 def title_and_people(text: str) -> tuple[str, tuple[Person, ...]]:
     """`제목 (이름 - 소속)`, `제목 [이름/이름, 소속]`, `제목 by 이름` -> title, people."""
-    title, people = split_title(text)
-    if people:
-        return clean_title(title), people
     if match := TRAILING_PEOPLE.search(text):
         people = people_in(match[1])
         if people:
             return clean_title(text[: match.start()]), people
-    return clean_title(text), ()
+    title, people = split_title(text)
+    return clean_title(title), people
 
 
 def source_lines(block: Block) -> list[str]:

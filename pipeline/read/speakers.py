@@ -92,7 +92,7 @@ def parse_people(text: str, labelled: bool = False, vouched: bool = False) -> tu
     people = [
         _parse_person(p, labelled=labelled, vouched=vouched)
         for p in split_outside_parens(who, SPLIT_PEOPLE)
-        if p
+        if p and not LABEL_WORD.match(p.strip())
     ]
     if people and all(people):
         found = tuple(p for p in people if p is not None)
@@ -113,7 +113,11 @@ def parse_people(text: str, labelled: bool = False, vouched: bool = False) -> tu
         and re.search(r"[^\W\d_]{2,}", text)  # `발표자 1`: a placeholder, not an organisation
     ):
         single = Person(_drop_roles(text))  # `네이버웹툰`: the organisation is all it says
-    return (single,) if single and single.name else ()
+    return (single,) if single and single.name and not LABEL_WORD.match(single.name) else ()
+
+
+# A label alone (`- 연사` over a list of names) names nobody.
+LABEL_WORD = re.compile(rf"^(?:{LABELS})$", re.I)
 
 
 def _names_in(text: str, labelled: bool) -> bool:
@@ -229,7 +233,7 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
     heading = heading.strip()
     if match := HANDLE_IN_PARENS.match(heading):  # `제목 (@hyunbin)`: the handle is all we have
         return match["title"].strip(), (Person(match["who"]),)
-    for pattern in (BY_IN_PARENS, SPEAKER_IN_PARENS, TRAILING_BY, AFTER_BAR, AFTER_DASH):
+    for pattern in (BY_IN_PARENS, TRAILING_BY, SPEAKER_IN_PARENS, AFTER_BAR, AFTER_DASH):
         match = pattern.match(heading)
         if not match:
             continue
@@ -252,6 +256,8 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
             # unless an affiliation follows them (`... - Daniel Cho (NAVER Cloud)`)
         if pattern is TRAILING_BY and len(re.sub(r"[(（].*?[)）]", "", who).split()) > 3:
             continue  # `... by example`: a phrase
+        if pattern in (AFTER_DASH, AFTER_BAR) and not vouched and len(who.split()) > 4:
+            continue  # `말하기 - 설득의 3요소로 배우는 실전 면접 skill`: a subtitle
         if people:
             return match.group("title").strip(), people
     if match := BRACKET_PEOPLE.match(heading):
