@@ -449,3 +449,18 @@ def test_an_add_waits_while_another_holds_the_shelf(
         if worker.is_alive():
             worker.kill()
     assert "파이콘 한국 2023" in (shelf / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_new_title_names_the_shelf_on_every_page(shelf: Path, built: tuple[Path, Path]) -> None:
+    notes, out = built
+    shelve([notes / "pycon-2023.md"], out, shelf, Settings(), title="플랫폼팀 서가")
+    for page in (shelf / "index.html", *(shelf / "reports").glob("*/index.html")):
+        assert "<title>" in (text := page.read_text(encoding="utf-8"))
+        assert "플랫폼팀 서가" in text and "팀 서가</a>" not in text.replace(
+            "플랫폼팀 서가</a>", ""
+        ), page
+    assert (
+        json.loads((shelf / "shelf.json").read_text(encoding="utf-8"))["title"] == "플랫폼팀 서가"
+    )
+    shelve([notes / "pycon-2023.md"], out, shelf, Settings())  # kept for later runs
+    assert "<title>플랫폼팀 서가</title>" in (shelf / "index.html").read_text(encoding="utf-8")

@@ -130,9 +130,16 @@ def add_reports(
     written = []
     with locked(shelf):
         now = now_iso(settings.source_date_epoch)
+        retitled = title is not None and title != shelf_info(shelf, None, now).title
         info = shelf_info(shelf, title, now)
         for report in prepared:
             written.append(write_report(shelf, report, info, now, settings))
+        if retitled:  # every report's page names the shelf
+            fresh = {entry.name for entry in written}
+            for entry in entries(shelf):
+                if entry.name not in fresh:
+                    page = render_report_page(entry, info, settings)
+                    write_text_atomically(shelf / "reports" / entry.name / "index.html", page)
         publish(shelf, info, settings)
     return written
 
