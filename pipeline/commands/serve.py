@@ -148,7 +148,7 @@ class Preview:
             build=site.build,
             reports=reports,
             links={r.name: report_links(r, site.routes) for r in reports if r is not None},
-            errors=errors if route.kind == "preview" else [e for e in [site.build.error] if e],
+            errors=[e for e in [site.build.error] if e],  # a report's own error is in its entry
             version=route.version,
             shelf=SHELF if self.shelf and (self.shelf / "index.html").is_file() else "",
         )
