@@ -400,6 +400,7 @@ def test_watching_a_folder_of_two_reports_serves_an_index(tmp_path: Path) -> Non
             get(port, "/beta/images/pic.png"),
         )
         assert alpha_image[0] == beta_image[0] == 200 and alpha_image[2] != beta_image[2]
+        assert (out / ".cache" / "fontconfig.json").is_file()  # there, and not served
         assert_only_outputs(port)
         for path in ["/images/pic.png", "/alpha/../../pyproject.toml", "/beta/index.md"]:
             assert get(port, path)[0] == 404, path
@@ -411,9 +412,11 @@ def test_watching_a_folder_of_two_reports_serves_an_index(tmp_path: Path) -> Non
                 "베타 밋업",
             ]
             screenshot(page, tmp_path, "preview-index")
+            first = int(page.locator(".live-status").get_attribute("data-build"))
 
             save_by_renaming(alpha, notes_text("알파 컨퍼런스", "2024-05-01", ["하나", "둘", "셋"]))
             page.get_by_text("발표 3개").wait_for()  # the index is made again on each build
+            assert int(page.locator(".live-status").get_attribute("data-build")) > first
 
             beta.write_text("---\ntitle: [깨짐\n---\n", encoding="utf-8")
             page.locator(".live-report.failed", has_text="broken YAML front matter").wait_for()
