@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -26,7 +27,7 @@ from pipeline.errors import ContentError
 from pipeline.read.report import read_report
 from pipeline.shelf.entry import safe_name
 from pipeline.shelf.web import text_by_face
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 pytestmark = pytest.mark.slow  # one build of three small reports (PDF and EPUB) per module
 
@@ -34,6 +35,7 @@ NOTES = DATA / "shelf"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ACQUISITION = "http://opds-spec.org/acquisition"
 OPDS_NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
+READIUM = ROOT / "tests" / "shelf-tools" / "opds.js"  # r2-opds-js, installed by ./bootstrap
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +241,50 @@ def test_opds_catalogue_navigates_by_year_and_tag_and_links_inside_the_shelf(she
         "2023",
         "날짜 없음",
     ]
+
+
+def test_readiums_opds_parser_reads_every_catalogue_file(shelf: Path) -> None:
+    """Readium's r2-opds-js (the OPDS parser of the Thorium reader) reads each feed."""
+    feeds = [shelf / "opds.xml", *sorted((shelf / "opds").glob("*.xml"))]
+    run = subprocess.run(
+        ["node", str(READIUM), *map(str, feeds)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    names = [feed.relative_to(shelf).as_posix() for feed in feeds]
+    read = dict(zip(names, json.loads(run.stdout), strict=True))
+    assert [link["title"] for link in read["opds.xml"]["navigation"]] == [
+        "모든 보고서 (최근 행사 순)",
+        "연도별",
+        "태그별",
+    ]
+    assert [link["title"] for link in read["opds/years.xml"]["navigation"]] == [
+        "2024",
+        "2023",
+        "날짜 없음",
+    ]
+    books = read["opds/all.xml"]["publications"]
+    assert [book["metadata"]["title"] for book in books] == [
+        "FEConf 2024 참관기",
+        "파이콘 한국 2023",
+        "데브콘 2022 기록",
+    ]
+    pycon = books[1]
+    assert pycon["metadata"]["author"] == "이영희" and pycon["metadata"]["language"] == "ko"
+    assert [subject["name"] for subject in pycon["metadata"]["subject"]] == ["python", "컨퍼런스"]
+    downloads = {
+        link["type"]: link["href"]
+        for link in pycon["links"]
+        if link["rel"] == "http://opds-spec.org/acquisition"
+    }
+    assert downloads == {
+        "application/epub+zip": "../reports/pycon-2023/pycon-2023.epub",
+        "application/pdf": "../reports/pycon-2023/pycon-2023.pdf",
+    }
+    assert [image["href"] for image in pycon["images"]] == ["../reports/pycon-2023/cover.jpg"] * 2
+    for name, feed in read.items():
+        for book in feed.get("publications", ()):
+            for link in book["links"] + book["images"]:
+                assert_inside(shelf, shelf / name, link["href"])
 
 
 def test_a_feed_reader_parses_the_catalogue_and_the_feed(shelf: Path) -> None:
