@@ -78,6 +78,7 @@ class CandidateReading:
     talks: list[Talk]
     days: int
     single_talk: bool
+    section_titles: frozenset[str] = frozenset()  # headings this reading makes sections
     features: dict[str, float] = field(default_factory=dict)
 
 
@@ -102,12 +103,25 @@ def read_candidate(
         structure.single_talk_drafts() if structure.single_talk else structure.layout.chapters()
     )
     entries = [entry for chapter in drafts for entry in chapter.entries]
+    sections = [d.node for d in drafts if d.kind != "day"] + [
+        e.node for e in entries if e.kind == "section" and e.blocks is None
+    ]
     return CandidateReading(
         candidate,
         [talk_of(entry) for entry in entries if entry.kind == "talk"],
         days=sum(1 for d in drafts if d.kind == "day"),
         single_talk=structure.single_talk,
+        section_titles=frozenset(plain(heading_title(n.title)) for n in sections if n.heading),
     )
+
+
+def heading_title(text: str) -> str:
+    """A heading's text as a talk title: without its time, numbering and speaker."""
+    return recognise.drop_numbering(split_title(recognise.split_time(text)[1])[0])
+
+
+def plain(title: str) -> str:
+    return "".join(ch for ch in title.casefold() if ch.isalnum())
 
 
 def talk_of(draft: Draft) -> Talk:
@@ -115,7 +129,7 @@ def talk_of(draft: Draft) -> Talk:
     if draft.title is not None:
         title = draft.title
     else:
-        title = recognise.drop_numbering(split_title(recognise.split_time(node.title)[1])[0])
+        title = heading_title(node.title)
     line = draft.line or (node.heading.line if node.heading else 0)
     blocks = draft.blocks if draft.blocks is not None else node.blocks()[1 if node.heading else 0 :]
     words = sum(len(t.content.split()) for b in blocks for t in b.tokens if t.type == "inline")
@@ -210,6 +224,8 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "span": span,
         "mixed rules": float(len({t.rule.split(";")[0].split(" (")[0] for t in talks}) > 1),
         "mixed levels": float(len({t.level for t in talks}) > 1),
+        # a talk whose title heads a section elsewhere: its notes are cut from it
+        "title heads a section": sum(1 for t in titles if plain(t) in reading.section_titles) / n,
         "inside default talks": sum(1 for x in lines if shape.inside_a_default_talk(x)) / n,
         "headings made talks": from_headings / shape.headings if shape.headings else 0.0,
         "log lines per talk": math.log1p(shape.lines / n) / 5,
