@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Settings
@@ -28,6 +28,11 @@ class Group:
     label: str
     href: str  # the catalogue's file, relative to the shelf's root
     entries: tuple[Entry, ...]
+
+    @property
+    def updated(self) -> str:
+        """When one of its reports last changed: a feed that did not change stays the same."""
+        return max((entry.updated for entry in self.entries), default="")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def render_shelf(entries: list[Entry], shelf: ShelfInfo, settings: Settings) -> 
     """Every shelf-level file (path relative to the shelf -> text), from the entries alone."""
     env = environment(settings)
     ordered = newest_first(entries)
+    # the shelf changed when its last report did: adding one rewrites only the files it is in
+    shelf = replace(shelf, updated=max((e.updated for e in entries), default=shelf.updated))
     by_year, by_tag = years(ordered), tags(ordered)
     index = {
         "reports": [entry.search_record() for entry in ordered],

@@ -192,12 +192,20 @@ def remove_report(shelf: Path, name: str, settings: Settings) -> Entry:
     return entry
 
 
+def same_text(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def publish(shelf: Path, info: ShelfInfo, settings: Settings) -> None:
     """Make the shelf's pages again from its entries; catalogue files of a year or a tag no
     report has any more go."""
     files = render_shelf(entries(shelf), info, settings)
     for name, text in files.items():
-        write_text_atomically(shelf / name, text)
+        if not same_text(shelf / name, text):  # a file that stays is not written (nor synced)
+            write_text_atomically(shelf / name, text)
     catalogue = shelf / "opds"
     for old in catalogue.iterdir() if catalogue.is_dir() else ():
         if f"opds/{old.name}" not in files and not old.name.startswith("."):
