@@ -510,3 +510,45 @@ def test_a_new_title_names_the_shelf_on_every_page(shelf: Path, built: tuple[Pat
     )
     shelve([notes / "pycon-2023.md"], out, shelf, Settings())  # kept for later runs
     assert "<title>플랫폼팀 서가</title>" in (shelf / "index.html").read_text(encoding="utf-8")
+
+
+def test_hostile_titles_and_tags_stay_text_in_every_file() -> None:
+    """What the notes say is text everywhere: in the page, its JSON block, its attributes and
+    the catalogue's XML (a double quote in a tag once ended the card's data attribute)."""
+    from pipeline.shelf.entry import Entry, ShelfDay, ShelfFile, ShelfTalk
+    from pipeline.shelf.pages import ShelfInfo, render_report_page, render_shelf
+
+    hostile = '</script><img src=x onerror="alert(1)">\' & "'
+    files = {
+        key: ShelfFile(f"x.{key}", 1, "0" * 64, "application/octet-stream")
+        for key in ("pdf", "epub", "web")
+    }
+    entry = Entry(
+        name="x",
+        report="x",
+        title=hostile,
+        dates=("2024-01-02",),
+        tags=(hostile, '"태그"'),
+        days=(ShelfDay("day-1", "DAY 1", "DAY 1", "", (ShelfTalk("t", hostile, hostile),)),),
+        files=files,
+        added="2024-01-02T00:00:00Z",
+        updated="2024-01-02T00:00:00Z",
+    )
+    info = ShelfInfo(hostile, "urn:x", "2024-01-02T00:00:00Z")
+    rendered = render_shelf([entry], info, Settings())
+    rendered["reports/x/index.html"] = render_report_page(entry, info, Settings())
+    for name, text in rendered.items():
+        if name.endswith(".xml") or name.endswith(".atom"):
+            root = etree.fromstring(text.encode("utf-8"))
+            titles = [element.text or "" for element in root.iter(f"{ATOM}title")]
+            assert any(title.startswith(hostile) for title in titles), name
+        elif name.endswith(".html"):
+            page = lxml_html.document_fromstring(text)
+            assert [img.get("src") for img in page.iter("img")] in ([], ["x.cover"]), name
+            assert len(page.findall(".//script")) <= 2, name
+    page = lxml_html.document_fromstring(rendered["index.html"])
+    index = json.loads(page.get_element_by_id("shelf-index").text)
+    assert index["reports"][0]["title"] == hostile
+    assert index["reports"][0]["talks"] == [["t", hostile, hostile]]
+    card = page.get_element_by_id("report-x")
+    assert json.loads(card.get("data-tags")) == [hostile, '"태그"']
