@@ -391,3 +391,31 @@ def test_no_corpus_heading_ends_a_page(name: str, corpus_books: dict[str, Path])
     """Pages that MuPDF and poppler draw differently: tests/test_viewers.py, on the same
     corpus."""
     assert stranded_headings(corpus_books[name].with_suffix(".pdf")) == []
+
+
+@pytest.mark.slow
+def test_a_heading_that_ends_its_page_is_found(tmp_path: Path) -> None:
+    """The check itself: a heading whose text starts on the next page is reported, a heading
+    with its text beside it, or heading nothing (the next heading of its level follows), is
+    not."""
+    from weasyprint import HTML
+
+    pages = {
+        "stranded": '<h2>제목</h2><h3>작은 제목</h3><p style="break-before: page">본문</p>',
+        "kept": "<h2>제목</h2><p>본문</p>",
+        "empty part": '<h3>Coffee Break</h3><h3 style="break-before: page">다음</h3><p>본문</p>',
+    }
+    found = {}
+    for name, body in pages.items():
+        pdf = tmp_path / f"{name}.pdf"
+        html = f'<html lang="ko"><head><title>t</title></head><body>{body}</body></html>'
+        HTML(string=html).write_pdf(pdf, pdf_variant="pdf/ua-1")
+        found[name] = stranded_headings(pdf)
+    assert found == {
+        "stranded": [
+            "page 1: a heading (H2) ends the page; what it heads starts on page 2",
+            "page 1: a heading (H3) ends the page; what it heads starts on page 2",
+        ],
+        "kept": [],
+        "empty part": [],
+    }

@@ -69,7 +69,7 @@ def stranded_headings(path: Path) -> list[str]:
     for tag, page, end in elements:
         if tag not in HEADINGS or page is None:
             continue
-        following = first_block(elements[end:], int(tag[2]))
+        following = first_block(elements, end, int(tag[2]))
         if following is not None and following > page:
             found.append(
                 f"page {page}: a heading ({tag[1:]}) ends the page; what it heads starts on "
@@ -78,15 +78,22 @@ def stranded_headings(path: Path) -> list[str]:
     return found
 
 
-def first_block(elements: list[tuple[str, int | None, int]], level: int) -> int | None:
-    """The page of the first block a heading of ``level`` heads (deeper headings are part of
-    it), or None when the next heading of its level or above comes first (a heading of a
-    part without text, like a "Coffee Break" slot, heads nothing)."""
-    for tag, page, _ in elements:
-        if tag in HEADINGS and int(tag[2]) <= level:
-            return None
-        if tag not in HEADINGS and tag not in CONTAINERS and page is not None:
+def first_block(elements: list[tuple[str, int | None, int]], start: int, level: int) -> int | None:
+    """The page of the first block a heading of ``level`` heads, from ``elements[start]`` on
+    (deeper headings are part of it, their own text not a block), or None when the next
+    heading of its level or above comes first (a part without text, a "Coffee Break" slot,
+    heads nothing)."""
+    index = start
+    while index < len(elements):
+        tag, page, end = elements[index]
+        if tag in HEADINGS:
+            if int(tag[2]) <= level:
+                return None
+            index = end  # past the deeper heading's own spans
+            continue
+        if tag not in CONTAINERS and page is not None:
             return page
+        index += 1
     return None
 
 
