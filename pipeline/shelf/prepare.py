@@ -14,16 +14,21 @@ from pipeline.diagnostics import collect_warnings
 from pipeline.errors import ContentError
 from pipeline.read.notes import report_name
 from pipeline.shelf import entry as entry_module
-from pipeline.shelf import web
+from pipeline.shelf import pages, web
 from pipeline.shelf.entry import FORMAT, ShelfFile, entry_from_report, read_entry, safe_name
 from pipeline.shelf.store import Prepared
 
-# What else a shelf entry is made from: a change to these makes every report's files again.
-MADE_BY = (
-    Path(web.__file__),
-    Path(entry_module.__file__),
+# What else a report's files on the shelf are made from (its entry, web edition and page):
+# a change to these makes every report's files again.
+MADE_BY = (Path(web.__file__), Path(entry_module.__file__), Path(pages.__file__))
+TEMPLATES = (
+    "preview.html.j2",
+    "preview.css",
+    "meta-line.html.j2",
+    "shelf-fonts.css.j2",
+    "shelf-page.html.j2",
+    "shelf-report.html.j2",
 )
-TEMPLATES = ("preview.html.j2", "preview.css", "meta-line.html.j2", "shelf-fonts.css.j2")
 
 
 def sha256(path: Path) -> str:
