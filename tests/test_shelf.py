@@ -552,3 +552,17 @@ def test_hostile_titles_and_tags_stay_text_in_every_file() -> None:
     assert index["reports"][0]["talks"] == [["t", hostile, hostile]]
     card = page.get_element_by_id("report-x")
     assert json.loads(card.get("data-tags")) == [hostile, '"태그"']
+
+
+def test_the_web_edition_carries_its_images(folder_report: Path) -> None:
+    """A local image goes inside the page (the shelf holds no copy of the notes' folder)."""
+    import base64
+
+    from pipeline.shelf.web import render_web_edition
+
+    page = render_web_edition(read_report(folder_report), Settings())
+    found = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="구조도"', page)
+    assert len(found) == 1
+    image = (folder_report / "img" / "diagram.png").read_bytes()
+    assert base64.b64decode(found[0]) == image
+    assert "img/diagram.png" not in page
