@@ -254,6 +254,7 @@ def test_readiums_opds_parser_reads_every_catalogue_file(shelf: Path) -> None:
     read = dict(zip(names, json.loads(run.stdout), strict=True))
     assert [link["title"] for link in read["opds.xml"]["navigation"]] == [
         "모든 보고서 (최근 행사 순)",
+        "최근 올라온 보고서",
         "연도별",
         "태그별",
     ]
@@ -292,10 +293,12 @@ def test_a_feed_reader_parses_the_catalogue_and_the_feed(shelf: Path) -> None:
     assert not catalogue.bozo, catalogue.get("bozo_exception")
     assert [e.title for e in catalogue.entries] == [
         "모든 보고서 (최근 행사 순)",
+        "최근 올라온 보고서",
         "연도별",
         "태그별",
     ]
-    assert catalogue.entries[1].links[0].type == OPDS_NAVIGATION
+    assert catalogue.entries[1].links[0].rel == "http://opds-spec.org/sort/new"
+    assert catalogue.entries[2].links[0].type == OPDS_NAVIGATION
     books = feedparser.parse((shelf / "opds" / "year-2023.xml").read_bytes())
     assert not books.bozo
     assert [e.title for e in books.entries] == ["파이콘 한국 2023"]

@@ -81,6 +81,7 @@ def render_shelf(entries: list[Entry], shelf: ShelfInfo, settings: Settings) -> 
     # the shelf changed when its last report did: adding one rewrites only the files it is in
     shelf = replace(shelf, updated=max((e.updated for e in entries), default=shelf.updated))
     by_year, by_tag = years(ordered), tags(ordered)
+    added = sorted(ordered, key=lambda entry: entry.updated, reverse=True)  # latest on the shelf
     index = {
         "reports": [entry.search_record() for entry in ordered],
     }
@@ -92,7 +93,7 @@ def render_shelf(entries: list[Entry], shelf: ShelfInfo, settings: Settings) -> 
         "shelf.js": SCRIPT.read_text(encoding="utf-8"),
         "feed.atom": env.get_template("shelf-feed.atom.j2").render(
             shelf=shelf,
-            entries=sorted(ordered, key=lambda e: e.updated, reverse=True)[:FEED_SIZE],
+            entries=added[:FEED_SIZE],
         ),
     }
     acquisition = env.get_template("shelf-opds-acquisition.xml.j2")
@@ -105,10 +106,12 @@ def render_shelf(entries: list[Entry], shelf: ShelfInfo, settings: Settings) -> 
         title=shelf.title,
         groups=[
             Group("모든 보고서 (최근 행사 순)", "opds/all.xml", tuple(ordered)),
+            Group("최근 올라온 보고서", "opds/new.xml", tuple(added)),
             Group("연도별", "opds/years.xml", tuple(ordered)),
             Group("태그별", "opds/tags.xml", tuple(ordered)),
         ],
-        kinds={"opds/all.xml": "acquisition"},
+        kinds={"opds/all.xml": "acquisition", "opds/new.xml": "acquisition"},
+        rels={"opds/new.xml": "http://opds-spec.org/sort/new"},
     )
     for name, label, groups in (("years", "연도별", by_year), ("tags", "태그별", by_tag)):
         files[f"opds/{name}.xml"] = navigation.render(
@@ -119,10 +122,12 @@ def render_shelf(entries: list[Entry], shelf: ShelfInfo, settings: Settings) -> 
             title=f"{shelf.title} · {label}",
             groups=groups,
             kinds={group.href: "acquisition" for group in groups},
+            rels={},
         )
     everything = Group("모든 보고서", "opds/all.xml", tuple(ordered))
+    newest = Group("최근 올라온 보고서", "opds/new.xml", tuple(added))
     for group, up in (
-        [(everything, "opds.xml")]
+        [(everything, "opds.xml"), (newest, "opds.xml")]
         + [(group, "opds/years.xml") for group in by_year]
         + [(group, "opds/tags.xml") for group in by_tag]
     ):
