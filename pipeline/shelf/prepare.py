@@ -25,7 +25,7 @@ TEMPLATES = (
     "preview.html.j2",
     "preview.css",
     "meta-line.html.j2",
-    "shelf-fonts.css.j2",
+    "shelf-web.css.j2",
     "shelf-page.html.j2",
     "shelf-report.html.j2",
 )

@@ -81,7 +81,7 @@ def render_web_edition(report: Report, settings: Settings) -> str:
         "code": ["Shelf Mono", roles.code, roles.emoji],
     }
     fonts_css = (
-        environment(settings).get_template("shelf-fonts.css.j2").render(faces=fonts, stacks=stacks)
+        environment(settings).get_template("shelf-web.css.j2").render(faces=fonts, stacks=stacks)
     )
     page = template.render(report=report, settings=settings, css=css + fonts_css)
     return embed_images(page, report)
