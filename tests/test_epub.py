@@ -387,7 +387,7 @@ def test_documents_are_korean_xhtml(features_epub: Path) -> None:
 
 def test_talks_are_sections_with_heading_speaker_abstract_body(features_epub: Path) -> None:
     day = Book(features_epub).documents()["day-1.xhtml"]
-    talk = day.find(".//x:section[x:h3[@id='day-1-talk-1']]", NS)
+    (talk,) = day.xpath(".//x:section[x:h3[@id='day-1-talk-1']]", namespaces=NS)
     assert talk.get("class") == "talk"
     assert talk.find("x:h3", NS).get("id") == "day-1-talk-1"
     abstract = talk.find("x:blockquote", NS)
