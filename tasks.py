@@ -147,7 +147,7 @@ def outline(
 
 LABELS = "a folder of notes with expected/<name>.json labels (default: ../shared/corpus)"
 # The project's own labelled fixtures: always learned from, never scored by --cv.
-FIXTURE_LABELS = Path(__file__).parent / "tests" / "data" / "reading"
+OWN_LABELS = Path(__file__).parent / "tests"
 
 
 @task(
@@ -175,7 +175,7 @@ def accuracy(
     if cv or one_line:
         table = train.evaluate(folder, also)
         if cv:
-            extra = train.evaluate(FIXTURE_LABELS)
+            extra = train.own_labels(OWN_LABELS)
             print(train.describe_cv(train.cross_validate(table, folds, extra)), end="")
         if one_line:
             print(train.describe_one_line(table), end="")
@@ -186,10 +186,10 @@ def accuracy(
 @task(help={"corpus": LABELS})
 def train(c: Context, corpus: str = "../shared/corpus") -> None:
     """Learn which reading of the notes wins from labelled notes; writes the reading model."""
-    from pipeline.commands.train import evaluate, fit, write_model
+    from pipeline.commands.train import evaluate, fit, own_labels, write_model
 
     table = evaluate(labelled_folder(corpus), (settings_for().content,))
-    print(write_model(fit([*table, *evaluate(FIXTURE_LABELS)])))
+    print(write_model(fit([*table, *own_labels(OWN_LABELS)])))
 
 
 def labelled_folder(corpus: str) -> Path:

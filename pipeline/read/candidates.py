@@ -140,13 +140,15 @@ def read_candidates(
     notes: Notes, blocks: list[Block], name: str, content_root: Path
 ) -> list[CandidateReading]:
     """Every candidate reading of the notes, with its features."""
-    readings = []
+    readings: list[CandidateReading] = []
     seen: dict[tuple[tuple[str, int], ...], CandidateReading] = {}
     for candidate in candidates_for(notes, blocks):
         reading = read_candidate(notes, blocks, candidate, name, content_root)
         signature = tuple((t.title, t.line) for t in reading.talks) + ((str(reading.days), 0),)
         if candidate.keys and (signature in seen or not reading.talks):
             continue  # nothing new to choose, or no talks at all: not a reading of a programme
+        if reading.single_talk and readings and readings[0].days:
+            continue  # notes that mark their days cover an event, not one talk
         seen[signature] = reading
         readings.append(reading)
     shape = Shape(

@@ -222,8 +222,8 @@ def every_item_units(blocks: list[Block]) -> list[Unit]:
             continue
         for line, item, _ in list_items_with_body(block.tokens):
             text = inline_text(item)
-            if not text.strip() or only_links(item):
-                continue
+            if not text.strip() or only_links(item) or is_task(item):
+                continue  # nothing, a list of links, a to-do (`- [x] ...`): no talk
             if FIELD.match(text) or (found and speaker_line(text)):
                 # `- 발표자 : 이름`, `- 발표자료 : URL`, or a name alone: a field of the talk
                 # above, not a talk
@@ -238,6 +238,13 @@ def every_item_units(blocks: list[Block]) -> list[Unit]:
 
 # `발표자 : 이름`, `일시: 2017년 8월 30일`: a short label and its value
 FIELD = re.compile(r"^\s*[\w ]{1,8}?\s*[:：]\s*(?=\S)")
+
+
+def is_task(item: Token) -> bool:
+    """A task list's item (`- [x] 할 일`): its checkbox comes first."""
+    children = item.children or ()
+    first = children[0] if children else None
+    return first is not None and first.type == "html_inline" and "checkbox" in first.content
 
 
 def only_links(item: Token) -> bool:

@@ -195,16 +195,17 @@ class Layout:
                 first.line = child.heading.line if child.heading else first.line
                 first.node = child
             leftover = [b for b in child.content if id(b) not in used]
-            drafts.insert(
-                0,
-                Draft(
-                    child,
-                    "section",
-                    slot=slot,
-                    blocks=leftover,
-                    line=child.heading.line if child.heading else None,
-                ),
-            )
+            if leftover or drafts[0].node is child:  # a heading emptied of its units goes
+                drafts.insert(
+                    0,
+                    Draft(
+                        child,
+                        "section",
+                        slot=slot,
+                        blocks=leftover,
+                        line=child.heading.line if child.heading else None,
+                    ),
+                )
             return drafts
         return None
 
