@@ -143,3 +143,15 @@ def test_a_heading_level_reading_keeps_sections_by_their_words(tmp_path: Path) -
     )
     outline = outline_json(read_report(notes, candidate=Candidate((("talks", "##"),))))
     assert [t["title"] for c in outline["chapters"] for t in c["talks"]] == ["검색 다시 보기"]
+
+
+def test_the_heading_of_a_removed_contents_list_goes_with_it(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 밋업 2030\n\n## 목차\n\n- [첫 발표](#첫-발표)\n- [둘째 발표](#둘째-발표)\n\n"
+        "## 첫 발표\n\n내용.\n\n## 둘째 발표\n\n내용.\n",
+        encoding="utf-8",
+    )
+    report = read_report(notes)
+    assert [(t.kind, t.title) for t in report.talks] == [("talk", "첫 발표"), ("talk", "둘째 발표")]
+    assert "목차" not in describe_report(report)

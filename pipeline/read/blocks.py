@@ -119,11 +119,31 @@ def remove_scaffolding(blocks: list[Block]) -> list[Block]:
         ):
             continue
         if first.type in ("bullet_list_open", "ordered_list_open") and is_link_list(block):
+            drop_contents_heading(kept, blocks[index + 1 :])
             continue
         if first.type == "heading_open" and not block.tokens[1].content.strip():
             continue
         kept.append(block)
     return kept
+
+
+def drop_contents_heading(kept: list[Block], following: list[Block]) -> None:
+    """The heading of a removed contents list (`## 목차` over links to the headings) goes
+    with it, when it held nothing else: no empty section is left behind."""
+    if not kept or kept[-1].heading_level is None:
+        return
+    level = kept[-1].heading_level
+    after = next((b for b in following if not is_scaffolding_gap(b)), None)
+    if after is None or (after.heading_level is not None and after.heading_level <= level):
+        kept.pop()
+
+
+def is_scaffolding_gap(block: Block) -> bool:
+    first = block.tokens[0]
+    return first.type == "html_block" and (
+        sanitize.is_spacer(first.content)
+        or re.fullmatch(r"\s*(<!--.*?-->\s*)+", first.content, re.S) is not None
+    )
 
 
 def is_link_list(block: Block) -> bool:

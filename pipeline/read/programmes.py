@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from markdown_it.token import Token
 
@@ -23,10 +24,13 @@ from pipeline.read.markdown import inline_text
 from pipeline.read.speakers import parse_people, speaker_line, split_title
 from pipeline.read.units import (
     Unit,
+    bold_units,
     enough,
+    find_units,
     list_items_with_body,
     list_units,
     raw_text,
+    rule_units,
     table_rows,
     table_units,
     talk_count,
@@ -35,6 +39,17 @@ from pipeline.read.units import (
 # A label before a title that is not part of it: `(초청강연 1)`, `[Keynote]`, `【세션 2】`.
 LEADING_LABEL = re.compile(r"^\s*[\[(（【][^\])）】]{1,14}[\])）】]\s*(?=\S)")
 TRAILING_PEOPLE = re.compile(r"\s*[(\[（]((?:[^()\[\]（）]|[(（][^()（）]*[)）])+)[)\]）]\s*$")
+
+
+def units_for(blocks: list[Block], unit: str | None = None) -> list[Unit]:
+    """The talks ``blocks`` hold: the best of the reader's own recognisers, or the reading of
+    the one ``unit`` a candidate (or the front matter) asks for, read more freely: a table by
+    what its cells hold, every item of a list."""
+    if unit is None:
+        return find_units(blocks)
+    recogniser = RECOGNISERS.get(unit)
+    units = recogniser(blocks) if recogniser else []
+    return units if enough(units) else []
 
 
 def clean_title(text: str) -> str:
@@ -250,3 +265,14 @@ def is_task(item: Token) -> bool:
 def only_links(item: Token) -> bool:
     children = [c for c in item.children or () if not (c.type == "text" and not c.content.strip())]
     return bool(children) and children[0].type == "link_open"
+
+
+RECOGNISERS: dict[str, Callable[[list[Block]], list[Unit]]] = {
+    "table row": table_by_content_units,
+    "list item": every_item_units,
+    "bold line": bold_units,
+    "rule block": rule_units,
+    "html table row": html_table_units,
+    "timetable line": timetable_units,
+    "template tag": template_units,
+}

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -39,9 +38,6 @@ from pipeline.read.speakers import LABELLED, speaker_line, split_title
 from pipeline.read.structure import Draft, Layout, normal
 from pipeline.read.talks import find_speakers, is_non_talk
 from pipeline.read.units import bold_only
-
-if TYPE_CHECKING:
-    from pipeline.read.candidates import CandidateReading
 
 UNITS = (
     "heading",
@@ -144,16 +140,15 @@ class Structure:
     def reading(
         self,
         layout: Layout,
-        weighed: Sequence[tuple[float, CandidateReading]] = (),
-        chosen: bool = False,
+        choices: tuple[ReadingChoice, ...] = (),
     ) -> Reading:
-        """How the talks were found; ``weighed``: the readings the model chose among;
-        ``chosen``: the model chose (the keys in force are its, not the notes')."""
+        """How the talks were found; ``choices``: the readings the model chose among, best
+        first (when there are some, the keys in force are the model's, not the notes')."""
         ranked = sorted(layout.units_found().items(), key=lambda item: -item[1])
         unit = "single talk" if self.single_talk else (ranked[0][0] if ranked else "none")
         overridden = (
             ""
-            if chosen
+            if choices
             else "single_talk"
             if self.hints.single_talk is not None
             else "talks"
@@ -167,14 +162,6 @@ class Structure:
         if unsure and not overridden:
             first, second = ranked[0][0], ranked[1][0]
             hint = f"talks appear as {first} and {second}: set `talks: {first}` to keep one"
-        choices = tuple(
-            ReadingChoice(
-                reading.candidate.line,
-                round(score, 3),
-                tuple((talk.title, talk.line) for talk in reading.talks),
-            )
-            for score, reading in weighed
-        )
         return Reading(
             unit=unit,
             score=float(ranked[0][1]) if ranked else 0.0,

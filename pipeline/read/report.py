@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from pipeline.config import REPORT_KEYS, FetchPolicy, Settings, checked
 from pipeline.dates import date_label
 from pipeline.errors import ContentError
-from pipeline.model import Chapter, Report, Source, Talk
+from pipeline.model import Chapter, ReadingChoice, Report, Source, Talk
 from pipeline.read import recognise, sanitize
 from pipeline.read.blocks import Block, Node, build_tree, read_blocks
 from pipeline.read.candidates import READING_KEYS, Candidate, CandidateReading, read_candidates
@@ -123,7 +123,19 @@ def parse_report(
         missing_files=tuple(builder.images.missing_files),
         aliases=dict(builder.aliases),
         content_root=content_root.resolve(),
-        reading=structure.reading(layout, ranked, chosen=bool(ranked)),
+        reading=structure.reading(layout, weighed(ranked)),
+    )
+
+
+def weighed(ranked: Sequence[tuple[float, CandidateReading]]) -> tuple[ReadingChoice, ...]:
+    """The readings the model weighed, as the report keeps them: line, score, talks."""
+    return tuple(
+        ReadingChoice(
+            reading.candidate.line,
+            round(score, 3),
+            tuple((talk.title, talk.line) for talk in reading.talks),
+        )
+        for score, reading in ranked
     )
 
 

@@ -28,6 +28,7 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node, build_tree
 from pipeline.read.markdown import Footnotes
 from pipeline.read.notes import Notes
+from pipeline.read.programmes import units_for
 from pipeline.read.recognise import TALK_WORDS, drop_numbering, split_time
 from pipeline.read.speakers import split_title
 from pipeline.read.talks import (
@@ -37,7 +38,7 @@ from pipeline.read.talks import (
     is_wrapper,
     time_slot_title,
 )
-from pipeline.read.units import Unit, enough, find_units
+from pipeline.read.units import Unit, enough
 
 
 def part_node(part: Notes, blocks: list[Block]) -> Node:
@@ -219,7 +220,7 @@ class Layout:
         """Talks in a run of blocks, unless the front matter says they are headings."""
         if self.forced_unit in ("heading", "time slot"):
             return []
-        return find_units(blocks, only=self.forced_unit)
+        return units_for(blocks, self.forced_unit)
 
     def by_level(self, node: Node, level: int, slot: str | None) -> list[Draft]:
         """`talks: "###"`: the headings at that level are the talks, but for those whose

@@ -19,7 +19,7 @@ or bold line is never taken for a talk.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -53,29 +53,10 @@ class Unit:
     labelled: bool = False  # a label named the speaker (`발표자: 이름`): a talk even alone
 
 
-def find_units(blocks: list[Block], only: str | None = None) -> list[Unit]:
-    """The best of the recognisers' readings of ``blocks``: the one with most talks (or the
-    reading of the one recogniser named ``only``, the unit the front matter asks for)."""
-    from pipeline.read import programmes  # they build on this module's recognisers
-
+def find_units(blocks: list[Block]) -> list[Unit]:
+    """The best of the recognisers' readings of ``blocks``: the one with most talks."""
     best: list[Unit] = []
-    recognisers: dict[str, Callable[[list[Block]], list[Unit]]] = {
-        "table row": table_units,
-        "list item": list_units,
-        "bold line": bold_units,
-        "rule block": rule_units,
-    }
-    if only is not None:  # weighed only when a candidate reading asks for them
-        recognisers |= {
-            "table row": programmes.table_by_content_units,
-            "list item": programmes.every_item_units,
-            "html table row": programmes.html_table_units,
-            "timetable line": programmes.timetable_units,
-            "template tag": programmes.template_units,
-        }
-    for name, recogniser in recognisers.items():
-        if only is not None and name != only:
-            continue
+    for recogniser in (table_units, list_units, bold_units, rule_units):
         units = recogniser(blocks)
         if enough(units) and talk_count(units) > talk_count(best):
             best = units
