@@ -209,6 +209,11 @@ def prefetch_faces(roles: FontRoles, fonts_dir: Path, answers: Path | None = Non
 
 _MATCHES: dict[tuple[str, bool], FontFace | None] = {}  # fontconfig's answers, per process
 _PENDING: dict[tuple[str, bool], subprocess.Popen[str]] = {}
+# A forked worker does not inherit the questions its parent left unread (a build that stopped
+# before it needed the fonts, a strict failure): those fc-match processes are the parent's
+# children, and workers reading one pipe at once got empty answers ("font ... is not
+# installed" for every report of the next build in the same process).
+os.register_at_fork(after_in_child=_PENDING.clear)
 _RECALLED: dict[str, object] = {}  # the answers file as read: nothing to write if unchanged
 _ASKED_IN: dict[str, str] = {}  # "state": fontconfig's state when this process's answers came
 
