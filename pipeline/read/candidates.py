@@ -84,13 +84,43 @@ class CandidateReading:
 
 def candidates_for(notes: Notes, blocks: list[Block]) -> list[Candidate]:
     """The readings worth weighing for these notes: the default, one talk, each heading level
-    the notes use, each unit, each day level the notes use."""
+    the notes use, each unit whose shape the notes hold, each day level the notes use."""
+    if len(blocks) > MOST_BLOCKS_WEIGHED:
+        return [Candidate()]
     levels = sorted({b.heading_level for b in blocks if b.heading_level})
+    kinds = {b.tokens[0].type for b in blocks}
     found: list[Candidate] = [Candidate(), Candidate((("single_talk", True),))]
     found += [Candidate((("talks", "#" * level),)) for level in levels]
-    found += [Candidate((("talks", unit),)) for unit in UNITS]
+    found += [Candidate((("talks", unit),)) for unit in UNITS if shaped(unit, kinds, notes.text)]
     found += [Candidate((("days", "#" * level),)) for level in levels if level in DAY_LEVELS]
     return found
+
+
+# Each reading costs a pass over the notes: notes longer than a book (a 10 MB file of 1,120
+# days took 23 s to weigh) are read the reader's own way; a front-matter line still chooses.
+MOST_BLOCKS_WEIGHED = 20_000
+
+# What a unit needs to be found at all: the kinds of block it reads, or text it looks for.
+UNIT_NEEDS: dict[str, tuple[frozenset[str], str]] = {
+    "heading": (frozenset({"heading_open"}), ""),
+    "time slot": (frozenset({"heading_open"}), ":"),
+    "bold line": (frozenset({"paragraph_open"}), "**"),
+    "list item": (frozenset({"bullet_list_open", "ordered_list_open"}), ""),
+    "table row": (frozenset({"table_open"}), ""),
+    "rule block": (frozenset({"hr"}), ""),
+    "html table row": (frozenset({"html_block"}), "<tr"),
+    "timetable line": (frozenset({"paragraph_open"}), ":"),
+    "template tag": (frozenset(), "{"),
+}
+
+
+def shaped(unit: str, kinds: set[str], text: str) -> bool:
+    """Whether the notes hold the kind of block ``unit`` is read from (a cheap test, so that
+    large notes are not read once per unit they cannot hold)."""
+    needed_kinds, needed_text = UNIT_NEEDS.get(unit, (frozenset(), ""))
+    if needed_kinds and not needed_kinds & kinds:
+        return False
+    return needed_text.lower() in text.lower() if needed_text else True
 
 
 def read_candidate(
@@ -143,12 +173,12 @@ def read_candidates(
     readings: list[CandidateReading] = []
     seen: dict[tuple[tuple[str, int], ...], CandidateReading] = {}
     for candidate in candidates_for(notes, blocks):
+        if dict(candidate.keys).get("single_talk") and readings and readings[0].days:
+            continue  # notes that mark their days cover an event, not one talk
         reading = read_candidate(notes, blocks, candidate, name, content_root)
         signature = tuple((t.title, t.line) for t in reading.talks) + ((str(reading.days), 0),)
         if candidate.keys and (signature in seen or not reading.talks):
             continue  # nothing new to choose, or no talks at all: not a reading of a programme
-        if reading.single_talk and readings and readings[0].days:
-            continue  # notes that mark their days cover an event, not one talk
         seen[signature] = reading
         readings.append(reading)
     shape = Shape(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -85,10 +86,16 @@ def title_and_people(text: str) -> tuple[str, tuple[Person, ...]]:
     return clean_title(title), people
 
 
-def source_lines(block: Block) -> list[str]:
+def source_lines(block: Block) -> tuple[str, ...]:
     """The block's lines as written in the notes."""
     first, last = block.tokens[0].map or (0, 0)
-    return block.notes.text.split("\n")[first:last]
+    return lines_of(block.notes.text)[first:last]
+
+
+@lru_cache(maxsize=4)
+def lines_of(text: str) -> tuple[str, ...]:
+    """The notes' lines, split once (a block's lines are asked for block after block)."""
+    return tuple(text.split("\n"))
 
 
 # --- raw HTML tables ------------------------------------------------------------------------
