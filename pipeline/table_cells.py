@@ -41,6 +41,7 @@ TOO_WIDE = 40.0
 CELL_PADDING = 1.0  # em, a cell's left and right padding in ebook.css and preview.css
 LATIN_WIDTH = 0.6  # em, about the advance of a Latin letter or digit in a serif face
 URL_BREAKS = "/.?&="
+BREAK_ALL = frozenset({"missing-image", "remote-image"})  # classes whose text breaks anywhere
 URL_PARTS = re.compile(r"(?<=[/.?&=])(?![/.?&=])")
 
 
@@ -76,7 +77,7 @@ def narrowest_width(table: HtmlElement) -> float:
         for index, cell in enumerate(row_cells(row)):
             if cell.get("colspan", "1").strip() not in ("", "1"):
                 continue
-            words = re.split("[ \t\n\r\f\v\u3000]+", keep_time_ranges(cell.text_content()))
+            words = re.split("[ \t\n\r\f\v\u3000]+", keep_time_ranges(_unbreakable_text(cell)))
             units = [
                 part
                 for word in words
@@ -85,6 +86,21 @@ def narrowest_width(table: HtmlElement) -> float:
             longest = max((_ems(unit) for unit in units), default=0.0)
             columns[index] = max(columns.get(index, 0.0), longest)
     return sum(columns.values()) + CELL_PADDING * len(columns)
+
+
+def _unbreakable_text(element: HtmlElement) -> str:
+    """The text of a cell, without an image's path or address: ebook.css and preview.css
+    break those anywhere (``word-break: break-all``)."""
+    pieces = [element.text or ""]
+    for child in element:
+        if not isinstance(child.tag, str):
+            pass
+        elif BREAK_ALL & set(child.get("class", "").split()):
+            pieces.append(" ")
+        else:
+            pieces.append(_unbreakable_text(child))
+        pieces.append(child.tail or "")
+    return "".join(pieces)
 
 
 def _ems(text: str) -> float:
