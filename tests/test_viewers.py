@@ -43,6 +43,7 @@ OWN = {  # notes, paper
     "pdf-viewers": (DATA / "pdf-viewers.md", "A4"),
     "pdf-wrapping": (DATA / "pdf-wrapping.md", "A5"),  # word joiners, zero-width spaces
     "pdf-quirks": (DATA / "pdf-quirks.md", "A5"),  # a cover image
+    "pdf-tables": (DATA / "pdf-tables.md", "A5"),  # no-break spaces, records' generated labels
 }
 # The page with a front-matter cover image, whose darkening pdf.js once drew opaque.
 COVER = ("pdf-quirks", "pdfjs", 1)
