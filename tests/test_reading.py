@@ -16,7 +16,6 @@ import pytest
 from pipeline.commands.accuracy import score_file
 from pipeline.commands.outline import SCHEMA_VERSION, describe_report, outline_json
 from pipeline.commands.train import cross_validate, evaluate
-from pipeline.errors import ContentError
 from pipeline.model import Person
 from pipeline.read.candidates import Candidate
 from pipeline.read.event_dates import dates_in_text, title_year
@@ -209,16 +208,22 @@ def test_single_talk_key(tmp_path: Path) -> None:
     assert "reading: the notes of one talk" in describe_report(report)
 
 
-def test_a_key_it_does_not_understand_names_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "---\ntitle: x\ntalks: paragraphs\n---\n## DAY 1\n")
-    with pytest.raises(ContentError) as error:
-        read_report(path)
-    assert str(error.value) == (
-        f'{path}:3: front matter talks "paragraphs" is not understood\n'
-        '  hint: write a heading level such as "###", or one of: heading, time slot, '
-        "bold line, list item, table row, rule block, html table row, timetable line, "
-        "template tag"
+def test_a_key_it_does_not_understand_is_left_out_naming_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(
+        tmp_path,
+        "---\ntitle: x\ntalks: paragraphs\nsingle_talk: yes please\n---\n## DAY 1\n\n### 발표\n",
     )
+    report = read_report(path)  # the build goes on, read as if the keys were not there
+    assert [t.title for t in report.talks] == ["발표"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f'{path}:3: front matter talks "paragraphs" is not understood; left out (hint: write '
+        'a heading level such as "###", or one of: heading, time slot, bold line, list item, '
+        "table row, rule block, html table row, timetable line, template tag)",
+        f'{path}:4: front matter single_talk "yes please" is not understood; left out (hint: '
+        "write true or false)",
+    ]
 
 
 def test_two_close_readings_are_reported_with_the_key_that_settles_them(tmp_path: Path) -> None:

@@ -16,11 +16,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from markdown_it.token import Token
 
-from pipeline.errors import ContentError
 from pipeline.model import Metadata, Person, Reading, ReadingChoice
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
@@ -32,7 +30,7 @@ from pipeline.read.event_dates import (
     title_year,
 )
 from pipeline.read.markdown import inline_text
-from pipeline.read.metadata import TEMPLATE_EXPRESSION, read_metadata
+from pipeline.read.metadata import TEMPLATE_EXPRESSION, left_out, read_metadata
 from pipeline.read.notes import Notes
 from pipeline.read.speakers import LABELLED, speaker_line, split_title
 from pipeline.read.structure import Draft, Layout, normal
@@ -63,37 +61,39 @@ class Hints:
 
 
 def read_hints(notes: Notes) -> Hints:
+    """The reading keys of the front matter (each already checked by ``usable_hints``)."""
     data = notes.front_matter
     hints = Hints()
-
-    def fail(key: str, value: Any, hint: str) -> ContentError:
-        line = notes.front_matter_lines.get(key, 1)
-        return ContentError(
-            notes.path, line, f'front matter {key} "{value}" is not understood', hint
-        )
-
     if "talks" in data:
         value = str(data["talks"]).strip()
-        if LEVEL.match(value):
-            hints.talks = f"level {len(value)}"
-        elif value.replace("_", " ") in UNITS:
-            hints.talks = value.replace("_", " ")
-        else:
-            raise fail(
-                "talks",
-                value,
-                'write a heading level such as "###", or one of: ' + ", ".join(UNITS),
-            )
+        hints.talks = f"level {len(value)}" if LEVEL.match(value) else value.replace("_", " ")
     if "days" in data:
-        value = str(data["days"]).strip()
-        if not LEVEL.match(value):
-            raise fail("days", value, 'write the heading level of the days, such as "##"')
-        hints.days = len(value)
+        hints.days = len(str(data["days"]).strip())
     if "single_talk" in data:
-        if not isinstance(data["single_talk"], bool):
-            raise fail("single_talk", data["single_talk"], "write true or false")
-        hints.single_talk = data["single_talk"]
+        hints.single_talk = bool(data["single_talk"])
     return hints
+
+
+def usable_hints(notes: Notes) -> Notes:
+    """The notes without the reading keys whose values cannot be understood: each is left
+    out with a warning naming its line (an error with --strict), and the notes are read as
+    if it were not there."""
+    data = notes.front_matter
+    problems = {}
+    if "talks" in data:
+        value = str(data["talks"]).strip()
+        if not (LEVEL.match(value) or value.replace("_", " ") in UNITS):
+            units = ", ".join(UNITS)
+            problems["talks"] = f'write a heading level such as "###", or one of: {units}'
+    if "days" in data and not LEVEL.match(str(data["days"]).strip()):
+        problems["days"] = 'write the heading level of the days, such as "##"'
+    if "single_talk" in data and not isinstance(data["single_talk"], bool):
+        problems["single_talk"] = "write true or false"
+    for key, hint in problems.items():
+        left_out(notes, key, f'"{data[key]}" is not understood', hint)
+    if not problems:
+        return notes
+    return replace(notes, front_matter={k: v for k, v in data.items() if k not in problems})
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pipeline.read.images import ImageTable
 from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import rank
-from pipeline.read.reading import promote_bold_days, read_structure
+from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
 from pipeline.read.structure import Draft, Layout, part_node
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ def parse_report(
             "the notes are empty",
             "write a title (# ...) and your notes, then build again",
         )
+    notes = usable_hints(notes)
     blocks = promote_bold_days(read_blocks(notes, ""))
     ranked: list[tuple[float, CandidateReading]] = []
     if candidate is not None:
