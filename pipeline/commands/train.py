@@ -31,11 +31,11 @@ from pipeline.commands.accuracy import (
 )
 from pipeline.errors import ContentError
 from pipeline.output import write_text_atomically
-from pipeline.read.blocks import read_blocks
+from pipeline.read.blocks import build_tree, read_blocks
 from pipeline.read.candidates import Candidate, read_candidates
 from pipeline.read.notes import read_notes
 from pipeline.read.ranking import MODEL_FILE, Model
-from pipeline.read.reading import promote_bold_days
+from pipeline.read.reading import promote_bold_days, read_structure
 
 RIDGE_GRID = (0.1, 1.0, 3.0, 10.0, 30.0, 100.0)
 # What the reader's own reading must lose by before another wins: when unsure, stay faithful.
@@ -68,44 +68,12 @@ def evaluate(folder: Path, also: tuple[Path, ...] = ()) -> list[Labelled]:
     return evaluate_files(labelled_files(folder, also), source_groups(folder))
 
 
-def evaluate_goldens(
-    goldens: Path, data: Path, skip: frozenset[str] = frozenset()
-) -> list[Labelled]:
-    """Our outline goldens as labels (`  talk TITLE ... [line N]`): the fixtures of the
-    Markdown forms, whose readings were checked when each was written. ``skip``: notes
-    labelled elsewhere."""
-    pairs = []
-    for golden in sorted(goldens.glob("*.txt")):
-        notes = data / f"{golden.stem}.md"
-        if not notes.exists() or notes.name in skip:
-            continue
-        talks = [
-            {"title": match[1], "speaker": None, "line": int(match[2])}
-            for line in golden.read_text(encoding="utf-8").splitlines()
-            if (match := GOLDEN_TALK.match(line))
-        ]
-        title = golden.read_text(encoding="utf-8").partition("\n")[0].removeprefix("title: ")
-        label = {
-            "file": notes.name,
-            "title": title,
-            "event_dates": [],
-            "chapters": [{"talks": talks}],
-        }
-        pairs.append((notes, label))
-    return evaluate_files(pairs, {})
-
-
 def own_labels(tests: Path) -> list[Labelled]:
-    """The project's own labelled notes: the reading fixtures. (The outline goldens could be
-    labels too, `evaluate_goldens`, but they are fixtures of Markdown forms, not of how notes
-    are written: trained on, they taught the ranker to trust the reader's own reading where
-    real notes need another, cross-validated talk F1 0.89 -> 0.82.)"""
+    """The project's own labelled notes: the reading fixtures. (Not the outline goldens: they
+    are fixtures of Markdown forms, not of how notes are written; trained on, they taught the
+    ranker to trust the reader's own reading where real notes need another, cross-validated
+    talk F1 0.89 -> 0.82.)"""
     return evaluate(tests / "data" / "reading")
-
-
-GOLDEN_TALK = re.compile(
-    r"^  talk (.*?)(?: \((?:speaker|slot|abstract)[^)]*\))? #\S+  \[line (\d+)\]$"
-)
 
 
 def evaluate_files(
@@ -119,7 +87,10 @@ def evaluate_files(
         try:
             notes = read_notes(notes_path)
             blocks = promote_bold_days(read_blocks(notes, ""))
-            readings = read_candidates(notes, blocks, notes_path.stem, notes_path.parent)
+            meta = read_structure(
+                notes, build_tree(blocks), notes_path.stem, notes_path.parent
+            ).meta
+            readings = read_candidates(notes, blocks, notes_path.stem, notes_path.parent, meta)
         except ContentError:
             readings = []
         finally:

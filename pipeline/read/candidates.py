@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.model import Metadata
 from pipeline.read import recognise
 from pipeline.read.blocks import Block, build_tree
 from pipeline.read.notes import Notes
@@ -124,11 +125,17 @@ def shaped(unit: str, kinds: set[str], text: str) -> bool:
 
 
 def read_candidate(
-    notes: Notes, blocks: list[Block], candidate: Candidate, name: str, content_root: Path
+    notes: Notes,
+    blocks: list[Block],
+    candidate: Candidate,
+    name: str,
+    content_root: Path,
+    meta: Metadata,
 ) -> CandidateReading:
-    """The structure ``candidate`` gives the notes (nothing rendered)."""
+    """The structure ``candidate`` gives the notes (nothing rendered); ``meta``: the notes'
+    metadata, read once for every reading."""
     root = build_tree(blocks)
-    structure = read_structure(candidate.applied(notes), root, name, content_root)
+    structure = read_structure(candidate.applied(notes), root, name, content_root, meta)
     drafts = (
         structure.single_talk_drafts() if structure.single_talk else structure.layout.chapters()
     )
@@ -167,15 +174,15 @@ def talk_of(draft: Draft) -> Talk:
 
 
 def read_candidates(
-    notes: Notes, blocks: list[Block], name: str, content_root: Path
+    notes: Notes, blocks: list[Block], name: str, content_root: Path, meta: Metadata
 ) -> list[CandidateReading]:
-    """Every candidate reading of the notes, with its features."""
+    """Every candidate reading of the notes, with its features; ``meta``: their metadata."""
     readings: list[CandidateReading] = []
     seen: dict[tuple[tuple[str, int], ...], CandidateReading] = {}
     for candidate in candidates_for(notes, blocks):
         if dict(candidate.keys).get("single_talk") and readings and readings[0].days:
             continue  # notes that mark their days cover an event, not one talk
-        reading = read_candidate(notes, blocks, candidate, name, content_root)
+        reading = read_candidate(notes, blocks, candidate, name, content_root, meta)
         signature = tuple((t.title, t.line) for t in reading.talks) + ((str(reading.days), 0),)
         if candidate.keys and (signature in seen or not reading.talks):
             continue  # nothing new to choose, or no talks at all: not a reading of a programme

@@ -207,8 +207,12 @@ def promote_bold_days(blocks: list[Block]) -> list[Block]:
     return promoted
 
 
-def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) -> Structure:
-    """Title, dates, single talk and the layout of ``root``'s chapters."""
+def read_structure(
+    notes: Notes, root: Node, fallback: str, content_root: Path, meta: Metadata | None = None
+) -> Structure:
+    """Title, dates, single talk and the layout of ``root``'s chapters. ``meta``: the notes'
+    metadata as another reading of the same notes read it (the reading keys do not change it;
+    reading it again would warn again about the same front matter)."""
     hints = read_hints(notes)
     front_title = str(notes.front_matter.get("title") or "").strip()
     title_node, title_source = find_title(root, front_title)
@@ -221,13 +225,14 @@ def read_structure(notes: Notes, root: Node, fallback: str, content_root: Path) 
         if title_node is not None and title_source != "h1 under the front matter title"
         else ""
     )
-    meta = read_metadata(notes, h1, fallback=fallback, content_root=content_root)
-    if not meta.subtitle or meta.subtitle == (title_node.title if title_node else None):
-        meta = replace(meta, subtitle=str(notes.front_matter.get("subtitle") or "").strip())
-    meta = replace(
-        meta, title_source="front matter" if front_title else title_source or "file name"
-    )
-    meta = with_event_dates(meta, notes, root)
+    if meta is None:
+        meta = read_metadata(notes, h1, fallback=fallback, content_root=content_root)
+        if not meta.subtitle or meta.subtitle == (title_node.title if title_node else None):
+            meta = replace(meta, subtitle=str(notes.front_matter.get("subtitle") or "").strip())
+        meta = replace(
+            meta, title_source="front matter" if front_title else title_source or "file name"
+        )
+        meta = with_event_dates(meta, notes, root)
     year = meta.dates[0].year if meta.dates else title_year(meta.title)
     level = hints.days or chapter_level(root, year)
     layout = Layout(

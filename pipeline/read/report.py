@@ -74,14 +74,18 @@ def parse_report(
         )
     notes = usable_hints(notes)
     blocks = promote_bold_days(read_blocks(notes, ""))
-    ranked: list[tuple[float, CandidateReading]] = []
     if candidate is not None:
         notes = candidate.applied(notes)
-    elif not parts and not any(key in notes.front_matter for key in READING_KEYS):
-        ranked = rank(read_candidates(notes, blocks, name, content_root))
-        notes = ranked[0][1].candidate.applied(notes)
-    root = build_tree(blocks)
-    structure = read_structure(notes, root, fallback=name, content_root=content_root)
+    structure = read_structure(notes, build_tree(blocks), fallback=name, content_root=content_root)
+    ranked: list[tuple[float, CandidateReading]] = []
+    if candidate is None and not parts and not any(k in notes.front_matter for k in READING_KEYS):
+        ranked = rank(read_candidates(notes, blocks, name, content_root, structure.meta))
+        chosen = ranked[0][1].candidate
+        if chosen.keys:  # not the reader's own reading, which ``structure`` already is
+            notes = chosen.applied(notes)
+            structure = read_structure(
+                notes, build_tree(blocks), name, content_root, structure.meta
+            )
     meta, root, title_node = structure.meta, structure.root, structure.title_node
     year = structure.year
     if parts:
