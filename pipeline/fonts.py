@@ -431,3 +431,13 @@ def subset_font(path: Path, face_index: int, text: str) -> bytes:
 def font_media_type(data: bytes) -> str:
     """``font/otf`` for CFF outlines, ``font/ttf`` for TrueType ones (EPUB core media types)."""
     return "font/otf" if data[:4] == b"OTTO" else "font/ttf"
+
+
+def family_stacks(roles: FontRoles, prefix: str) -> dict[str, list[str]]:
+    """The CSS font stacks of embedded subsets named ``prefix`` (`Report Serif`...), each
+    falling back to its role's installed family and to emoji."""
+    return {
+        "body": [f"{prefix} Serif", roles.body, roles.emoji],
+        "heading": [f"{prefix} Sans", roles.heading, roles.emoji],
+        "code": [f"{prefix} Mono", roles.code, roles.emoji],
+    }

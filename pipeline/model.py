@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline.errors import ContentError
+
 
 @dataclass(frozen=True)
 class Source:
@@ -43,6 +45,19 @@ class Image:
     @property
     def is_remote(self) -> bool:
         return self.path is None
+
+    def read_bytes(self) -> bytes:
+        """The image file's bytes (a local or fetched image), or a clear error."""
+        assert self.path is not None
+        try:
+            return self.path.read_bytes()
+        except OSError as err:
+            raise ContentError(
+                self.source.path,
+                self.source.line,
+                f'image "{self.src}" cannot be read: {err.strerror}',
+                "put the file next to the notes, or fix the path",
+            ) from err
 
 
 @dataclass(frozen=True)

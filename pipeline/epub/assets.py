@@ -19,6 +19,7 @@ from pipeline.epub.documents import Ebook
 from pipeline.errors import ContentError
 from pipeline.fonts import (
     FontFace,
+    family_stacks,
     find_face,
     font_media_type,
     require_face,
@@ -178,12 +179,7 @@ def stylesheets(
     settings: Settings, ebook: Ebook, fonts: list[EmbeddedFont]
 ) -> list[tuple[str, bytes]]:
     """fonts.css (generated: the subsets), ebook.css (styles/), code.css (Pygments classes)."""
-    roles = settings.fonts
-    stacks = {
-        "body": ["Report Serif", roles.body, roles.emoji],
-        "heading": ["Report Sans", roles.heading, roles.emoji],
-        "code": ["Report Mono", roles.code, roles.emoji],
-    }
+    stacks = family_stacks(settings.fonts, "Report")
     fonts_css = (
         environment(settings).get_template("ebook-fonts.css.j2").render(faces=fonts, stacks=stacks)
     )

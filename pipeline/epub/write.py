@@ -161,17 +161,13 @@ def build_book(
                 f'image "{image.src}" is not PNG, JPEG, GIF, SVG or WebP',
                 "convert it to .png or .jpg",
             )
-        try:
-            data = image.path.read_bytes()
-        except OSError as err:
-            raise ContentError(
-                image.source.path,
-                image.source.line,
-                f'image "{image.src}" cannot be read: {err.strerror}',
-                "put the file next to the notes, or fix the path",
-            ) from err
         book.add_item(
-            epub.EpubItem(uid=Path(href).stem, file_name=href, media_type=media_type, content=data)
+            epub.EpubItem(
+                uid=Path(href).stem,
+                file_name=href,
+                media_type=media_type,
+                content=image.read_bytes(),
+            )
         )
     book.guide = [
         {"type": kind if kind != "bodymatter" else "text", "href": href, "title": label}

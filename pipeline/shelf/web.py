@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.fonts import font_media_type, require_face, subset_font
+from pipeline.fonts import family_stacks, font_media_type, require_face, subset_font
 from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.render import environment
@@ -74,12 +74,7 @@ def render_web_edition(report: Report, settings: Settings) -> str:
     css = (settings.styles_dir / "preview.css").read_text(encoding="utf-8")
     page = template.render(report=report, settings=settings, css=css)
     fonts = web_fonts(text_by_face(page), settings)
-    roles = settings.fonts
-    stacks = {
-        "body": ["Shelf Serif", roles.body, roles.emoji],
-        "heading": ["Shelf Sans", roles.heading, roles.emoji],
-        "code": ["Shelf Mono", roles.code, roles.emoji],
-    }
+    stacks = family_stacks(settings.fonts, "Shelf")
     fonts_css = (
         environment(settings).get_template("shelf-web.css.j2").render(faces=fonts, stacks=stacks)
     )
@@ -139,16 +134,8 @@ def embed_images(page: str, report: Report) -> str:
         media_type = IMAGE_TYPES.get(image.path.suffix.lower())
         if media_type is None:
             continue
-        try:
-            data = image.path.read_bytes()
-        except OSError as err:
-            raise ContentError(
-                image.source.path,
-                image.source.line,
-                f'image "{image.src}" cannot be read: {err.strerror}',
-                "check the image file",
-            ) from err
-        url = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+        data = base64.b64encode(image.read_bytes()).decode("ascii")
+        url = f"data:{media_type};base64,{data}"
         page = page.replace(f'src="{html.escape(image.src)}"', f'src="{url}"')
     return page
 
