@@ -10,6 +10,7 @@ HTML: the writers adapt it (footnotes, line breaking, XHTML) for their own outpu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -195,3 +196,12 @@ class Report:
     @property
     def talks(self) -> tuple[Talk, ...]:
         return tuple(talk for chapter in self.chapters for talk in chapter.talks)
+
+    def html_parts(self) -> Iterator[str]:
+        """Every piece of HTML the report holds, in reading order."""
+        yield self.intro_html
+        for chapter in self.chapters:
+            yield chapter.intro_html
+            for talk in chapter.talks:
+                yield talk.abstract_html
+                yield talk.body_html

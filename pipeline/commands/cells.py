@@ -71,7 +71,7 @@ def pdf_cells(path: Path) -> list[CellText]:
 def notes_cells(report: Report) -> list[str]:
     """The text of every table cell the notes write, single-spaced (a ``<br>`` is a space)."""
     cells = []
-    for html in _report_html(report):
+    for html in report.html_parts():
         if "<t" not in html:
             continue
         root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -186,12 +186,3 @@ def _lines(chars: list[dict[str, Any]]) -> list[str]:
         if line:
             lines.append(line)
     return lines
-
-
-def _report_html(report: Report) -> Iterator[str]:
-    yield report.intro_html
-    for chapter in report.chapters:
-        yield chapter.intro_html
-        for talk in chapter.talks:
-            yield talk.abstract_html
-            yield talk.body_html

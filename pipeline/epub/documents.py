@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ class Ebook:
 def render_ebook(report: Report, settings: Settings, cover_href: str) -> Ebook:
     """Render every content document of ``report`` and finish them as one set."""
     images, by_src = image_hrefs(report.images)
-    has_code = any("<pre" in html for html in model_html(report))
+    has_code = any("<pre" in html for html in report.html_parts())
     env = environment(settings)
     common: dict[str, Any] = {
         "lang": report.meta.lang or "ko",
@@ -241,15 +241,6 @@ def resolve_links(trees: Mapping[str, etree._Element], aliases: Mapping[str, str
             else:
                 log.warning('%s: link to "#%s" points to nothing: kept as text', name, target)
                 del link.attrib["href"]
-
-
-def model_html(report: Report) -> Iterator[str]:
-    yield report.intro_html
-    for chapter in report.chapters:
-        yield chapter.intro_html
-        for talk in chapter.talks:
-            yield talk.abstract_html
-            yield talk.body_html
 
 
 def serialize(tree: etree._Element) -> bytes:
