@@ -9,6 +9,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from pipeline.commands.goldens import outline_fixtures
 from pipeline.commands.outline import describe_report
 from pipeline.config import Settings
 from pipeline.errors import ContentError
@@ -20,11 +21,7 @@ from pipeline.render import render_preview
 from tests.conftest import DATA, ROOT, SAMPLE
 
 GOLDEN = ROOT / "tests" / "golden"
-OUTLINE_FIXTURES = sorted(
-    p.name
-    for p in DATA.glob("*.md")
-    if not p.name.startswith(("broken-", "missing-", "image-outside", "pdf-", "epub-"))
-)
+OUTLINE_FIXTURES = outline_fixtures(ROOT)
 
 
 def text_of(html: str) -> str:

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from invoke.context import Context
-from invoke.exceptions import Exit
 from pypdf import PdfReader
 
-import tasks
 from pipeline.build.reports import build, describe_outcome, describe_warnings
+from pipeline.commands.run import Failed
+from pipeline.commands.verdict import check_reports
 from pipeline.config import load_settings
 from pipeline.diagnostics import KINDS, WarningsAsErrors, kind_of, warnings_table
 from pipeline.pdf import write as pdf_write
@@ -215,16 +214,15 @@ def test_check_fails_a_report_with_warnings_unless_allowed(
     notes.write_text(HEAD + "![없는 그림](img/a.png)\n", encoding="utf-8")
     # only the notes' warnings are tested here: the output checks have tests of their own
     monkeypatch.setattr("pipeline.commands.check.check_outputs", lambda *args: [])
-    with pytest.raises(Exit) as failed:
-        tasks.check(Context(), notes=str(notes), out=str(tmp_path))
-    assert failed.value.code == 1
+    with pytest.raises(Failed, match=r"^1 report\(s\) failed the check$"):
+        check_reports(notes=str(notes), out=str(tmp_path))
     message = f'{notes}:10: image "img/a.png" not found; shown as a placeholder {HINT}'
     assert capsys.readouterr().out == (
         "one: FAILED (1 errors, 0 warnings)\n"
         f"  error: {message}\n"
         "  the notes had 1 warning: 1 missing image (line 10); --allow-warnings lets them pass\n"
     )
-    tasks.check(Context(), notes=str(notes), out=str(tmp_path), allow_warnings=True)
+    check_reports(notes=str(notes), out=str(tmp_path), allow_warnings=True)
     assert capsys.readouterr().out == f"one: ok (0 errors, 1 warnings)\n  warning: {message}\n"
 
 

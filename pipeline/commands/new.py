@@ -6,12 +6,19 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from pipeline.commands.build import settings_for
+from pipeline.commands.run import say
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.output import write_text_atomically
 from pipeline.render import environment
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def new_notes(name: str) -> None:
+    """Start the project's ``content/NAME.md`` and say where it is."""
+    say(f"wrote {start_notes(name, settings_for())}")
 
 
 def start_notes(name: str, settings: Settings, today: dt.date | None = None) -> Path:

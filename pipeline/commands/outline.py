@@ -7,11 +7,45 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.diagnostics import collect_warnings
+from pipeline.commands.build import settings_for
+from pipeline.commands.run import Failed, say
+from pipeline.config import Settings, with_options
+from pipeline.diagnostics import collect_warnings, describe_warnings, strict_error
 from pipeline.model import Report, Source
 from pipeline.pdf.layout import plan_layout
+from pipeline.read.notes import discover_reports
 from pipeline.read.report import UNTITLED, read_report
+
+
+def show_outline(
+    notes: str | None = None,
+    as_json: bool = False,
+    strict: bool = False,
+    pages: bool = False,
+    paper: str | None = None,
+) -> None:
+    """Say how each report at ``notes`` was understood (or its JSON), then its warnings;
+    with --strict a report with warnings fails."""
+    settings = settings_for(paper=paper, strict=strict)
+    paths = discover_reports(Path(notes) if notes else settings.content)
+    reports = [(path, *read_with_warnings(path)) for path in paths]
+    if as_json:
+        say(outlines_text([outline_json(report) for _, report, _ in reports]))
+    failed = 0
+    for path, report, warnings in reports:
+        if not as_json:
+            say(f"== {report.source.path}")
+            say(describe_report(report) + describe_choices(report) + describe_layout(report))
+            if pages:  # the task's --paper wins over the front matter's, as in a build
+                page_settings = with_options(settings.override(report.settings), paper=paper)
+                say(describe_pages(report, page_settings))
+        if warnings and settings.strict:
+            failed += 1
+            say(f"error: {strict_error(path, warnings)}", error=True)
+        elif warnings:
+            say(describe_warnings(report.name, path, warnings), error=True)
+    if failed:
+        raise Failed(f"{failed} of {len(reports)} reports had warnings (--strict)")
 
 
 def read_with_warnings(path: Path) -> tuple[Report, tuple[str, ...]]:

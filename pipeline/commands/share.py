@@ -8,9 +8,32 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pipeline.build.formats import count_pages
+from pipeline.commands.build import build_all, settings_for
+from pipeline.commands.run import say
+from pipeline.commands.shelf import put_on_shelf
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
+from pipeline.read.report import read_report
+
+
+def share_notes(
+    notes: str, out: str | None = None, to: str | None = None, shelf: str | None = None
+) -> None:
+    """Build the report at ``notes``, pack it into ``<out>/share/<name>-<date>/`` (and copy it
+    to the team folder ``to``), and put it on the team ``shelf`` if given."""
+    settings = settings_for()
+    out_dir = Path(out) if out else settings.out
+    build_all(notes, out_dir, ("pdf", "epub"), settings)
+    report = read_report(Path(notes))
+    outputs = [out_dir / f"{report.name}.pdf", out_dir / f"{report.name}.epub"]
+    pages = count_pages(outputs[0])
+    target = Path(to) if to else None
+    folder = share_report(report, outputs, pages, out_dir / "share", dt.date.today(), target)
+    say(f"shared {folder}" + (f" and {Path(to) / folder.name}" if to else ""))
+    if shelf:
+        put_on_shelf([Path(notes)], out_dir, Path(shelf), settings)
 
 
 def share_report(

@@ -7,12 +7,47 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.commands.build import build_all, settings_for
+from pipeline.commands.run import say
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.read.notes import discover_reports, report_name
 from pipeline.shelf.entry import Entry, safe_name
 from pipeline.shelf.prepare import is_current, prepare_report
 from pipeline.shelf.store import Prepared, add_reports, remove_report
+
+
+def update_shelf(
+    to: str,
+    notes: list[str] | None = None,
+    out: str | None = None,
+    remove: str | None = None,
+    title: str | None = None,
+    jobs: int = 0,
+) -> None:
+    """Build the reports at ``notes`` where needed and put them on the shelf ``to``; or take
+    the report ``remove`` off it."""
+    settings = settings_for()
+    if remove:
+        say(f"removed {unshelve(Path(to), remove, settings).name} from {to}")
+        return
+    out_dir = Path(out) if out else settings.out
+    paths = [Path(path) for path in notes or ()] or [settings.content]
+    for path in paths:
+        build_all(path, out_dir, ("pdf", "epub"), settings, jobs=jobs)
+    put_on_shelf(paths, out_dir, Path(to), settings, title, jobs)
+
+
+def put_on_shelf(
+    notes: list[Path],
+    out_dir: Path,
+    to: Path,
+    settings: Settings,
+    title: str | None = None,
+    jobs: int = 0,
+) -> None:
+    """Shelve the built reports at ``notes`` and say what was done."""
+    say(describe_shelved(shelve(notes, out_dir, to, settings, title, jobs or None)))
 
 
 @dataclass(frozen=True)

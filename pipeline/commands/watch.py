@@ -29,6 +29,8 @@ from pipeline.build.reports import (
     describe_warnings,
     keep_pdf_process,
 )
+from pipeline.commands.build import settings_for
+from pipeline.commands.run import say
 from pipeline.commands.serve import Build, BuiltReport, Preview
 from pipeline.config import Settings, load_settings
 from pipeline.diagnostics import collect_warnings
@@ -38,6 +40,21 @@ from pipeline.read.notes import discover_reports, report_name
 log = logging.getLogger(__name__)
 
 Say = Callable[[str, bool], None]  # a line for the user; True when it is an error
+
+
+def watch_saves(
+    notes: str | None = None,
+    out: str | None = None,
+    serve: bool = False,
+    port: int = 8000,
+    shelf: str | None = None,
+) -> None:
+    """`invoke watch`: the project's notes (or ``notes``) built into ``out`` after each save."""
+    settings = settings_for()
+    notes_path = Path(notes) if notes else settings.content
+    out_dir = Path(out) if out else settings.out
+    shelf_dir = Path(shelf) if shelf else None
+    watch_notes(notes_path, out_dir, settings, say, serve=serve, port=port, shelf=shelf_dir)
 
 
 def watch_notes(

@@ -1,0 +1,56 @@
+"""`invoke accuracy` and `invoke train`: the labelled folder found, scored or learned from (the
+scoring is pipeline.commands.accuracy, the learning pipeline.commands.train)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.commands import accuracy, train
+from pipeline.commands.build import settings_for
+from pipeline.commands.run import Failed, say
+
+CORPUS = "../shared/corpus"
+
+
+def score_reading(
+    corpus: str = CORPUS,
+    verbose: bool = False,
+    cv: bool = False,
+    folds: int = 5,
+    one_line: bool = False,
+) -> None:
+    """Say how well the labelled notes are read: in sample, by cross-validation (``cv``), or
+    the best one front-matter line reaches per file (``one_line``)."""
+    folder = labelled_folder(corpus)
+    settings = settings_for()
+    also = (settings.content,)
+    if cv or one_line:
+        table = train.evaluate(folder, also)
+        if cv:
+            extra = train.own_labels(own_labels(settings.project_root))
+            say(train.describe_cv(train.cross_validate(table, folds, extra)).removesuffix("\n"))
+        if one_line:
+            say(train.describe_one_line(table).removesuffix("\n"))
+        return
+    totals = accuracy.score_folder(folder, also)
+    say(accuracy.describe_totals(totals, verbose).removesuffix("\n"))
+
+
+def learn_reading(corpus: str = CORPUS) -> None:
+    """Learn the reading model from the labelled folder and our own fixtures; write it."""
+    settings = settings_for()
+    table = train.evaluate(labelled_folder(corpus), (settings.content,))
+    own = train.own_labels(own_labels(settings.project_root))
+    say(train.write_model(train.fit([*table, *own])))
+
+
+def own_labels(project_root: Path) -> Path:
+    """The project's own labelled fixtures: always learned from, never scored by --cv."""
+    return project_root / "tests"
+
+
+def labelled_folder(corpus: str) -> Path:
+    folder = Path(corpus)
+    if not (folder / "expected").is_dir():
+        raise Failed(f"error: {folder}: no expected/ folder of labels")
+    return folder
