@@ -20,8 +20,8 @@ from pipeline.config import (
 )
 from pipeline.errors import ContentError
 from pipeline.pdf.html import render_print_html
+from pipeline.preview import render_preview
 from pipeline.read.report import read_report
-from pipeline.render import render_preview
 from tests.conftest import ROOT, SAMPLE
 
 

@@ -18,10 +18,10 @@ from pipeline.config import Settings
 from pipeline.epub.xhtml import to_xhtml
 from pipeline.errors import ContentError
 from pipeline.model import Report
+from pipeline.preview import render_preview
 from pipeline.read.markdown import inline_text, markdown
 from pipeline.read.notes import read_notes
 from pipeline.read.report import read_report
-from pipeline.render import render_preview
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from pipeline.build.formats import write_format
 from pipeline.config import Settings
 from pipeline.errors import ContentError
+from pipeline.preview import render_preview
 from pipeline.read.report import read_report
-from pipeline.render import render_preview
 from tests.conftest import project_settings
 
 SECRET = "TOP-SECRET-7f3a9c-비밀"

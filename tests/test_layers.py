@@ -13,7 +13,8 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 # A stage may import its own modules and those of a lower rank; the modules at the top of
-# pipeline/ (model, errors, config, dates, output, fonts, render) are shared and import no stage.
+# pipeline/ (model, errors, config, dates, output, fonts, templates, preview) are shared and
+# import no stage.
 RANKS = {
     "shared": 0,
     "read": 1,

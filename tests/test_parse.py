@@ -14,10 +14,10 @@ from pipeline.commands.outline import describe_report
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Report
+from pipeline.preview import render_preview
 from pipeline.read.markdown import markdown
 from pipeline.read.notes import discover_reports, read_notes
 from pipeline.read.report import read_report
-from pipeline.render import render_preview
 from tests.conftest import DATA, ROOT, SAMPLE
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -31,8 +31,9 @@ from pipeline.config import Settings
 from pipeline.dates import parse_date
 from pipeline.diagnostics import WarningsAsErrors, collect_warnings, summary
 from pipeline.model import Report
+from pipeline.preview import render_preview
 from pipeline.read.report import read_report
-from pipeline.render import outline_headings, render_preview
+from pipeline.templates import outline_headings
 from tests.conftest import DATA, ROOT, make_png
 
 CORPUS_DIR = ROOT.parent / "shared" / "corpus"

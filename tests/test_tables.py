@@ -200,7 +200,7 @@ def test_a_number_broken_at_its_separator_is_reported() -> None:
 def test_screen_tables_keep_times_label_cells_and_break_urls() -> None:
     """EPUB and preview: the same table rules for a browser (ebook.css, preview.css)."""
     from pipeline.epub.xhtml import to_xhtml
-    from pipeline.render import render_preview
+    from pipeline.preview import render_preview
 
     report = read_report(TABLES)
     body = "".join(talk.body_html for chapter in report.chapters for talk in chapter.talks)

@@ -9,7 +9,7 @@ from pipeline.config import Settings
 from pipeline.fonts import find_face, project_font_files
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
-from pipeline.render import render_preview
+from pipeline.preview import render_preview
 
 
 def write_format(

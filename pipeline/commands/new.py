@@ -11,7 +11,7 @@ from pipeline.commands.run import say
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.output import write_text_atomically
-from pipeline.render import environment
+from pipeline.templates import environment
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -31,7 +31,7 @@ from jinja2 import TemplateError
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Metadata
-from pipeline.render import environment
+from pipeline.templates import environment
 
 TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 TYPES[".epub"] = "application/epub+zip"

@@ -27,7 +27,7 @@ from pipeline.fonts import (
 )
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.render import environment
+from pipeline.templates import environment
 
 COVERS_KEPT = 16  # generated covers kept in <out>/.cache/covers/
 FONTS_KEPT = 32  # font subsets kept in <out>/.cache/ebook-fonts/

@@ -23,7 +23,7 @@ from pipeline.config import Settings
 from pipeline.dates import korean_dates
 from pipeline.epub.xhtml import XHTML_NS, to_xhtml
 from pipeline.model import Chapter, Image, Report
-from pipeline.render import environment
+from pipeline.templates import environment
 
 log = logging.getLogger(__name__)
 

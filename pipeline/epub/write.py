@@ -27,7 +27,7 @@ from pipeline.epub.xhtml import XML_NS
 from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.render import environment
+from pipeline.templates import environment
 
 log = logging.getLogger(__name__)
 

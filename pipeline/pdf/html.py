@@ -44,7 +44,7 @@ from pipeline.pdf.linebreak import (
 )
 from pipeline.pdf.tables import fit_tables
 from pipeline.pdf.write import PrintJob, check_size, content_root
-from pipeline.render import environment
+from pipeline.templates import environment
 
 log = logging.getLogger(__name__)
 

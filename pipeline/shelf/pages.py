@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Settings
-from pipeline.render import environment
 from pipeline.shelf.entry import Entry, safe_name
+from pipeline.templates import environment
 
 FEED_SIZE = 30  # the newest reports the Atom feed carries
 OPDS_TYPE = "application/atom+xml;profile=opds-catalog"

@@ -25,7 +25,7 @@ from pipeline.errors import ContentError
 from pipeline.fonts import family_stacks, font_media_type, require_face, subset_font
 from pipeline.model import Report
 from pipeline.output import write_atomically
-from pipeline.render import environment
+from pipeline.templates import environment
 
 # How preview.css sets each element: (face key, role, bold, CSS family, weight).
 FACES = (

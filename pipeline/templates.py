@@ -1,4 +1,5 @@
-"""Report -> HTML through Jinja2 templates in styles/: the one template Environment."""
+"""The one Jinja2 template Environment of styles/ (print HTML, EPUB XHTML, the preview, the
+shelf, new notes), with the tests and filters the templates use."""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ from jinja2 import (
 from markupsafe import Markup
 
 from pipeline.config import Settings
-from pipeline.model import Report
-from pipeline.table_cells import prepare_page_tables
 
 SELF_NUMBERED = re.compile(r"^\d+([-.]\d+)*[.)]?\s")
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>/])", re.I)
@@ -73,11 +72,3 @@ def outline_headings(html: str, top: int) -> Markup:
         return f"<h{current}"
 
     return Markup(HEADING_TAG.sub(relevel, str(html)))  # noqa: S704 - tags renamed only
-
-
-def render_preview(report: Report, settings: Settings) -> str:
-    """A single-file HTML page of the report (styles inlined): the quick end-to-end preview."""
-    css = (settings.styles_dir / "preview.css").read_text(encoding="utf-8")
-    template = environment(settings).get_template("preview.html.j2")
-    page = template.render(report=report, settings=settings, css=css)
-    return prepare_page_tables(page)  # times kept whole, cells labelled (issue 25)
