@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from pipeline.config import Settings
+from pipeline.config import Settings, source_date_epoch
 from pipeline.model import Report
 from pipeline.read.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "content" / "deview-2023.md"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z: the SOURCE_DATE_EPOCH of the tests' builds
 
 
 # A test that uses one of these fixtures renders a PDF or runs EPUBCheck: it is slow, and
@@ -62,3 +65,33 @@ def folder_report(tmp_path: Path) -> Path:
     shutil.copytree(DATA / "folder-report", folder)
     make_png(folder / "img" / "diagram.png")
     return folder
+
+
+@pytest.fixture(scope="module")
+def epoch() -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set for a module's builds, as a reproducible build sets it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        yield
+
+
+def build_pdf(
+    notes: Path | Report,
+    out: Path,
+    jobs: int = 1,
+    reuse: bool = False,
+    at_once: bool = False,
+    **options: Any,
+) -> Path:
+    """The print PDF of the notes at ``notes`` (or of a report already read), written into
+    ``out`` as a build writes it: SOURCE_DATE_EPOCH read from the environment (see ``epoch``),
+    the cache with the output, laid out in parts on ``jobs`` processes (``at_once``: the whole
+    book in one layout), the parts of an earlier build in ``out`` reused only with ``reuse``."""
+    from pipeline.pdf.html import prepare_print  # the PDF stage only where a test builds one
+    from pipeline.pdf.write import write_pdf_pages
+
+    report = notes if isinstance(notes, Report) else read_report(notes)
+    epoch = source_date_epoch(os.environ)
+    settings = Settings(source_date_epoch=epoch, **options).override({"out": out})
+    job = prepare_print(report, settings)
+    return write_pdf_pages(report, settings, out, job, jobs, reuse, at_once)[0]

@@ -25,12 +25,8 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, IndirectObject
 
-from pipeline.config import Settings
 from pipeline.pdf import fonts as print_fonts
-from pipeline.pdf.html import prepare_print
-from pipeline.pdf.write import write_pdf
-from pipeline.read.report import read_report
-from tests.conftest import DATA, SAMPLE
+from tests.conftest import DATA, SAMPLE, build_pdf
 
 # notes -> the fonts they use: the sample three (Myeongjo, Gothic, bold Gothic), the fixture
 # seven (Myeongjo and Gothic and mono, each also bold; colour emoji, a TrueType CIDFont)
@@ -39,12 +35,6 @@ IDENTITY = ("/Identity-H", "/Identity-V")
 TEXT_OPERATORS = (b"Tj", b"'", b'"', b"TJ")
 pytestmark = pytest.mark.slow  # each test builds PDFs
 LETTER = re.compile("[A-Za-z\uac00-\ud7a3]")  # a Latin letter or a Hangul syllable
-
-
-def build(notes: Path, out: Path, variant: str) -> Path:
-    settings = Settings(pdf_variant=variant)
-    report = read_report(notes)
-    return write_pdf(report, settings, out, prepare_print(report, settings))
 
 
 def used_codes(reader: PdfReader) -> dict[int, set[bytes]]:
@@ -166,7 +156,7 @@ def glyph_of_cid(cidfont: Any, font: TTFont) -> Any:
 @pytest.mark.parametrize("variant", ["ua", "a", "plain"])
 def test_every_code_resolves_to_a_glyph(variant: str, tmp_path: Path) -> None:
     for notes, fonts in NOTES.items():
-        reader = PdfReader(build(notes, tmp_path, variant))
+        reader = PdfReader(build_pdf(notes, tmp_path, pdf_variant=variant))
         used = used_codes(reader)
         assert len(used) == fonts and sum(len(s) for s in used.values()) > 50
         assert list(unresolved(reader)) == []
@@ -176,7 +166,7 @@ def test_the_old_cut_fonts_do_not_resolve(tmp_path: Path, monkeypatch: pytest.Mo
     """The cut fonts before the fix kept the original CIDs in their charset: almost every code
     (a new glyph id) names a CID the font does not have, or a different glyph."""
     monkeypatch.setattr(print_fonts, "identity_charset", lambda otf: otf)
-    reader = PdfReader(build(SAMPLE, tmp_path, "ua"))
+    reader = PdfReader(build_pdf(SAMPLE, tmp_path, pdf_variant="ua"))
     problems = list(unresolved(reader))
     assert len(problems) > 100
     assert {p.split(":")[0].split("+")[1] for p in problems} >= {

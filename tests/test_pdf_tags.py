@@ -16,49 +16,32 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from pipeline.config import Settings
-from pipeline.pdf.html import prepare_print
-from pipeline.pdf.write import write_pdf
 from pipeline.read.report import read_report
-from tests.conftest import DATA, SAMPLE, make_png
+from tests.conftest import DATA, SAMPLE, build_pdf, make_png
 
 pytestmark = pytest.mark.slow  # every test here builds PDFs (conftest: --quick skips them)
 
 QUIRKS = DATA / "pdf-quirks.md"
-EPOCH = "1700000000"
 HEADINGS = {f"/H{n}" for n in range(1, 7)}
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 
 
-def build(notes: Path, out: Path, **settings: object) -> Path:
-    report = read_report(notes)
-    configured = Settings(**settings)  # type: ignore[arg-type]
-    return write_pdf(report, configured, out, prepare_print(report, configured))
-
-
-@pytest.fixture(scope="module")
-def epoch() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        yield
-
-
 @pytest.fixture(scope="module")
 def quirks(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Tagged:
-    return Tagged.read(build(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5"))
+    return Tagged.read(build_pdf(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5"))
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Tagged:
-    return Tagged.read(build(SAMPLE, tmp_path_factory.mktemp("sample")))
+    return Tagged.read(build_pdf(SAMPLE, tmp_path_factory.mktemp("sample")))
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> pikepdf.Pdf:
     out = tmp_path_factory.mktemp("archive")
-    return pikepdf.open(build(QUIRKS, out, paper="A5", pdf_variant="a"))
+    return pikepdf.open(build_pdf(QUIRKS, out, paper="A5", pdf_variant="a"))
 
 
 # ---------- the tree, as plain objects ----------
@@ -370,8 +353,8 @@ def test_an_image_without_alt_costs_the_claims(
     notes = tmp_path / "notes.md"
     notes.write_text(NO_ALT.format(alt=alt), encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        ua = pikepdf.open(build(notes, tmp_path / "ua"))
-        pdfa = pikepdf.open(build(notes, tmp_path / "a", pdf_variant="a"))
+        ua = pikepdf.open(build_pdf(notes, tmp_path / "ua"))
+        pdfa = pikepdf.open(build_pdf(notes, tmp_path / "a", pdf_variant="a"))
     warned = [m for m in caplog.messages if "without alt text" in m]
     if alt:
         assert xmp_values(ua, f"{PDFUAID}part") == ["1"]

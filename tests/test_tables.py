@@ -27,27 +27,21 @@ from pipeline.commands.cells import (
     split_times,
 )
 from pipeline.config import Settings
-from pipeline.model import Report
 from pipeline.pdf.html import prepare_print, render_print_html
 from pipeline.pdf.tables import MM, TEXT_WIDTH, Column, share_widths
 from pipeline.pdf.write import write_pdf
 from pipeline.read.report import read_report
 from pipeline.table_cells import TIME_RANGE, keep_time_ranges
-from tests.conftest import DATA, ROOT, SAMPLE
+from tests.conftest import DATA, ROOT, SAMPLE, build_pdf
 
 TABLES = DATA / "pdf-tables.md"
 CORPUS = ROOT.parent / "shared" / "corpus"
 HEADER_FILL = (0.933333, 0.952941, 0.980392)  # print.css th background #eef3fa
 
 
-def build(report: Report, paper: str, out: Path) -> Path:
-    settings = Settings(paper=paper)
-    return write_pdf(report, settings, out, prepare_print(report, settings))
-
-
 @pytest.fixture(scope="module", params=["A4", "A5"])
 def tables_pdf(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(read_report(TABLES), request.param, tmp_path_factory.mktemp(request.param))
+    return build_pdf(TABLES, tmp_path_factory.mktemp(request.param), paper=request.param)
 
 
 @pytest.mark.slow
@@ -104,7 +98,7 @@ def test_a4_keeps_the_programme_a_table() -> None:
 def test_the_text_width_is_the_laid_out_one(tmp_path: Path) -> None:
     """``TEXT_WIDTH`` repeats print.css's margins: a full-width table's header spans it."""
     for paper in ("A4", "A5"):
-        pdf = build(read_report(TABLES), paper, tmp_path / paper)
+        pdf = build_pdf(TABLES, tmp_path / paper, paper=paper)
         with pdfplumber.open(pdf) as document:
             fills = [
                 rect
@@ -174,7 +168,7 @@ def test_no_word_breaks_inside_a_cell_of_the_corpus(paper: str, tmp_path: Path) 
             cells = notes_cells(report)
             if not cells:
                 continue
-            pdf = build(report, paper, tmp_path / notes.stem)
+            pdf = build_pdf(report, tmp_path / notes.stem, paper=paper)
             laid_out = pdf_cells(pdf)
             found: list[object] = list(broken_cell_words(laid_out, cells))
             found += split_times(laid_out)  # the programme's times on one line each
