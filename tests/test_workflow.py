@@ -129,23 +129,25 @@ def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> 
     notes = write_notes(tmp_path / "content" / "live.md")
     out = tmp_path / "out"
     port = 18000 + os.getpid() % 1000
-    process = subprocess.Popen(
-        [
-            *INVOKE,
-            "watch",
-            "--notes",
-            str(notes),
-            "--out",
-            str(out),
-            "--serve",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log = tmp_path / "watch.log"  # read while the watch runs: each rebuild's lines
+    with log.open("wb") as sink:  # the child keeps its own copy of the file
+        process = subprocess.Popen(
+            [
+                *INVOKE,
+                "watch",
+                "--notes",
+                str(notes),
+                "--out",
+                str(out),
+                "--serve",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         html = out / "live.html"
         wait_for(lambda: html.exists() and "본문 처음" in html.read_text(encoding="utf-8"))
@@ -162,12 +164,13 @@ def test_watch_rebuilds_after_a_save_and_the_preview_reloads(tmp_path: Path) -> 
         )
         # an error is shown and the watch goes on
         notes.write_text("---\ntitle: [깨짐\n---\n", encoding="utf-8")
-        time.sleep(2)
+        wait_for(lambda: "broken YAML front matter" in log.read_text(encoding="utf-8"))
         assert process.poll() is None
         write_notes(notes, body="다시")
         wait_for(lambda: "본문 다시" in html.read_text(encoding="utf-8"))
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode()
+        process.wait(timeout=30)
+        output = log.read_text(encoding="utf-8")
         print(output)
     assert "broken YAML front matter" in output
