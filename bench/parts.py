@@ -75,7 +75,8 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
     from pipeline.pdf import parallel
     from pipeline.pdf.html import prepare_print
     from pipeline.pdf.split import split_book
-    from pipeline.pdf.write import import_weasyprint, write_pdf_pages
+    from pipeline.pdf.weasyprint_internals import install as install_weasyprint
+    from pipeline.pdf.write import write_pdf_pages
     from pipeline.read.report import apply_settings, read_report
 
     started = time.perf_counter()
@@ -88,7 +89,7 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
     assert book is not None, "the report is not laid out in parts"
     sizes = {part.name: len(part.html) for part in book.days}
     prepared = time.perf_counter() - started
-    import_weasyprint()
+    install_weasyprint()
     write_pdf_pages(report, settings, out, job, jobs, reuse=False)
     timings = parallel.LAST_TIMINGS
     result = {
@@ -124,10 +125,13 @@ def extrapolate(timings: dict[str, object], cores: int) -> float:
 # ---------- watch: an edit of one talk ----------
 
 
-def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict[str, float]:
+def watch_edits(
+    notes: Path, out: Path, edits: int, env: dict[str, str], moves: bool = True
+) -> dict[str, float]:
     """`invoke watch` on ``notes``; after its first build, ``edits`` edits of one talk, then
-    ``edits`` edits that move every page after the first day: the medians of the seconds from
-    the save to the new PDF and to the new EPUB (``pdf``, ``epub``; ``pdf_moved``)."""
+    (``moves``) ``edits`` edits that move every page after the first day: the medians of the
+    seconds from the save to the new PDF and to the new EPUB (``pdf``, ``epub``; ``pdf_moved``).
+    Without ``moves``, each edit is one word replaced (by the next word of its line)."""
     pdf, epub = out / f"{notes.stem}.pdf", out / f"{notes.stem}.epub"
     process = subprocess.Popen(
         [str(VENV_BIN / "invoke"), "watch", "--notes", str(notes), "--out", str(out)],
@@ -142,10 +146,12 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
         _wait_for(process, r"wrote|unchanged")
         text = notes.read_text(encoding="utf-8")
         found: dict[str, list[float]] = {"pdf": [], "epub": [], "pdf_moved": []}
-        for edit in range(2 * edits):
+        for edit in range(2 * edits if moves else edits):
             time.sleep(1.0)
-            moves = edit >= edits
+            moving = edit >= edits
             if not moves:
+                text = _replace_one_word(text, len(text) // 3 + 2000 * edit)
+            elif not moving:
                 text = shorter = _swap_two_words(text, len(text) // 2 + 2000 * edit)
             else:  # longer, shorter again, longer...
                 text = _grow_first_day(shorter) if (edit - edits) % 2 == 0 else shorter
@@ -158,7 +164,7 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
                     if name not in seen and path.stat().st_mtime_ns != before[name]:
                         seen[name] = time.perf_counter() - saved
                 time.sleep(0.005)
-            if moves:
+            if moving:
                 found["pdf_moved"].append(seen.get("pdf", float("nan")))
             else:
                 for name in ("pdf", "epub"):
@@ -167,7 +173,7 @@ def watch_edits(notes: Path, out: Path, edits: int, env: dict[str, str]) -> dict
     finally:
         process.terminate()
         process.wait()
-    return {name: statistics.median(seconds) for name, seconds in found.items()} | {
+    return {name: statistics.median(seconds) for name, seconds in found.items() if seconds} | {
         "edits": float(edits)
     }
 
@@ -193,6 +199,17 @@ def _swap_two_words(text: str, after: int) -> str:
     assert match is not None
     first, second = match.groups()
     return text[:start] + f"{second} {first} " + text[start + match.end() :]
+
+
+def _replace_one_word(text: str, after: int) -> str:
+    """The first line after ``after`` that starts with two Hangul words: its first word
+    replaced by the second (letters the notes already use: no font is cut again)."""
+    start = text.index("\n", after) + 1
+    while not re.match(r"[가-힣]+ [가-힣]+ ", text[start:]):
+        start = text.index("\n", start) + 1
+    match = re.match(r"([가-힣]+) ([가-힣]+) ", text[start:])
+    assert match is not None
+    return text[:start] + match[2] + text[start + len(match[1]) :]
 
 
 def _grow_first_day(text: str) -> str:
