@@ -24,7 +24,7 @@ from pipeline.commands.check import check_pdf
 from pipeline.commands.pages import layout_problems, page_fill, text_block
 from pipeline.config import Settings, source_date_epoch
 from pipeline.model import Report
-from pipeline.pdf import fit, justify
+from pipeline.pdf import fit, weasyprint_internals
 from pipeline.pdf import html as print_html
 from pipeline.pdf.fit import PageFill, plan_fixes
 from pipeline.pdf.html import prepare_print, render_print_html
@@ -245,7 +245,7 @@ def test_loose_lines_are_set_flush_left_and_check_reports_them(
     report = read_report(LOOSE)
     good = build(LOOSE, tmp_path / "good")
     assert check_pdf(good, report, Settings()) == []
-    monkeypatch.setattr(justify, "MAX_STRETCH", 1000.0)  # justified as WeasyPrint does
+    monkeypatch.setattr(weasyprint_internals, "MAX_STRETCH", 1000.0)  # justified as WeasyPrint does
     bad = build(LOOSE, tmp_path / "bad")
     loose = [f.message for f in check_pdf(bad, report, Settings()) if "loose line" in f.message]
     assert len(loose) == 3
@@ -300,7 +300,7 @@ def test_check_measures_pages_as_weasyprint_lays_them_out(paper: str) -> None:
         data = document.write_pdf()
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
-    measured = fit.measure_pages(document.pages)
+    measured = fit.measure_pages(weasyprint_internals.document_page_boxes(document))
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for fill, pdf_page in zip(measured, pdf.pages, strict=True):
             if fill.kind != "text":

@@ -296,8 +296,8 @@ def test_weasyprint_is_imported_without_a_library_search() -> None:
         "started = []\n"
         "sys.addaudithook(lambda event, _: started.append(event) if event == 'subprocess.Popen'"
         " else None)\n"
-        "from pipeline.pdf.write import import_weasyprint\n"
-        "import_weasyprint()\n"
+        "from pipeline.pdf.weasyprint_internals import install\n"
+        "install()\n"
         "print(len(started), 'weasyprint.text.ffi' in sys.modules)\n"
     )
     result = subprocess.run(
@@ -311,8 +311,8 @@ def test_weasyprint_imports_the_font_tools_it_rarely_uses_on_first_use() -> None
     WeasyPrint gets the real ones, and so does anyone who imports them."""
     probe = (
         "import sys\n"
-        "from pipeline.pdf.write import import_weasyprint\n"
-        "import_weasyprint()\n"
+        "from pipeline.pdf.weasyprint_internals import install\n"
+        "install()\n"
         "from weasyprint.pdf import fonts\n"
         "before = [m in sys.modules for m in ('fontTools.subset', 'fontTools.varLib')]\n"
         "options = fonts.subset.Options(retain_gids=True)\n"
@@ -336,8 +336,8 @@ def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load() ->
         "        raise OSError('not there by that name')\n"
         "    return load(self, name, flags)\n"
         "cffi.api.FFI.dlopen = dlopen\n"
-        "from pipeline.pdf.write import import_weasyprint\n"
-        "import_weasyprint()\n"
+        "from pipeline.pdf.weasyprint_internals import install\n"
+        "install()\n"
         "import weasyprint\n"
         "assert weasyprint.urls.URLFetcher and weasyprint.text.ffi.fontconfig\n"
         "print(weasyprint.HTML(string='<p>가</p>').write_pdf()[:5])\n"

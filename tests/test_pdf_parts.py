@@ -269,14 +269,15 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
     whether its PDF is the one a new layout gives, and whether it dropped a link."""
     from pipeline.pdf.part import write_part
     from pipeline.pdf.split import Part, untarget_contents
-    from pipeline.pdf.write import book_shared, import_weasyprint
+    from pipeline.pdf.weasyprint_internals import install
+    from pipeline.pdf.write import book_shared
 
     settings = Settings(source_date_epoch=EPOCH, paper="A5")
     report = read_report(PARTS)
     job = prepare_print(report, settings)
     book = split_book(job.html)
     assert book is not None
-    import_weasyprint()
+    install()
     shared = book_shared(report, settings, job, book)
     day_3 = book.days[2]
     linked = next(

@@ -7,6 +7,7 @@ several reports are built side by side. Outputs whose inputs have not changed ar
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -275,10 +276,12 @@ def keep_pdf_process() -> None:
 
 
 def pdf_worker(connection: Connection, parent_end: Connection, keep: bool = False) -> None:
-    from pipeline.pdf.write import import_weasyprint, write_pdf_pages
+    from pipeline.pdf.weasyprint_internals import install as install_weasyprint
+    from pipeline.pdf.write import write_pdf_pages
 
     parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
-    import_weasyprint()  # the work done in advance
+    with contextlib.suppress(ContentError):  # a version outside the range: said per report
+        install_weasyprint()  # the work done in advance
     if keep:
         from pipeline.pdf.parallel import keep_layouts
 

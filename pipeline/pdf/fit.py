@@ -29,12 +29,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pipeline.pdf.justify import limit_justification
+from pipeline.pdf.weasyprint_internals import document_page_boxes, is_box
 
-if TYPE_CHECKING:
-    from weasyprint import Document
+Laid = TypeVar("Laid")  # a laid-out document, or a part paginated (pipeline.pdf.paginate)
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +128,18 @@ class Fitting:
         return lines
 
 
-def fit_document(render: Callable[[], Document]) -> tuple[Document, Fitting]:
+def fit_document(
+    render: Callable[[], Laid],
+    page_boxes: Callable[[Laid], Sequence[Any]] = document_page_boxes,
+) -> tuple[Laid, Fitting]:
     """Lay the document out with ``render`` (which lays out the same HTML each time), then
-    again with the fixes for its near-empty pages, and keep the best layout."""
-    limit_justification()
+    again with the fixes for its near-empty pages, and keep the best layout. ``page_boxes``:
+    the pages of what ``render`` returns (a document's, by default)."""
     document = render()
-    pages = measure_pages(document.pages)
+    pages = measure_pages(page_boxes(document))
     fitting = Fitting(renders=1)
     fixes: dict[Element, Fix] = {}
-    best: tuple[tuple[int, int], Document, list[PageFill], dict[Element, Fix]] = (
+    best: tuple[tuple[int, int], Laid, list[PageFill], dict[Element, Fix]] = (
         _score(pages),
         document,
         pages,
@@ -154,7 +156,7 @@ def fit_document(render: Callable[[], Document]) -> tuple[Document, Fitting]:
             fixes[fix.element] = fix
         _apply(fixes, classes)
         document = render()
-        pages = measure_pages(document.pages)
+        pages = measure_pages(page_boxes(document))
         fitting.renders += 1
         if _score(pages) < best[0]:
             best = (_score(pages), document, pages, dict(fixes))
@@ -302,9 +304,9 @@ def label(part: Element) -> str:
 # ---------- measuring a laid-out page ----------
 
 
-def measure_pages(pages: Sequence[Any]) -> list[PageFill]:
-    """How full each of WeasyPrint's pages (``Document.pages``) is, and what it holds."""
-    return [_measure(number, page._page_box) for number, page in enumerate(pages, start=1)]
+def measure_pages(page_boxes: Sequence[Any]) -> list[PageFill]:
+    """How full each of WeasyPrint's page boxes is, and what it holds."""
+    return [_measure(number, page_box) for number, page_box in enumerate(page_boxes, start=1)]
 
 
 def _measure(number: int, page_box: Any) -> PageFill:
@@ -391,19 +393,17 @@ def _line_height(style: Any) -> float:
 def _content_bottom(box: Any) -> float | None:
     """Where the last line (or image) laid out inside ``box`` ends; the flow goes down, so the
     last one in order is the lowest (but for the cells of a table row, side by side)."""
-    from weasyprint.formatting_structure import boxes
-
-    if isinstance(box, boxes.LineBox):
+    if is_box(box, "LineBox"):
         return box.position_y + box.height if _has_content(box) else None
-    if isinstance(box, boxes.ReplacedBox):
+    if is_box(box, "ReplacedBox"):
         return float(box.position_y + box.margin_height())
-    if not isinstance(box, boxes.ParentBox):
+    if not is_box(box, "ParentBox"):
         return None
-    if isinstance(box, boxes.TableRowBox):
+    if is_box(box, "TableRowBox"):
         bottoms = [b for cell in box.children if (b := _content_bottom(cell)) is not None]
         return max(bottoms, default=None)
     for child in reversed(box.children):
-        if isinstance(child, boxes.Box) and child.style["position"] in ("absolute", "fixed"):
+        if is_box(child, "Box") and child.style["position"] in ("absolute", "fixed"):
             continue
         bottom = _content_bottom(child)
         if bottom is not None:
@@ -412,11 +412,9 @@ def _content_bottom(box: Any) -> float | None:
 
 
 def _has_content(line: Any) -> bool:
-    from weasyprint.formatting_structure import boxes
-
     for box in line.descendants():
-        if isinstance(box, boxes.TextBox) and box.text.strip():
+        if is_box(box, "TextBox") and box.text.strip():
             return True
-        if isinstance(box, (boxes.InlineReplacedBox, boxes.InlineBlockBox)):
+        if is_box(box, "InlineReplacedBox", "InlineBlockBox"):
             return True
     return False

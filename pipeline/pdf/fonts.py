@@ -18,16 +18,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from fontTools.ttLib import TTFont
 
 from pipeline.config import Settings
 from pipeline.fonts import FontFace, find_face, project_font_files, resolve_fonts, subset_font
 from pipeline.pdf.cid_charset import identity_charset
-
-if TYPE_CHECKING:
-    from weasyprint.text.fonts import FontConfiguration
+from pipeline.pdf.weasyprint_internals import font_configuration as weasyprint_font_configuration
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +98,12 @@ def cut_fonts(settings: Settings, text: str, css: str, folder: Path) -> tuple[Pa
     return tuple(files)
 
 
-def font_configuration(files: tuple[Path, ...]) -> FontConfiguration:
-    """WeasyPrint's fontconfig set-up with ``files`` added."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    config = FontConfiguration()
-    _register(config, files)
+def font_configuration(files: tuple[Path, ...]) -> Any:
+    """WeasyPrint's fontconfig set-up with ``files`` added, as its own ``@font-face`` support
+    adds a font (registering through fontconfig makes any face of a ``.ttc`` reachable)."""
+    config, unread = weasyprint_font_configuration(files)
+    for path in unread:
+        log.warning("fontconfig could not read %s", path)
     return config
 
 
@@ -143,13 +141,3 @@ def _write_cut(face: FontFace, characters: str, target: Path) -> Path:
     font.save(buffer)
     target.write_bytes(buffer.getvalue())
     return target
-
-
-def _register(config: FontConfiguration, files: tuple[Path, ...]) -> None:
-    """Add font files to WeasyPrint's fontconfig, as its own ``@font-face`` support does."""
-    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
-
-    for path in files:
-        if not fontconfig.FcConfigAppFontAddFile(config._config, os.fsencode(path)):
-            log.warning("fontconfig could not read %s", path)
-    pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))

@@ -12,7 +12,7 @@ document:
 - the **outline**: each part's bookmarks (Day > Talk) after the ones before;
 - the **named destinations**: one sorted name tree, so a link in one part reaches an anchor in
   another (the contents, a link to another day's talk);
-- the **fonts**: embedded once, cut to the glyphs of every part (``pipeline.pdf.embed``).
+- the **fonts**: embedded once, cut to the glyphs of every part (``weasyprint_format``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.pdf.embed import embed_font, unite
 from pipeline.pdf.part import PartPdf
+from pipeline.pdf.weasyprint_format import embed_font, unite
 
 PdfObject = Any  # pikepdf's objects are dynamically typed
 

@@ -53,6 +53,7 @@ from pipeline.pdf.paginate import Paginated, paginate
 from pipeline.pdf.part import PartPdf, font_sources, write_part
 from pipeline.pdf.partcache import Layout, PartCache, part_key
 from pipeline.pdf.split import Book, Part, untarget_contents
+from pipeline.pdf.weasyprint_internals import parse_stylesheet
 
 log = logging.getLogger(__name__)
 
@@ -209,21 +210,8 @@ class Order:
 
 def _parse_stylesheets(book: Book, shared: Shared) -> None:
     """The stylesheets every part links to, parsed once here for the workers (50 ms each)."""
-    from weasyprint import css
-    from weasyprint.css.counters import CounterStyle
-
-    from pipeline.pdf.paginate import keep_stylesheets
-
-    keep_stylesheets()  # css.CSS keeps what it parses from now on: looked up after this line
     for href in book.root.xpath("/html/head/link[@rel='stylesheet']/@href"):
-        css.CSS(
-            url=urljoin(shared.base_url, href),
-            url_fetcher=shared.fetcher,
-            media_type="print",
-            counter_style=CounterStyle(),
-            page_rules=[],
-            layers=[],
-        )
+        parse_stylesheet(urljoin(shared.base_url, href), shared.fetcher)
 
 
 # ---------- numbering ----------
@@ -585,19 +573,7 @@ def _lay_out(html: Any, shared: Shared) -> Paginated:
     from pipeline.pdf.fit import fit_document
 
     config = _font_config(shared)
-    laid, _ = fit_document(lambda: _Pages(paginate(html, config, [], **_options(shared))))
-    paginated: Paginated = laid.paginated
+    paginated, _ = fit_document(
+        lambda: paginate(html, config, [], **_options(shared)), lambda laid: laid.pages
+    )
     return paginated
-
-
-class _PageView:
-    def __init__(self, page_box: Any) -> None:
-        self._page_box = page_box
-
-
-class _Pages:
-    """A paginated part as ``pipeline.pdf.fit`` measures a document: its pages."""
-
-    def __init__(self, paginated: Paginated) -> None:
-        self.paginated = paginated
-        self.pages = [_PageView(page) for page in paginated.pages]

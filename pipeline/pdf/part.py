@@ -20,42 +20,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import re
-from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.pdf.weasyprint_format import FOOTNOTE_DEST, FontUse
+from pipeline.pdf.weasyprint_internals import writing_part
+
 if TYPE_CHECKING:
     from weasyprint import Document
-
-_foreign: ContextVar[frozenset[str] | None] = ContextVar("foreign_anchors", default=None)
-_sources: ContextVar[dict[str, Path] | None] = ContextVar("font_sources", default=None)
-_used: ContextVar[dict[str, FontUse] | None] = ContextVar("font_uses", default=None)
-
-# WeasyPrint's own destinations for footnotes (layout.LayoutContext.add_running_element):
-# numbered from 0 in every document, so each part's are renamed.
-FOOTNOTE_DEST = re.compile(r"(note|call)-\d+")
-
-
-@dataclass
-class FontUse:
-    """What a part set in one of the book's fonts: what embedding it takes, and the glyphs."""
-
-    name: str  # the PDF BaseFont, "KBTCEP+Noto-Serif-CJK-KR-Print"
-    family: str
-    source: str  # the digest of the font file's content (``font_sources``)
-    index: int  # the face in it
-    flags: int
-    ascent: int
-    descent: int
-    italic_angle: int
-    stemv: int
-    stemh: int
-    widths: dict[int, float] = field(default_factory=dict)
-    to_unicode: dict[int, str] = field(default_factory=dict)
-    missing: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,12 +56,8 @@ def write_part(
 
     from pipeline.pdf.tags import recording, repair_pdf
 
-    _install()
-    used: dict[str, FontUse] = {}
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_set(_foreign, anchors))
-        stack.enter_context(_set(_sources, font_sources(fonts)))
-        stack.enter_context(_set(_used, used))
+        used = stack.enter_context(writing_part(anchors, font_sources(fonts)))
         if variant is not None:
             stack.enter_context(recording())
         data = document.write_pdf(pdf_variant=variant)
@@ -116,81 +86,6 @@ def font_sources(files: tuple[Path, ...]) -> dict[str, Path]:
             _digests[key] = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
         found[_digests[key]] = path
     return found
-
-
-@contextlib.contextmanager
-def _set(variable: ContextVar[Any], value: Any) -> Iterator[None]:
-    token = variable.set(value)
-    try:
-        yield
-    finally:
-        variable.reset(token)
-
-
-def _install() -> None:
-    """Wrap WeasyPrint's link resolution and font embedding (once per process)."""
-    from weasyprint import pdf
-
-    if getattr(pdf.resolve_links, "keeps_foreign", False):
-        return
-    resolve_links, build_fonts = pdf.resolve_links, pdf.build_fonts_dictionary
-
-    def resolve(pages: list[Any]) -> Iterator[Any]:
-        foreign = _foreign.get()
-        if foreign is None:
-            yield from resolve_links(pages)
-            return
-        # weasyprint.pdf.anchors.resolve_links, keeping links to the book's other parts
-        seen: set[str] = set()
-        paged: list[list[tuple[str, float, float]]] = []
-        for page in pages:
-            paged.append([])
-            for anchor, (x, y, _, _) in page.anchors.items():
-                if anchor not in seen:
-                    paged[-1].append((anchor, x, y))
-                    seen.add(anchor)
-        for page, anchors in zip(pages, paged, strict=True):
-            kept = [
-                link
-                for link in page.links
-                if link[0] != "internal" or link[1] in seen or link[1] in foreign
-            ]
-            yield kept, anchors
-
-    def build_fonts_dictionary(
-        pdf_file: Any, fonts: dict[str, Any], compress: bool, subset: bool, options: Any
-    ) -> Any:
-        sources, used = _sources.get(), _used.get()
-        if sources is None or used is None or not subset:
-            return build_fonts(pdf_file, fonts, compress, subset, options)
-        kept = {}
-        for key, font in fonts.items():
-            digest = hashlib.md5(font.file_content, usedforsecurity=False).hexdigest()
-            if font.bitmap or font.used_in_forms or digest not in sources:
-                kept[key] = font
-                continue
-            use = used.get(font.hash)
-            if use is None:
-                use = used[font.hash] = FontUse(
-                    font.name.decode()[1:],
-                    font.family,
-                    digest,
-                    font.index,
-                    font.flags,
-                    font.ascent,
-                    font.descent,
-                    font.italic_angle,
-                    font.stemv,
-                    font.stemh,
-                )
-            use.widths.update(font.widths)
-            use.to_unicode.update(font.to_unicode)
-            use.missing.update(font.missing)
-        return build_fonts(pdf_file, kept, compress, subset, options)
-
-    resolve.keeps_foreign = True  # type: ignore[attr-defined]
-    pdf.resolve_links = resolve
-    pdf.build_fonts_dictionary = build_fonts_dictionary
 
 
 def _rename_footnotes(pdf: Any, name: str) -> None:

@@ -44,13 +44,15 @@ import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from lxml import etree
+
+from pipeline.pdf.weasyprint_format import DRAWS, LAYOUT, MARKED, PAGINATION
+from pipeline.pdf.weasyprint_internals import is_box, marking_structure_elements, placed_box
 
 if TYPE_CHECKING:
     import pikepdf
@@ -66,17 +68,9 @@ EMPTY_GROUPS = {"/NonStruct", "/Span", "/Div"}  # removed when nothing is left i
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 JOINER = "\u2060"  # pipeline.pdf.linebreak's word joiner: layout, not text
 
-# WeasyPrint (pydyf) writes each tagged run as "/Tag\n<</MCID n>>\nBDC\n"; its text is in hex
-# strings, so the pattern cannot occur inside a text run.
-MARKED = re.compile(rb"/(\w+)\n<</MCID (\d+)>>\nBDC\n")
-DRAWS = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC\n"
-LAYOUT = b"/Artifact\n<</Type /Layout>>\nBDC\n"
 XMP_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
-
-_keys: ContextVar[dict[tuple[int, str], int] | None] = ContextVar("tag_keys", default=None)
 
 
 # ---------- while WeasyPrint writes: where each structure element comes from ----------
@@ -85,39 +79,19 @@ _keys: ContextVar[dict[tuple[int, str], int] | None] = ContextVar("tag_keys", de
 @contextlib.contextmanager
 def recording() -> Iterator[None]:
     """Leave the private keys on the structure elements of the PDFs written meanwhile."""
-    _install()
-    token = _keys.set({})
-    try:
+    keys: dict[tuple[int, str], int] = {}
+
+    def mark(element: dict[str, Any], box: Any) -> None:
+        if KEY not in element and ROLE not in element:
+            _mark(element, box, keys)
+
+    with marking_structure_elements(mark):
         yield
-    finally:
-        _keys.reset(token)
-
-
-def _install() -> None:
-    from weasyprint.pdf import tags
-
-    if getattr(tags._build_box_tree, "records_elements", False):
-        return
-    original = tags._build_box_tree
-
-    def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
-        keys = _keys.get()
-        for element in original(box, *args):
-            if keys is not None and KEY not in element and ROLE not in element:
-                _mark(element, box, keys)
-            yield element
-
-    build_box_tree.records_elements = True  # type: ignore[attr-defined]
-    tags._build_box_tree = build_box_tree  # the module calls itself through this global
 
 
 def _mark(element: dict[str, Any], box: Any, keys: dict[tuple[int, str], int]) -> None:
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout.absolute import AbsolutePlaceholder
-
-    if isinstance(box, AbsolutePlaceholder):
-        box = box._box
-    if isinstance(box, boxes.FootnoteAreaBox):
+    box = placed_box(box)
+    if is_box(box, "FootnoteAreaBox"):
         element[ROLE] = "/FootnoteArea"
         return
     if box.element is None:  # a margin box's content: marked, so that no ancestor claims it

@@ -5,14 +5,8 @@ fetcher locked to our own files. The PDF process of a build imports this module,
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import logging
 import shutil
-import sys
-import types
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +20,7 @@ from pipeline.output import write_atomically
 from pipeline.pdf.fit import fit_document
 from pipeline.pdf.fonts import font_configuration
 from pipeline.pdf.split import Book, split_book
+from pipeline.pdf.weasyprint_internals import install as install_weasyprint
 
 if TYPE_CHECKING:
     from weasyprint import HTML, Document
@@ -132,7 +127,7 @@ def write_in_parts(
     from pipeline.pdf.parallel import write_book
     from pipeline.pdf.partcache import PartCache
 
-    import_weasyprint()
+    install_weasyprint()
     shared = book_shared(report, settings, job, book)
     cache = PartCache(settings.cache_dir / "pdf-parts" / report.name, reuse)
     pages = 0
@@ -186,7 +181,7 @@ def check_size(report: Report) -> None:
 
 def print_html(report: Report, settings: Settings, job: PrintJob) -> HTML:
     """The print job's HTML as WeasyPrint reads it, with the locked URL fetcher."""
-    import_weasyprint()
+    install_weasyprint()
     from weasyprint import HTML
 
     return HTML(
@@ -200,80 +195,11 @@ def render_pdf(
     report: Report, settings: Settings, job: PrintJob, html: HTML | None = None
 ) -> Document:
     """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    from pipeline.pdf.paginate import keep_stylesheets
-
-    keep_stylesheets()  # print.css parsed once, not per layout (pipeline.pdf.fit lays out again)
     document = html or print_html(report, settings, job)
     return document.render(
         font_config=font_configuration(job.fonts),
         pdf_variant=VARIANTS[settings.pdf_variant],
     )
-
-
-def import_weasyprint() -> None:
-    """Import WeasyPrint (0.3 s, done only when we render) without ctypes' library search and
-    without the fontTools modules it rarely uses.
-
-    WeasyPrint tries several names for each C library, the Linux soname among them; on Linux
-    each name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld:
-    54 processes and 0.2 s on a machine with a compiler. The sonames load directly, so the
-    search is switched off for the import, and used only if the libraries are not found
-    without it. Call it before starting threads: it swaps ``find_library`` for a moment.
-    """
-    if "weasyprint" in sys.modules:
-        return
-    import pikepdf  # noqa: F401  (pdf.tags repairs the tagged PDF with it: 30 ms, in advance too)
-
-    with _deferred_font_tools():
-        if sys.platform == "linux":
-            import ctypes.util
-
-            loaded = set(sys.modules)
-            search = ctypes.util.find_library
-            ctypes.util.find_library = lambda name: None
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
-                    import weasyprint  # noqa: F401
-                return
-            except OSError:  # a library is not there by its soname: import again, with search
-                for name in set(sys.modules) - loaded:
-                    if name == "weasyprint" or name.startswith("weasyprint."):
-                        del sys.modules[name]  # the half-imported package must not be reused
-            finally:
-                ctypes.util.find_library = search
-        import weasyprint  # noqa: F401, F811
-
-
-class _OnFirstUse(types.ModuleType):
-    """Stands for a module until one of its names is used, then imports it."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-@contextlib.contextmanager
-def _deferred_font_tools() -> Iterator[None]:
-    """WeasyPrint imports fontTools' subsetter (used only without libharfbuzz-subset) and its
-    variable-font instancer (used only for a variable font) as it starts: 70 ms of the PDF
-    process's start, before a page is laid out. While it imports, each is a stand-in that
-    imports the real module when WeasyPrint first uses it."""
-    instancer = types.ModuleType("fontTools.varLib.instancer")
-
-    def instantiate_variable_font(*args: Any, **options: Any) -> Any:
-        from fontTools.varLib.instancer import instantiateVariableFont
-
-        return instantiateVariableFont(*args, **options)
-
-    instancer.instantiateVariableFont = instantiate_variable_font  # type: ignore[attr-defined]
-    stand_ins = {"fontTools.subset": _OnFirstUse("fontTools.subset"), instancer.__name__: instancer}
-    stand_ins = {name: module for name, module in stand_ins.items() if name not in sys.modules}
-    sys.modules.update(stand_ins)
-    try:
-        yield
-    finally:
-        for name, module in stand_ins.items():
-            if sys.modules.get(name) is module:  # the real module is imported from now on
-                del sys.modules[name]
 
 
 def content_root(report: Report) -> Path:

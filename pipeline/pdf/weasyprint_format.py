@@ -1,20 +1,56 @@
-"""The book's fonts embedded once for all its parts, as WeasyPrint 70 embeds a font in one document.
+"""What WeasyPrint 70 and pydyf write, matched byte for byte or written again: the other half of
+the seam around WeasyPrint (``weasyprint_internals`` holds its replacements and private names).
 
-Each part reports the glyphs it set in each of the book's fonts (``pipeline.pdf.part.FontUse``);
-here a font is cut to the glyphs of every part and written with the widths and the text of every
-part: the same dictionaries WeasyPrint's ``pdf.fonts.build_fonts_dictionary`` writes (a Type 0
-font over a CID font, ``Identity-H``), so a book laid out in parts embeds no more than one laid
-out at once. The cut is WeasyPrint's own (hb-subset keeping glyph ids, then dropping the empty
-glyphs after the last used), with uharfbuzz.
+- **pydyf's content streams**: how a tagged run and an XObject's drawing are written, matched by
+  the repairs of the tagged PDF (``pipeline.pdf.tags``); WeasyPrint's footnote destinations;
+- **the font dictionaries**: a book laid out in parts embeds each of its fonts once, cut to the
+  glyphs of every part (``pipeline.pdf.parts.merge``), written as WeasyPrint's
+  ``pdf.fonts.build_fonts_dictionary`` writes it (a Type 0 font over a CID font, ``Identity-H``)
+  from what each part set in it (:class:`FontUse`, gathered while the part is written). The cut
+  is WeasyPrint's own (hb-subset keeping glyph ids, then dropping the empty glyphs after the last
+  used), with uharfbuzz.
+
+``tests/test_weasyprint_seam.py`` checks these against what the installed versions write.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.pdf.part import FontUse
+# pydyf writes each tagged run as "/Tag\n<</MCID n>>\nBDC\n"; WeasyPrint writes text in hex
+# strings, so the pattern cannot occur inside a text run.
+MARKED = re.compile(rb"/(\w+)\n<</MCID (\d+)>>\nBDC\n")
+DRAWS = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC\n"
+LAYOUT = b"/Artifact\n<</Type /Layout>>\nBDC\n"
+
+# WeasyPrint's own destinations for footnotes (layout.LayoutContext.add_running_element):
+# numbered from 0 in every document.
+FOOTNOTE_DEST = re.compile(r"(note|call)-\d+")
+
+
+@dataclass
+class FontUse:
+    """What a part set in one of the book's fonts: what embedding it takes, and the glyphs."""
+
+    name: str  # the PDF BaseFont, "KBTCEP+Noto-Serif-CJK-KR-Print"
+    family: str
+    source: str  # the digest of the font file's content (``font_sources``)
+    index: int  # the face in it
+    flags: int
+    ascent: int
+    descent: int
+    italic_angle: int
+    stemv: int
+    stemh: int
+    widths: dict[int, float] = field(default_factory=dict)
+    to_unicode: dict[int, str] = field(default_factory=dict)
+    missing: dict[int, int] = field(default_factory=dict)
+
 
 # The tables WeasyPrint drops from an embedded font (pdf/fonts.py, _harfbuzz_subset).
 DROPPED: tuple[bytes, ...] = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB")

@@ -1,0 +1,642 @@
+"""The one seam between this project and WeasyPrint's internals (and the libraries it loads).
+
+Everything the PDF stage does to or with WeasyPrint beyond its public API (``HTML``, ``CSS``,
+``Document.write_pdf``, ``urls.URLFetcher``) is here, and nowhere else:
+
+- **replacements**, installed once by :func:`install` (the PDF process calls it before it lays
+  anything out; importing this module changes nothing): ``layout.make_all_pages`` and
+  ``layout.layout_fixed_boxes`` (pause a layout between pagination and margin boxes),
+  ``css.CSS`` (each linked stylesheet parsed once per process), ``inline.justify_line`` (no
+  loose justified lines), ``pdf.tags._build_box_tree`` (record where each structure element
+  comes from), ``pdf.resolve_links`` and ``pdf.build_fonts_dictionary`` (a part of a book keeps
+  its links to the other parts, and leaves the book's fonts to the merge). Each is a module
+  global WeasyPrint calls itself through; outside the contexts below, each does what WeasyPrint
+  does;
+- **patches of other libraries while WeasyPrint imports**: ``ctypes.util.find_library``
+  switched off, stand-in ``sys.modules`` entries for the fontTools modules it rarely uses;
+- **private names and shapes**: ``Document._build_layout_context``, ``document._html``,
+  ``page._page_box``, ``config._config``, ``AbsolutePlaceholder._box``, the tuples of
+  ``context.page_maker`` and of ``split_first_line`` read by position, the box classes of
+  ``formatting_structure.boxes``;
+- **copied code**: the end of ``layout.layout_document`` (:func:`finish_pages`) and
+  ``pdf.anchors.resolve_links`` (in the replacement of ``pdf.resolve_links``). What WeasyPrint
+  and pydyf write, matched byte for byte or written again, is in ``weasyprint_format``.
+
+:func:`install` checks that the installed WeasyPrint and pydyf are the versions this was written
+for (``SUPPORTED``) and stops with a message, not a traceback, otherwise.
+``tests/test_weasyprint_seam.py`` checks every name used here and its parameters, so that an
+upgrade fails one test that says what moved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import importlib
+import io
+import os
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from pipeline.errors import ContentError
+from pipeline.pdf.weasyprint_format import FontUse
+
+if TYPE_CHECKING:
+    from weasyprint import HTML, Document
+
+# The versions this seam was written for and checked against: [lowest, highest) by release.
+SUPPORTED = {"weasyprint": ((70, 0), (71,)), "pydyf": ((0, 13), (0, 14))}
+
+# A justified line whose spaces would each grow by more than this (em) is set flush left: with
+# a space of about a quarter em (Noto Serif CJK KR: 0.256 em), a gap stays under an em.
+MAX_STRETCH = 0.6
+
+_installed = False
+_pausing: ContextVar[bool] = ContextVar("pausing", default=False)
+_foreign: ContextVar[frozenset[str] | None] = ContextVar("foreign_anchors", default=None)
+_sources: ContextVar[dict[str, Path] | None] = ContextVar("font_sources", default=None)
+_used: ContextVar[dict[str, FontUse] | None] = ContextVar("font_uses", default=None)
+_marking: ContextVar[Callable[[dict[str, Any], Any], None] | None] = ContextVar(
+    "mark_structure_element", default=None
+)
+
+
+def install() -> None:
+    """Import WeasyPrint, check its version and pydyf's, and install every replacement (once
+    per process). Call it before starting threads: the import swaps ``find_library``."""
+    global _installed
+    if _installed:
+        return
+    _import_weasyprint()
+    check_versions()
+    _pause_layouts()
+    _keep_stylesheets()
+    _limit_justification()
+    _record_structure_elements()
+    _write_parts()
+    _installed = True
+
+
+def check_versions() -> None:
+    """Stop, with a message, where WeasyPrint or pydyf is outside ``SUPPORTED``."""
+    import pydyf
+    import weasyprint
+
+    for module in (weasyprint, pydyf):
+        name, found = module.__name__, str(module.__version__)
+        low, high = SUPPORTED[name]
+        if not low <= _release(found) < high:
+            wanted = f">={'.'.join(map(str, low))},<{'.'.join(map(str, high))}"
+            raise ContentError(
+                "pyproject.toml",
+                None,
+                f"{name} {found} is installed; the PDF stage is written for {name}{wanted} "
+                "(it reaches into its internals: pipeline/pdf/weasyprint_internals.py)",
+                f"run ./bootstrap to install the pinned versions, or port the seam and extend "
+                f"SUPPORTED once tests/test_weasyprint_seam.py passes with {name} {found}",
+            )
+
+
+def _release(version: str) -> tuple[int, ...]:
+    numbers = []
+    for piece in version.split("."):
+        digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+# ---------- the import: no library search, fontTools on first use ----------
+
+
+def _import_weasyprint() -> None:
+    """Import WeasyPrint (0.3 s) without ctypes' library search and without the fontTools
+    modules it rarely uses.
+
+    WeasyPrint tries several names for each C library, the Linux soname among them; on Linux
+    each name that does not load makes ``ctypes.util.find_library`` run ldconfig, gcc and ld:
+    54 processes and 0.2 s on a machine with a compiler. The sonames load directly, so the
+    search is switched off for the import, and used only if the libraries are not found
+    without it.
+    """
+    if "weasyprint" in sys.modules:
+        return
+    import pikepdf  # noqa: F401  (pdf.tags repairs the tagged PDF with it: 30 ms, in advance too)
+
+    with _deferred_font_tools():
+        if sys.platform == "linux":
+            import ctypes.util
+
+            loaded = set(sys.modules)
+            search = ctypes.util.find_library
+            ctypes.util.find_library = lambda name: None
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
+                    import weasyprint  # noqa: F401
+                return
+            except OSError:  # a library is not there by its soname: import again, with search
+                for name in set(sys.modules) - loaded:
+                    if name == "weasyprint" or name.startswith("weasyprint."):
+                        del sys.modules[name]  # the half-imported package must not be reused
+            finally:
+                ctypes.util.find_library = search
+        import weasyprint  # noqa: F401, F811
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands for a module until one of its names is used, then imports it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+@contextlib.contextmanager
+def _deferred_font_tools() -> Iterator[None]:
+    """WeasyPrint imports fontTools' subsetter (used only without libharfbuzz-subset) and its
+    variable-font instancer (used only for a variable font) as it starts: 70 ms of the PDF
+    process's start, before a page is laid out. While it imports, each is a stand-in that
+    imports the real module when WeasyPrint first uses it."""
+    instancer = types.ModuleType("fontTools.varLib.instancer")
+
+    def instantiate_variable_font(*args: Any, **options: Any) -> Any:
+        from fontTools.varLib.instancer import instantiateVariableFont
+
+        return instantiateVariableFont(*args, **options)
+
+    instancer.instantiateVariableFont = instantiate_variable_font  # type: ignore[attr-defined]
+    stand_ins = {"fontTools.subset": _OnFirstUse("fontTools.subset"), instancer.__name__: instancer}
+    stand_ins = {name: module for name, module in stand_ins.items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:  # the real module is imported from now on
+                del sys.modules[name]
+
+
+# ---------- fonts ----------
+
+
+def font_configuration(files: tuple[Path, ...]) -> tuple[Any, list[Path]]:
+    """WeasyPrint's fontconfig set-up with ``files`` added, as its own ``@font-face`` support
+    adds a font (through its private ``_config``), and the files fontconfig could not read."""
+    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = FontConfiguration()
+    unread = [
+        path
+        for path in files
+        if not fontconfig.FcConfigAppFontAddFile(config._config, os.fsencode(path))
+    ]
+    pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
+    return config, unread
+
+
+# ---------- paginating, then finishing the pages with the numbers of a whole book ----------
+
+
+class _Paused(Exception):  # noqa: N818  (a signal, not an error)
+    """Raised inside WeasyPrint's layout once every page is made, before any margin box."""
+
+    def __init__(self, pages: list[Any]) -> None:
+        super().__init__()
+        self.pages = pages
+
+
+class Pagination(NamedTuple):
+    """A document paginated, its margin boxes not yet made."""
+
+    context: Any  # weasyprint.layout.LayoutContext
+    root_box: Any
+    pages: list[Any]  # weasyprint.formatting_structure.boxes.PageBox
+    options: dict[str, Any]
+    color_profiles: dict[str, Any]
+
+
+def paginate_pages(
+    html: HTML, font_config: Any, stylesheets: list[Any], **options: Any
+) -> Pagination:
+    """Lay ``html`` out up to the margin boxes: what ``Document._render`` does, stopped inside
+    ``layout_document`` when the pages are made."""
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.document import Document
+    from weasyprint.formatting_structure.build import build_formatting_structure
+    from weasyprint.layout import layout_document
+    from weasyprint.pdf import VARIANTS
+
+    install()
+    settings = {**DEFAULT_OPTIONS, "stylesheets": stylesheets, **options}
+    if variant := settings["pdf_variant"]:  # as Document._render does
+        for key, value in VARIANTS[variant][1].items():
+            if settings.get(key) is None:
+                settings[key] = value
+    color_profiles: dict[str, Any] = {}
+    counter_style = CounterStyle()
+    context = Document._build_layout_context(
+        html, font_config, counter_style, color_profiles, settings
+    )
+    root_box = build_formatting_structure(
+        html.etree_element,
+        context.style_for,
+        context.get_image_from_uri,
+        html.base_url,
+        context.target_collector,
+        counter_style,
+        context.footnotes,
+    )
+    token = _pausing.set(True)
+    try:
+        for _ in layout_document(html, root_box, context):
+            raise AssertionError("WeasyPrint made a margin box before the pause")
+    except _Paused as paused:
+        return Pagination(context, root_box, paused.pages, settings, color_profiles)
+    finally:
+        _pausing.reset(token)
+    raise AssertionError("WeasyPrint's layout ended without pausing")  # pragma: no cover
+
+
+def _pause_layouts() -> None:
+    """Wrap the two functions of ``weasyprint.layout`` the pause needs."""
+    from weasyprint import layout
+
+    make_all_pages, layout_fixed_boxes = layout.make_all_pages, layout.layout_fixed_boxes
+
+    def made_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+        made = []
+        for page in make_all_pages(context, root_box, html, pages):
+            made.append(page)
+            yield page
+        context.made_pages = made  # the last pass of the repagination loop
+
+    def fixed_boxes(context: Any, pages: list[Any], containing_page: Any) -> Iterator[Any]:
+        # The first call of layout_document's margin-box loop, before it changes anything.
+        if _pausing.get():
+            raise _Paused(context.made_pages)
+        return layout_fixed_boxes(context, pages, containing_page)  # type: ignore[no-any-return]
+
+    layout.make_all_pages = made_pages
+    layout.layout_fixed_boxes = fixed_boxes
+
+
+def made_page_count(context: Any) -> int:
+    """How many entries the layout's page maker holds (one more than the pages made)."""
+    return len(context.page_maker)
+
+
+def forget_pages_after(context: Any, count: int) -> None:
+    """Drop the page maker's entries after the first ``count`` (a blank page added)."""
+    del context.page_maker[count:]
+
+
+def add_blank_page(html: HTML, context: Any, root_box: Any, pages: list[Any]) -> None:
+    """A blank page after ``pages``, made as WeasyPrint makes one (``:blank``, with its own
+    margin boxes) when a page-side break is inside one document."""
+    from weasyprint.layout.page import PageType, make_page, set_page_type_computed_styles
+
+    index = len(pages)
+    _, next_page, right_page, state, remake = context.page_maker[index]
+    page_type = PageType("right" if right_page else "left", True, "", index, ())
+    set_page_type_computed_styles(page_type, html, context.style_for)
+    state = copy.deepcopy(state)
+    page, _, _ = make_page(context, root_box, page_type, None, index + 1, state)
+    context.page_maker.append((None, next_page, not right_page, state, dict(remake)))
+    pages.append(page)
+
+
+def page_state(page: Any) -> tuple[Any, ...]:
+    """What :func:`finish_pages` changes in a page box, to put it back with ``restore_page``."""
+    return (page.children, page.children[0].children, page.page_type, page.style)
+
+
+def restore_page(page: Any, state: tuple[Any, ...]) -> None:
+    """A page box as :func:`page_state` saw it, without the link annotations a writing left."""
+    children, root_children, page_type, style = state
+    page.children, page.children[0].children = children, root_children
+    page.page_type, page.style = page_type, style
+    for box in page.descendants(placeholders=True):
+        if "link_annotation" in box.__dict__:
+            del box.link_annotation
+
+
+def finish_pages(
+    html: HTML,
+    pagination: Pagination,
+    font_config: Any,
+    first_page: int,
+    total: int,
+) -> Document:
+    """Number the pages from ``first_page`` out of ``total``, put each on its side (an odd
+    number is a right-hand page), make the margin boxes; the laid-out document. The end of
+    ``weasyprint.layout.layout_document``, with the numbers of a whole book."""
+    from weasyprint.document import Document, DocumentMetadata, Page
+    from weasyprint.html import get_html_metadata
+    from weasyprint.layout import layout_fixed_boxes, make_margin_boxes
+    from weasyprint.layout.background import layout_backgrounds
+    from weasyprint.layout.page import set_page_type_computed_styles
+
+    context, pages = pagination.context, pagination.pages
+    for index, page in enumerate(pages):
+        number = first_page + index
+        values = context.page_maker[index + 1][3][1]  # the counters after this page
+        values["page"] = [number]
+        values["pages"] = [total]
+        side = "right" if number % 2 else "left"
+        if page.page_type.side != side:  # the part started on the other side
+            page_type = page.page_type._replace(side=side)
+            set_page_type_computed_styles(page_type, html, context.style_for)
+            style = context.style_for(page_type)
+            style["overflow"] = page.style["overflow"]
+            page.page_type, page.style = page_type, style
+    # What weasyprint.layout.layout_document does once pagination is over.
+    for index, page in enumerate(pages):
+        root, footnote_area, note_area = page.children
+        children = [
+            *layout_fixed_boxes(context, pages[:index], page),
+            *root.children,
+            *layout_fixed_boxes(context, pages[index + 1 :], page),
+        ]
+        root.children = children
+        context.current_page = index + 1
+        state = context.page_maker[context.current_page][3]
+        made = [root]
+        if footnote_area.children:
+            made.append(footnote_area)
+        if note_area.children:
+            made.append(note_area)
+        made.extend(make_margin_boxes(context, page, state))
+        page.children = tuple(made)
+        layout_backgrounds(page, context.get_image_from_uri)
+    document = Document(
+        [Page(page) for page in pages],
+        DocumentMetadata(**get_html_metadata(html)),
+        html.url_fetcher,
+        font_config,
+        pagination.color_profiles,
+        pagination.options["output_intent"],
+    )
+    document._html = html
+    return document
+
+
+def set_text(text_box: Any, text: str, context: Any) -> float:
+    """Set ``text`` in a laid-out text box, on one line in its style; how much wider it grew."""
+    from weasyprint.text.line_break import split_first_line
+
+    layout, _, _, width, _, _ = split_first_line(text, text_box.style, context, None, 0)
+    grown: float = width - text_box.width
+    text_box.text, text_box.pango_layout = text, layout
+    return grown
+
+
+# ---------- boxes ----------
+
+
+def page_box(page: Any) -> Any:
+    """The page box of one of ``Document.pages``."""
+    return page._page_box
+
+
+def document_page_boxes(document: Document) -> list[Any]:
+    """The page boxes of a laid-out document."""
+    return [page_box(page) for page in document.pages]
+
+
+def placed_box(box: Any) -> Any:
+    """The box an absolutely positioned box's placeholder stands for (else ``box``)."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    return box._box if isinstance(box, AbsolutePlaceholder) else box
+
+
+# The classes of ``weasyprint.formatting_structure.boxes`` that :func:`is_box` is asked about.
+BOX_CLASSES = (
+    "Box",
+    "ParentBox",
+    "LineBox",
+    "TextBox",
+    "ReplacedBox",
+    "InlineReplacedBox",
+    "InlineBlockBox",
+    "TableRowBox",
+    "FootnoteAreaBox",
+)
+
+
+def is_box(box: Any, *classes: str) -> bool:
+    """Whether ``box`` is of one of WeasyPrint's box ``classes`` (names of ``BOX_CLASSES``;
+    an absolutely positioned box's placeholder is none of them)."""
+    from weasyprint.formatting_structure import boxes
+
+    return isinstance(box, tuple(getattr(boxes, name) for name in classes))
+
+
+# ---------- stylesheets parsed once per process ----------
+
+_sheets: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
+
+
+def parse_stylesheet(url: str, fetcher: Any) -> Any:
+    """Parse the print stylesheet at ``url`` as a document links it (kept: see below)."""
+    from weasyprint import css
+    from weasyprint.css.counters import CounterStyle
+
+    install()
+    return css.CSS(
+        url=url,
+        url_fetcher=fetcher,
+        media_type="print",
+        counter_style=CounterStyle(),
+        page_rules=[],
+        layers=[],
+    )
+
+
+def _keep_stylesheets() -> None:
+    """Parse each linked stylesheet once per process, not once per document: a book laid out
+    in parts is dozens of documents with the same print.css (its parsing was a third of a
+    day's layout). A sheet is parsed again when a file of its folder changes (``invoke
+    watch``). WeasyPrint gathers the page rules of a document's sheets in one list: the kept
+    sheet adds its own."""
+    from weasyprint import css
+
+    parse = css.CSS
+
+    def stylesheet(*args: Any, url: str | None = None, **options: Any) -> Any:
+        path = _local_path(url)
+        if path is None or args or options.get("matcher") is not None:
+            # an @import adds its rules to the importing sheet's matcher: that sheet is kept
+            return parse(*args, url=url, **options)
+        key = (str(url), _folder_state(path.parent))
+        found = _sheets.get(key)
+        if found is None:
+            found = parse(url=url, **{**options, "page_rules": [], "layers": []})
+            if len(_sheets) > 32:
+                _sheets.clear()
+            _sheets[key] = found
+        if options.get("page_rules") is not None:
+            options["page_rules"].extend(found.page_rules)
+        for layer in found.layers:
+            if options.get("layers") is not None and layer not in options["layers"]:
+                options["layers"].append(layer)
+        return found
+
+    css.CSS = stylesheet
+
+
+def _local_path(url: str | None) -> Path | None:
+    if not url or not url.startswith("file:"):
+        return None
+    return Path(url2pathname(unquote(urlsplit(url).path)))
+
+
+def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    states = []
+    for path in sorted(folder.glob("*.css")):
+        stat = path.stat()
+        states.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(states)
+
+
+# ---------- justified lines never open gaps of more than about an em ----------
+
+
+def _limit_justification() -> None:
+    """WeasyPrint justifies a line by widening its spaces only, however far they must grow;
+    a line whose spaces would each grow by more than ``MAX_STRETCH`` em is set flush left
+    instead, as the last line of a paragraph is (``pipeline.pdf.linebreak``: Korean keeps its
+    words whole, so a line before a long word was spread into gaps of one to twenty ems).
+    Line breaking is untouched: no page changes."""
+    from weasyprint.layout import inline
+
+    original = inline.justify_line
+
+    def justify_line(context: Any, line: Any, extra_width: float) -> None:
+        spaces = inline.count_expandable_spaces(line)
+        if spaces and extra_width / spaces > MAX_STRETCH * line.style["font_size"]:
+            return  # flush left: the line keeps its natural spaces
+        original(context, line, extra_width)
+
+    inline.justify_line = justify_line  # line_offset() calls it through this global
+
+
+# ---------- the tagged PDF: where each structure element comes from ----------
+
+
+@contextlib.contextmanager
+def marking_structure_elements(mark: Callable[[dict[str, Any], Any], None]) -> Iterator[None]:
+    """While a PDF is written, call ``mark(element, box)`` for each structure element
+    WeasyPrint makes (a dictionary it writes into the PDF) and the box it made it from."""
+    install()
+    token = _marking.set(mark)
+    try:
+        yield
+    finally:
+        _marking.reset(token)
+
+
+def _record_structure_elements() -> None:
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+
+    def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
+        mark = _marking.get()
+        for element in original(box, *args):
+            if mark is not None:
+                mark(element, box)
+            yield element
+
+    tags._build_box_tree = build_box_tree  # the module calls itself through this global
+
+
+# ---------- a part of a book: its links to the others, the book's fonts left to the merge ----
+
+
+@contextlib.contextmanager
+def writing_part(foreign: frozenset[str], sources: dict[str, Path]) -> Iterator[dict[str, FontUse]]:
+    """While a part of a book is written: its links to ``foreign`` anchors (in the book's other
+    parts) are kept, and the fonts of ``sources`` (by digest) are not embedded; what the part
+    set in each of them is gathered in the dictionary yielded (by WeasyPrint's font hash)."""
+    install()
+    used: dict[str, FontUse] = {}
+    tokens = (_foreign.set(foreign), _sources.set(sources), _used.set(used))
+    try:
+        yield used
+    finally:
+        _used.reset(tokens[2])
+        _sources.reset(tokens[1])
+        _foreign.reset(tokens[0])
+
+
+def _write_parts() -> None:
+    """Wrap WeasyPrint's link resolution and font embedding."""
+    from weasyprint import pdf
+
+    resolve_links, build_fonts = pdf.resolve_links, pdf.build_fonts_dictionary
+
+    def resolve(pages: list[Any]) -> Iterator[Any]:
+        foreign = _foreign.get()
+        if foreign is None:
+            yield from resolve_links(pages)
+            return
+        # weasyprint.pdf.anchors.resolve_links, keeping links to the book's other parts
+        seen: set[str] = set()
+        paged: list[list[tuple[str, float, float]]] = []
+        for page in pages:
+            paged.append([])
+            for anchor, (x, y, _, _) in page.anchors.items():
+                if anchor not in seen:
+                    paged[-1].append((anchor, x, y))
+                    seen.add(anchor)
+        for page, anchors in zip(pages, paged, strict=True):
+            kept = [
+                link
+                for link in page.links
+                if link[0] != "internal" or link[1] in seen or link[1] in foreign
+            ]
+            yield kept, anchors
+
+    def build_fonts_dictionary(
+        pdf_file: Any, fonts: dict[str, Any], compress: bool, subset: bool, options: Any
+    ) -> Any:
+        sources, used = _sources.get(), _used.get()
+        if sources is None or used is None or not subset:
+            return build_fonts(pdf_file, fonts, compress, subset, options)
+        kept = {}
+        for key, font in fonts.items():
+            digest = hashlib.md5(font.file_content, usedforsecurity=False).hexdigest()
+            if font.bitmap or font.used_in_forms or digest not in sources:
+                kept[key] = font
+                continue
+            use = used.get(font.hash)
+            if use is None:
+                use = used[font.hash] = FontUse(
+                    font.name.decode()[1:],
+                    font.family,
+                    digest,
+                    font.index,
+                    font.flags,
+                    font.ascent,
+                    font.descent,
+                    font.italic_angle,
+                    font.stemv,
+                    font.stemh,
+                )
+            use.widths.update(font.widths)
+            use.to_unicode.update(font.to_unicode)
+            use.missing.update(font.missing)
+        return build_fonts(pdf_file, kept, compress, subset, options)
+
+    pdf.resolve_links = resolve
+    pdf.build_fonts_dictionary = build_fonts_dictionary

@@ -1,0 +1,259 @@
+"""The contract between the PDF stage and WeasyPrint's internals (``pipeline.pdf.weasyprint_internals``
+and ``weasyprint_format``): every name the seam replaces or reaches into, with the parameters it
+relies on, and the callers that must reach a replaced function through its module global. An
+upgrade of WeasyPrint or pydyf that moves one of them fails here, by name, instead of silently
+turning a feature off (the loose-line limit, the stylesheet cache...)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.errors import ContentError
+from pipeline.pdf import weasyprint_format, weasyprint_internals
+from pipeline.pdf.paginate import paginate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (module, name, the parameters the seam relies on)
+REPLACED = [
+    ("weasyprint.layout", "make_all_pages", ["context", "root_box", "html", "pages"]),
+    ("weasyprint.layout", "layout_fixed_boxes", ["context", "pages", "containing_page"]),
+    ("weasyprint.layout.inline", "justify_line", ["context", "line", "extra_width"]),
+    (
+        "weasyprint.pdf.tags",
+        "_build_box_tree",
+        ["box", "parent", "pdf", "page_number", "nums", "annotations", "tags"],
+    ),
+    ("weasyprint.pdf", "resolve_links", ["pages"]),
+    ("weasyprint.pdf", "build_fonts_dictionary", ["pdf", "fonts", "compress", "subset", "options"]),
+    (
+        "weasyprint.css",
+        "CSS",
+        ["url", "url_fetcher", "media_type", "counter_style", "matcher", "page_rules", "layers"],
+    ),
+]
+# Each replaced function is called through its module's global by these (else the replacement
+# would never run).
+CALLED_THROUGH_GLOBAL = [
+    ("weasyprint.layout", "layout_document", "make_all_pages"),
+    ("weasyprint.layout", "layout_document", "layout_fixed_boxes"),
+    ("weasyprint.layout.inline", "text_align", "justify_line"),
+    ("weasyprint.pdf.tags", "add_tags", "_build_box_tree"),
+    ("weasyprint.pdf", "generate_pdf", "resolve_links"),
+    ("weasyprint.pdf", "generate_pdf", "build_fonts_dictionary"),
+    ("weasyprint.css", "find_stylesheets", "CSS"),
+]
+# Called, not replaced: (module, name, the parameters passed by name or position).
+CALLED = [
+    (
+        "weasyprint.document",
+        "Document._build_layout_context",
+        ["html", "font_config", "counter_style", "color_profiles", "options"],
+    ),
+    (
+        "weasyprint.document",
+        "Document.__init__",
+        ["self", "pages", "metadata", "url_fetcher", "font_config", "color_profiles"],
+    ),
+    ("weasyprint.document", "Page.__init__", ["self", "page_box"]),
+    ("weasyprint.layout", "layout_document", ["html", "root_box", "context"]),
+    ("weasyprint.layout", "make_margin_boxes", ["context", "page", "state"]),
+    ("weasyprint.layout.background", "layout_backgrounds", ["page", "get_image_from_uri"]),
+    (
+        "weasyprint.layout.page",
+        "make_page",
+        ["context", "root_box", "page_type", "resume_at", "page_number", "page_state"],
+    ),
+    ("weasyprint.layout.page", "set_page_type_computed_styles", ["page_type", "html", "style_for"]),
+    ("weasyprint.layout.inline", "count_expandable_spaces", ["box"]),
+    (
+        "weasyprint.text.line_break",
+        "split_first_line",
+        ["text", "style", "context", "max_width", "justification_spacing"],
+    ),
+    (
+        "weasyprint.formatting_structure.build",
+        "build_formatting_structure",
+        ["element_tree", "style_for", "get_image_from_uri", "base_url", "target_collector"],
+    ),
+    ("weasyprint.html", "get_html_metadata", ["html"]),
+    ("weasyprint.pdf.anchors", "resolve_links", ["pages"]),
+]
+
+
+def _install() -> None:
+    weasyprint_internals.install()
+
+
+def _original(module: Any, name: str) -> Any:
+    """The function WeasyPrint defines under ``name`` (the seam's replacement wraps it)."""
+    found = getattr(module, name)
+    while getattr(found, "__closure__", None) and found.__module__ == weasyprint_internals.__name__:
+        wrapped = [
+            cell.cell_contents
+            for cell in found.__closure__
+            if callable(cell.cell_contents)
+            and getattr(cell.cell_contents, "__name__", "") == name
+            and getattr(cell.cell_contents, "__module__", "").startswith("weasyprint")
+        ]
+        if not wrapped:
+            break
+        found = wrapped[0]
+    return found
+
+
+def broken_contract() -> list[str]:
+    """What moved in the installed WeasyPrint, one line per name (empty: nothing)."""
+    problems = []
+    for module_name, name, parameters in REPLACED:
+        module = importlib.import_module(module_name)
+        if not hasattr(module, name):
+            problems.append(f"{module_name}.{name} is gone (replaced by the seam)")
+            continue
+        found = list(inspect.signature(_original(module, name)).parameters)
+        if [p for p in found if p in parameters] != parameters:
+            problems.append(f"{module_name}.{name}{tuple(found)}: expected {tuple(parameters)}")
+    for module_name, caller, name in CALLED_THROUGH_GLOBAL:
+        module = importlib.import_module(module_name)
+        function = getattr(module, caller, None)
+        if function is None or name not in function.__code__.co_names:
+            problems.append(f"{module_name}.{caller} no longer calls {name} through the module")
+    for module_name, dotted, parameters in CALLED:
+        target: Any = importlib.import_module(module_name)
+        for piece in dotted.split("."):
+            target = getattr(target, piece, None)
+        if target is None:
+            problems.append(f"{module_name}.{dotted} is gone (called by the seam)")
+            continue
+        found = list(inspect.signature(target).parameters)
+        if [p for p in found if p in parameters] != parameters:
+            problems.append(f"{module_name}.{dotted}{tuple(found)}: expected {tuple(parameters)}")
+    boxes = importlib.import_module("weasyprint.formatting_structure.boxes")
+    problems += [
+        f"weasyprint.formatting_structure.boxes.{name} is gone"
+        for name in weasyprint_internals.BOX_CLASSES
+        if not isinstance(getattr(boxes, name, None), type)
+    ]
+    page = importlib.import_module("weasyprint.layout.page")
+    if getattr(page.PageType, "_fields", None) != ("side", "blank", "name", "index", "groups"):
+        problems.append("weasyprint.layout.page.PageType's fields changed")
+    return problems
+
+
+def test_every_name_the_seam_uses_is_where_it_was() -> None:
+    importlib.import_module("weasyprint")  # installed or not: the originals are checked
+    assert broken_contract() == []
+
+
+def test_a_renamed_replaced_function_fails_the_contract_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What an upgrade that renames ``justify_line`` looks like: the contract names it."""
+    _install()
+    inline = importlib.import_module("weasyprint.layout.inline")
+    monkeypatch.setattr(inline, "justify_lines", inline.justify_line, raising=False)
+    monkeypatch.delattr(inline, "justify_line")
+    assert broken_contract() == [
+        "weasyprint.layout.inline.justify_line is gone (replaced by the seam)"
+    ]
+
+
+def test_a_changed_signature_fails_the_contract_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    _install()
+    document = importlib.import_module("weasyprint.document")
+
+    def build(html: Any, font_config: Any, options: Any) -> None: ...
+
+    monkeypatch.setattr(document.Document, "_build_layout_context", staticmethod(build))
+    assert broken_contract() == [
+        "weasyprint.document.Document._build_layout_context('html', 'font_config', 'options'): "
+        "expected ('html', 'font_config', 'counter_style', 'color_profiles', 'options')"
+    ]
+
+
+def test_importing_the_seam_changes_nothing_until_it_is_installed() -> None:
+    probe = (
+        "import pipeline.pdf.weasyprint_internals as seam, pipeline.pdf.write\n"
+        "import weasyprint.layout as layout, weasyprint.css as css\n"
+        "print(layout.make_all_pages.__module__, css.CSS.__module__)\n"
+        "seam.install()\n"
+        "print(layout.make_all_pages.__module__, css.CSS.__module__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.split() == [
+        "weasyprint.layout.page",
+        "weasyprint",
+        "pipeline.pdf.weasyprint_internals",
+        "pipeline.pdf.weasyprint_internals",
+    ], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "version", "wanted"),
+    [("weasyprint", "71.0", ">=70.0,<71"), ("pydyf", "0.14.0", ">=0.13,<0.14")],
+)
+def test_a_version_outside_the_range_stops_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, module: str, version: str, wanted: str
+) -> None:
+    _install()
+    monkeypatch.setattr(importlib.import_module(module), "__version__", version)
+    with pytest.raises(ContentError) as raised:
+        weasyprint_internals.check_versions()
+    message = str(raised.value)
+    assert message.startswith(f"pyproject.toml: {module} {version} is installed; ")
+    assert f"written for {module}{wanted}" in message and "hint: run ./bootstrap" in message
+
+
+def test_the_installed_versions_are_in_the_range() -> None:
+    _install()
+    weasyprint_internals.check_versions()
+
+
+def test_the_private_shapes_the_seam_reads() -> None:
+    """A real layout through the seam: the page maker's tuples, the counters in them, the
+    line of ``split_first_line``, ``_page_box``, ``_config``: what the parts machinery reads."""
+    from weasyprint import HTML
+
+    _install()
+    config, unread = weasyprint_internals.font_configuration(())
+    assert unread == [] and config._config is not None
+    html = HTML(
+        string="<style>@page { @bottom-center { content: counter(page) ' / ' counter(pages) } }"
+        "h1 { break-before: page }</style><p>가나다</p><h1>둘째</h1>"
+    )
+    paginated = paginate(html, config, [])
+    context = paginated.pagination.context
+    assert paginated.page_count == 2 and paginated.first_side() is None
+    assert all(len(entry) == 5 for entry in context.page_maker)
+    assert isinstance(context.page_maker[1][3][1], dict)  # the counters after page 1
+    paginated.add_blank_page()
+    document = paginated.finish(5, 9)
+    assert [page._page_box.page_type.side for page in document.pages] == ["right", "left", "right"]
+    assert document.pages[2]._page_box.page_type.blank
+    assert document._html is html
+    assert weasyprint_internals.document_page_boxes(document)[0] is document.pages[0]._page_box
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(document.write_pdf())) as pdf:
+        assert len(pdf.pages) == 3
+
+
+def test_pydyf_writes_tagged_runs_as_the_repairs_match_them() -> None:
+    import pikepdf
+    from weasyprint import HTML
+
+    _install()
+    data = HTML(string="<html lang='ko'><title>t</title><p>가나다</p></html>").write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        stream = pdf.pages[0].Contents.read_bytes()
+    assert weasyprint_format.MARKED.search(stream) is not None
