@@ -8,11 +8,9 @@ The PDFs are read back with pdfplumber and pypdf; each is rendered once per modu
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from pypdf import PdfReader
 
 from pipeline.commands.check import check_pdf
 from pipeline.commands.pages import layout_problems, page_fill, text_block
-from pipeline.config import Settings, source_date_epoch
+from pipeline.config import Settings
 from pipeline.model import Report
 from pipeline.pdf import fit, weasyprint_internals
 from pipeline.pdf import html as print_html
@@ -31,9 +29,9 @@ from pipeline.pdf.html import prepare_print, render_print_html
 from pipeline.pdf.layout import FEW_TALKS, plan_layout
 from pipeline.pdf.linebreak import WORD_JOINER
 from pipeline.pdf.write import print_html as weasyprint_html
-from pipeline.pdf.write import render_pdf, write_pdf
+from pipeline.pdf.write import render_pdf
 from pipeline.read.report import read_report
-from tests.conftest import DATA, SAMPLE
+from tests.conftest import DATA, SAMPLE, build_pdf
 
 TAIL = DATA / "pdf-layout-tail.md"  # DAY 1's last lines would have page 6 to themselves
 LOOSE = DATA / "pdf-layout-loose.md"  # lines that justifying would stretch past an em
@@ -41,17 +39,7 @@ ARTICLE = DATA / "pdf-layout-single-talk.md"  # the notes of one talk
 COMPACT = DATA / "no-days.md"  # one day, three talks
 
 
-@pytest.fixture(scope="module", autouse=True)
-def epoch() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-        yield
-
-
-def build(notes: Path, out: Path, **options: object) -> Path:
-    report = read_report(notes)
-    settings = Settings(source_date_epoch=source_date_epoch(os.environ), **options)  # type: ignore[arg-type]
-    return write_pdf(report, settings, out, prepare_print(report, settings))
+pytestmark = pytest.mark.usefixtures("epoch")  # every build here is stamped alike
 
 
 def text_lines(path: Path) -> list[list[str]]:
@@ -167,11 +155,11 @@ def test_a_long_tail_gets_a_page_break_and_a_short_day_joins_its_opener() -> Non
 @pytest.fixture(scope="module")
 def tail_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The tail fixture as built, and as it was before (no fit, no heading joiners)."""
-    fitted = build(TAIL, tmp_path_factory.mktemp("fitted"))
+    fitted = build_pdf(TAIL, tmp_path_factory.mktemp("fitted"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fit, "RENDERS", 1)
         patch.setattr(print_html, "keep_last_words_together", lambda heading: None)
-        plain = build(TAIL, tmp_path_factory.mktemp("plain"))
+        plain = build_pdf(TAIL, tmp_path_factory.mktemp("plain"))
     return fitted, plain
 
 
@@ -243,10 +231,10 @@ def test_loose_lines_are_set_flush_left_and_check_reports_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report = read_report(LOOSE)
-    good = build(LOOSE, tmp_path / "good")
+    good = build_pdf(LOOSE, tmp_path / "good")
     assert check_pdf(good, report, Settings()) == []
     monkeypatch.setattr(weasyprint_internals, "MAX_STRETCH", 1000.0)  # justified as WeasyPrint does
-    bad = build(LOOSE, tmp_path / "bad")
+    bad = build_pdf(LOOSE, tmp_path / "bad")
     loose = [f.message for f in check_pdf(bad, report, Settings()) if "loose line" in f.message]
     assert len(loose) == 3
     assert loose[0].startswith("page 2: a loose line, gaps of 23.9 em between words: 발표자료:")
@@ -254,7 +242,7 @@ def test_loose_lines_are_set_flush_left_and_check_reports_them(
 
 @pytest.mark.slow
 def test_the_notes_of_one_talk_are_an_article(tmp_path: Path) -> None:
-    pdf = build(ARTICLE, tmp_path)
+    pdf = build_pdf(ARTICLE, tmp_path)
     pages = text_lines(pdf)
     assert len(pages) == 2  # the cover, and the page the text needs
     assert pages[1][1] == "무엇을 테스트할 것인가?"  # under the running header: the title block
@@ -266,7 +254,7 @@ def test_the_notes_of_one_talk_are_an_article(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_compact_report_has_its_contents_over_its_text(tmp_path: Path) -> None:
-    pdf = build(COMPACT, tmp_path)
+    pdf = build_pdf(COMPACT, tmp_path)
     report = read_report(COMPACT)
     pages = text_lines(pdf)
     assert "차례" in pages[1] and any(
@@ -277,7 +265,7 @@ def test_a_compact_report_has_its_contents_over_its_text(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_an_a5_opener_starts_a_right_hand_page(tmp_path: Path, sample_report: Report) -> None:
-    pdf = build(SAMPLE, tmp_path, paper="A5")
+    pdf = build_pdf(SAMPLE, tmp_path, paper="A5")
     reader = PdfReader(pdf)
     days = [item for item in reader.outline if not isinstance(item, list)]
     starts = [reader.get_destination_page_number(day) + 1 for day in days]

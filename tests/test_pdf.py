@@ -10,7 +10,6 @@ import functools
 import io
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pypdf.generic import DictionaryObject, IndirectObject
 from pipeline import fonts
 from pipeline.build.reports import build_report
 from pipeline.commands.check import check_pdf, unembedded_fonts
-from pipeline.config import FontRoles, Settings, source_date_epoch
+from pipeline.config import FontRoles, Settings
 from pipeline.dates import korean_dates
 from pipeline.errors import ContentError
 from pipeline.model import Chapter, Metadata, Report, Source, Talk
@@ -35,26 +34,15 @@ from pipeline.pdf.html import build_stamp, prepare_print, render_print_html
 from pipeline.pdf.linebreak import WORD_JOINER, join_hangul_words
 from pipeline.pdf.write import locked_fetcher, write_pdf
 from pipeline.read.report import read_report
-from tests.conftest import project_settings
+from tests.conftest import EPOCH, build_pdf, project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "content" / "deview-2023.md"
 QUIRKS = DATA / "pdf-quirks.md"
 ATTACK = DATA / "pdf-attack.md"
-EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 MM = 72 / 25.4
 MARGIN = 16 * MM  # left and right page margins for A5 (print.html.j2)
-
-
-def build(path: Path, out: Path, **settings: object) -> Path:
-    """The PDF of the notes at ``path``, stamped with SOURCE_DATE_EPOCH as a build reads it."""
-    epoch = source_date_epoch(os.environ)
-    return write_report_pdf(
-        read_report(path),
-        Settings(source_date_epoch=epoch, **settings),  # type: ignore[arg-type]
-        out,
-    )
 
 
 def write_report_pdf(report: Report, settings: Settings, out: Path) -> Path:
@@ -62,20 +50,13 @@ def write_report_pdf(report: Report, settings: Settings, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def epoch() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        yield
-
-
-@pytest.fixture(scope="module")
 def sample_pdf(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
-    return build(SAMPLE, tmp_path_factory.mktemp("sample"))
+    return build_pdf(SAMPLE, tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture(scope="module")
 def quirks_pdf(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
-    return build(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5")
+    return build_pdf(QUIRKS, tmp_path_factory.mktemp("quirks"), paper="A5")
 
 
 @functools.cache  # pdfplumber takes half a second per PDF; each PDF is written once
@@ -388,7 +369,7 @@ def test_sample_title(sample_pdf: Path) -> None:
 
 
 def test_two_builds_are_byte_identical(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
-    again = build(QUIRKS, tmp_path, paper="A5")
+    again = build_pdf(QUIRKS, tmp_path, paper="A5")
     assert again.read_bytes() == quirks_pdf.read_bytes()
 
 
@@ -598,7 +579,7 @@ def assert_nothing_leaked(path: Path) -> None:
 
 @pytest.mark.slow
 def test_notes_cannot_attach_or_read_files(tmp_path: Path, epoch: None) -> None:
-    assert_nothing_leaked(build(ATTACK, tmp_path / "notes", pdf_variant="a"))
+    assert_nothing_leaked(build_pdf(ATTACK, tmp_path / "notes", pdf_variant="a"))
     assert_nothing_leaked(write_report_pdf(hostile_report(tmp_path), Settings(), tmp_path / "raw"))
 
 
@@ -627,10 +608,10 @@ def test_variants(quirks_pdf: Path, tmp_path: Path, epoch: None) -> None:
     assert "/StructTreeRoot" in tagged.trailer["/Root"]
     assert tagged.trailer["/Root"]["/MarkInfo"]["/Marked"]
     assert b'pdfuaid:part="1"' in tagged.trailer["/Root"]["/Metadata"].get_object().get_data()
-    plain = build(QUIRKS, tmp_path / "plain", paper="A5", pdf_variant="plain")
+    plain = build_pdf(QUIRKS, tmp_path / "plain", paper="A5", pdf_variant="plain")
     assert "/StructTreeRoot" not in PdfReader(plain).trailer["/Root"]
     assert page_lines(plain) == page_lines(quirks_pdf)
-    archive = PdfReader(build(QUIRKS, tmp_path / "a", paper="A5", pdf_variant="a"))
+    archive = PdfReader(build_pdf(QUIRKS, tmp_path / "a", paper="A5", pdf_variant="a"))
     root = archive.trailer["/Root"]
     assert "/OutputIntents" in root
     xmp = root["/Metadata"].get_object().get_data()
@@ -646,7 +627,7 @@ def test_paper_size_is_a_setting() -> None:
 @pytest.mark.slow
 def test_a_short_introduction_leads_the_contents_page(tmp_path: Path) -> None:
     """A line or two before the first chapter does not get a page of its own."""
-    pages = page_lines(build(DATA / "yaml-front-matter.md", tmp_path))
+    pages = page_lines(build_pdf(DATA / "yaml-front-matter.md", tmp_path))
     assert "처음 가 본 FEConf." in pages[1] and "차례" in pages[1]
     report = read_report(DATA / "yaml-front-matter.md")
     long = replace(report, intro_html="<p>" + "길게 쓴 머리말 " * 60 + "</p>")

@@ -9,6 +9,7 @@ out again alone, PDF/A.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -29,34 +30,24 @@ from pipeline.config import Settings
 from pipeline.pdf import parallel, partcache
 from pipeline.pdf.html import prepare_print
 from pipeline.pdf.split import split_book
-from pipeline.pdf.write import write_pdf_pages
 from pipeline.read.report import read_report
-from tests.conftest import DATA
+from tests.conftest import DATA, EPOCH, build_pdf
 from tests.test_pdf_tags import Tagged
 
-pytestmark = pytest.mark.slow  # builds PDFs (conftest: --quick skips them)
+# builds PDFs (conftest: --quick skips them), each stamped alike
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("epoch")]
 
 PARTS = DATA / "pdf-parts.md"
-EPOCH = 1700000000
-
-
-def build(
-    notes: Path, out: Path, jobs: int, reuse: bool = False, at_once: bool = False, **options: object
-) -> Path:
-    settings = Settings(source_date_epoch=EPOCH, paper="A5", **options).override({"out": out})  # type: ignore[arg-type]
-    report = read_report(notes)
-    job = prepare_print(report, settings)
-    path, _ = write_pdf_pages(report, settings, out, job, jobs, reuse, at_once)
-    return path
+build = functools.partial(build_pdf, paper="A5")  # the fixture is an A5 book
 
 
 @pytest.fixture(scope="module")
-def once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def once(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
     return build(PARTS, tmp_path_factory.mktemp("once"), jobs=1, at_once=True)
 
 
 @pytest.fixture(scope="module")
-def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def parts(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
     path = build(PARTS, tmp_path_factory.mktemp("parts"), jobs=2)
     assert len(parallel.LAST_TIMINGS.parts) == 3  # the three days, laid out apart
     return path
@@ -272,7 +263,7 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
     from pipeline.pdf.weasyprint_internals import install
     from pipeline.pdf.write import book_shared
 
-    settings = Settings(source_date_epoch=EPOCH, paper="A5")
+    settings = Settings(source_date_epoch=int(EPOCH), paper="A5")
     report = read_report(PARTS)
     job = prepare_print(report, settings)
     book = split_book(job.html)
