@@ -14,6 +14,7 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 
 import tasks
+from pipeline.commands import run as commands_run
 from pipeline.commands.goldens import readme_with_options
 from pipeline.commands.options import TASKS, help_for
 from pipeline.commands.run import Failed, run
@@ -60,7 +61,11 @@ def test_importing_tasks_changes_nothing_in_the_process() -> None:
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True)
 
 
-def test_run_turns_an_error_of_the_notes_or_a_failed_verdict_into_exit_status_1() -> None:
+def test_run_turns_an_error_of_the_notes_or_a_failed_verdict_into_exit_status_1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(commands_run, "start", lambda: None)  # pytest's process stays as it is
+
     def broken() -> None:
         raise ContentError("notes.md", 3, "front matter: a [ is never closed", "quote the title")
 
