@@ -1,4 +1,4 @@
-"""What `invoke bench` measures of a PDF laid out in parts (pipeline/pdf/parallel.py), besides the
+"""What `invoke bench` measures of a PDF laid out in parts (pipeline/pdf/parts/), besides the
 fresh-process runs of bench.py:
 
 - **parts**: one build of a report in parts, in this process's child, reporting each day's CPU
@@ -72,9 +72,9 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
     """In a child: build ``notes`` in parts on ``jobs`` processes; print the timings as JSON."""
     sys.path.insert(0, str(ROOT))
     from pipeline.config import load_settings
-    from pipeline.pdf import parallel
     from pipeline.pdf.html import prepare_print
-    from pipeline.pdf.split import split_book
+    from pipeline.pdf.parts.pool import WorkerPool
+    from pipeline.pdf.parts.split import split_book
     from pipeline.pdf.weasyprint_internals import install as install_weasyprint
     from pipeline.pdf.write import write_pdf_pages
     from pipeline.read.report import apply_settings, read_report
@@ -90,8 +90,9 @@ def child_timings(notes: Path, out: Path, jobs: int) -> None:
     sizes = {part.name: len(part.html) for part in book.days}
     prepared = time.perf_counter() - started
     install_weasyprint()
-    write_pdf_pages(report, settings, out, job, jobs, reuse=False)
-    timings = parallel.LAST_TIMINGS
+    with WorkerPool() as pool:
+        write_pdf_pages(report, settings, out, job, jobs, reuse=False, pool=pool)
+    timings = pool.last_timings
     result = {
         "prepare": prepared,
         "wall": timings.wall,
@@ -110,8 +111,8 @@ def extrapolate(timings: dict[str, object], cores: int) -> float:
     coordinating process, beside them; all of it no faster than the cores allow; the merge after.
     """
     sys.path.insert(0, str(ROOT))
-    from pipeline.pdf.parallel import balance
-    from pipeline.pdf.split import Part
+    from pipeline.pdf.parts.pool import balance
+    from pipeline.pdf.parts.split import Part
 
     parts: dict[str, float] = timings["parts"]  # type: ignore[assignment]
     sizes: dict[str, int] = timings["sizes"]  # type: ignore[assignment]

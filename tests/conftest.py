@@ -81,12 +81,14 @@ def build_pdf(
     jobs: int = 1,
     reuse: bool = False,
     at_once: bool = False,
+    pool: Any = None,
     **options: Any,
 ) -> Path:
     """The print PDF of the notes at ``notes`` (or of a report already read), written into
     ``out`` as a build writes it: SOURCE_DATE_EPOCH read from the environment (see ``epoch``),
     the cache with the output, laid out in parts on ``jobs`` processes (``at_once``: the whole
-    book in one layout), the parts of an earlier build in ``out`` reused only with ``reuse``."""
+    book in one layout), the parts of an earlier build in ``out`` reused only with ``reuse``;
+    ``pool``: the worker pool to lay the parts out with (its timings, its kept layouts)."""
     from pipeline.pdf.html import prepare_print  # the PDF stage only where a test builds one
     from pipeline.pdf.write import write_pdf_pages
 
@@ -94,4 +96,4 @@ def build_pdf(
     epoch = source_date_epoch(os.environ)
     settings = Settings(source_date_epoch=epoch, **options).override({"out": out})
     job = prepare_print(report, settings)
-    return write_pdf_pages(report, settings, out, job, jobs, reuse, at_once)[0]
+    return write_pdf_pages(report, settings, out, job, jobs, reuse, at_once, pool)[0]

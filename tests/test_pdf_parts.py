@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,13 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from pipeline.config import Settings
-from pipeline.pdf import parallel, partcache
 from pipeline.pdf.html import prepare_print
-from pipeline.pdf.split import split_book
+from pipeline.pdf.parts import cache as partcache
+from pipeline.pdf.parts import pool as workers
+from pipeline.pdf.parts.messages import Order, Shared
+from pipeline.pdf.parts.pool import WorkerPool
+from pipeline.pdf.parts.split import split_book
+from pipeline.pdf.parts.worker import PartLayouter
 from pipeline.read.report import read_report
 from tests.conftest import DATA, EPOCH, build_pdf
 from tests.test_pdf_tags import Tagged
@@ -48,8 +53,9 @@ def once(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
 
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory: pytest.TempPathFactory, epoch: None) -> Path:
-    path = build(PARTS, tmp_path_factory.mktemp("parts"), jobs=2)
-    assert len(parallel.LAST_TIMINGS.parts) == 3  # the three days, laid out apart
+    with WorkerPool() as pool:
+        path = build(PARTS, tmp_path_factory.mktemp("parts"), jobs=2, pool=pool)
+    assert len(pool.last_timings.parts) == 3  # the three days, laid out apart
     return path
 
 
@@ -185,8 +191,9 @@ def test_a_rebuild_gives_the_same_bytes(parts: Path, tmp_path: Path) -> None:
 
 def test_one_process_lays_the_days_out_in_parts_too(parts: Path, tmp_path: Path) -> None:
     """`--jobs 1` (or one core): a day at a time, less memory than the book at once."""
-    path = build(PARTS, tmp_path, jobs=1)
-    assert len(parallel.LAST_TIMINGS.parts) == 3
+    with WorkerPool() as pool:
+        path = build(PARTS, tmp_path, jobs=1, pool=pool)
+    assert len(pool.last_timings.parts) == 3
     assert digest(path) == digest(parts)
 
 
@@ -207,9 +214,10 @@ def test_an_edited_day_is_laid_out_again_alone(tmp_path: Path) -> None:
     edited = text.replace("운영 부담도 덜었다.", "운영 부담은 줄었다.", 1)  # in DAY 1, same letters
     assert edited != text
     notes.write_text(edited, encoding="utf-8")
-    again = build(notes, out, jobs=2, reuse=True)
-    assert set(parallel.LAST_TIMINGS.parts) == {"day-1"}  # the others were reused
-    assert parallel.LAST_TIMINGS.reused == 3  # the front matter and the other two days
+    with WorkerPool() as pool:
+        again = build(notes, out, jobs=2, reuse=True, pool=pool)
+    assert set(pool.last_timings.parts) == {"day-1"}  # the others were reused
+    assert pool.last_timings.reused == 3  # the front matter and the other two days
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 
@@ -230,24 +238,25 @@ def test_a_day_that_grows_renumbers_the_days_after_it_one_worker_at_a_time(
     started: list[object] = []
     finished: set[int] = set()
     most = [0]
-    real_init, real_written = parallel._Group.__init__, parallel._written
+    real_init, real_written = workers.Worker.__init__, WorkerPool.written
 
     def init(self: object, *args: object, **options: object) -> None:
-        busy = [group for group in started if id(group) not in finished]
+        busy = [worker for worker in started if id(worker) not in finished]
         most[0] = max(most[0], len(busy) + 1)
         real_init(self, *args, **options)  # type: ignore[arg-type]
         started.append(self)
 
-    def written(groups: list[object]) -> list[object]:
-        found = real_written(groups)  # type: ignore[arg-type]
-        finished.update(id(group) for group in groups)
+    def written(self: WorkerPool, running: list[workers.Worker]) -> list[object]:
+        found = real_written(self, running)
+        finished.update(id(worker) for worker in running)
         return found  # type: ignore[return-value]
 
-    monkeypatch.setattr(parallel._Group, "__init__", init)
-    monkeypatch.setattr(parallel, "_written", written)
-    again = build(notes, out, jobs=1, reuse=True)
+    monkeypatch.setattr(workers.Worker, "__init__", init)
+    monkeypatch.setattr(WorkerPool, "written", written)
+    with WorkerPool() as pool:
+        again = build(notes, out, jobs=1, reuse=True, pool=pool)
     assert len(PdfReader(again).pages) > pages
-    assert set(parallel.LAST_TIMINGS.parts) == {"day-1", "day-2", "day-3"}
+    assert set(pool.last_timings.parts) == {"day-1", "day-2", "day-3"}
     assert len(started) == 2 and most[0] == 1
     monkeypatch.undo()
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
@@ -258,8 +267,8 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
     the fixture laid out once and finished three times, with other numbers, sides and contents,
     the last time with the target of a link to another day gone from the book; for each part,
     whether its PDF is the one a new layout gives, and whether it dropped a link."""
-    from pipeline.pdf.part import write_part
-    from pipeline.pdf.split import Part, untarget_contents
+    from pipeline.pdf.parts.part import write_part
+    from pipeline.pdf.parts.split import Part, untarget_contents
     from pipeline.pdf.weasyprint_internals import install
     from pipeline.pdf.write import book_shared
 
@@ -282,26 +291,27 @@ def _finished_again_and_afresh() -> dict[str, tuple[bool, bool]]:
         return {target: number + index for index, target in enumerate(book.targets)}
 
     orders = [
-        (parallel.Order(3, 40, True, contents(3)), shared),
-        (parallel.Order(8, 99, False, contents(98)), shared),
-        (parallel.Order(2, 41, True, contents(5)), gone),
+        (Order(3, 40, True, contents(3)), shared),
+        (Order(8, 99, False, contents(98)), shared),
+        (Order(2, 41, True, contents(5)), gone),
     ]
 
-    def finish(name: str, paginated: Any, order: parallel.Order, with_: parallel.Shared) -> Any:
+    def finish(name: str, paginated: Any, order: Order, with_: Shared) -> Any:
         if order.contents is not None and name == "front":
             paginated.replace_numbers({t: str(n) for t, n in order.contents.items()})
         document = paginated.finish(order.first, order.total, order.blank_after)
         return write_part(document, name, with_.variant, with_.titles, with_.anchors, with_.fonts)
 
     found = {}
+    layouter = PartLayouter(shared)
     front = Part("front", untarget_contents(book.front.html), book.front.ids)
     for part in [front, *book.days]:
-        kept = parallel._lay_out(parallel._html(part.html, shared), shared)
+        kept = layouter.paginate(part.html)
         links = []
         for order, with_ in orders:
             written = finish(part.name, kept, order, with_)
             links.append(written.data.count(b"/Link"))
-        fresh_layout = parallel._lay_out(parallel._html(part.html, shared), shared)
+        fresh_layout = layouter.paginate(part.html)
         fresh = finish(part.name, fresh_layout, *orders[-1])
         found[part.name] = (written.data == fresh.data, links[-1] < links[0])
     return found
@@ -320,59 +330,58 @@ def test_a_part_finished_again_is_the_part_laid_out_afresh() -> None:
 
 
 @pytest.fixture
-def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> object:
+def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerPool]:
     """Workers that stay between builds, as under `invoke watch`; ended after the test. No
     part is found in memory from another test's build: each is laid out, and kept."""
-    monkeypatch.setattr(parallel, "_keeping", True)
     monkeypatch.setattr(partcache, "_memory", {})
-    yield
-    parallel._settle_workers([], set())
+    with WorkerPool(keep_layouts=True) as pool:
+        yield pool
 
 
 def test_kept_layouts_are_numbered_anew_not_laid_out_again(
-    tmp_path: Path, kept_layouts: object
+    tmp_path: Path, kept_layouts: WorkerPool
 ) -> None:
     """`invoke watch`: DAY 1 grows by pages; it alone is laid out again. The days after it and
     the front matter (new numbers, a new total, new contents) are finished again from the
     layouts their workers kept, and the book is the one a fresh build gives."""
     notes = editable_copy(tmp_path)
     out = tmp_path / "out"
-    build(notes, out, jobs=2, reuse=True)
-    assert len(parallel._holders) == 4  # the front matter and three days
+    build(notes, out, jobs=2, reuse=True, pool=kept_layouts)
+    assert len(kept_layouts.holders) == 4  # the front matter and three days
     pages = len(PdfReader(out / "book.pdf").pages)
     text = notes.read_text(encoding="utf-8")
     sentence = "운영 부담도 덜었다."
     for times in (120, 1):  # grows, then shrinks back: each time every later part moves
         notes.write_text(text.replace(sentence, " ".join([sentence] * times), 1), "utf-8")
-        again = build(notes, out, jobs=2, reuse=True)
+        again = build(notes, out, jobs=2, reuse=True, pool=kept_layouts)
         assert len(PdfReader(again).pages) != pages
         pages = len(PdfReader(again).pages)
-        timings = parallel.LAST_TIMINGS
+        timings = kept_layouts.last_timings
         assert timings.refinished == 3 and timings.reused == 0  # front, day-2, day-3
         assert set(timings.parts) == {"day-1", "day-2", "day-3"}
         assert (
-            len(parallel._holders) == 4
-            and len(set(parallel._holders.values())) <= parallel.MAX_KEPT
+            len(kept_layouts.holders) == 4
+            and len(set(kept_layouts.holders.values())) <= workers.MAX_KEPT
         )
         assert digest(again) == digest(build(notes, tmp_path / f"fresh-{times}", jobs=2))
 
 
 def test_a_kept_worker_that_died_costs_its_parts_a_new_layout(
-    tmp_path: Path, kept_layouts: object
+    tmp_path: Path, kept_layouts: WorkerPool
 ) -> None:
     """A worker of `invoke watch` killed between builds: its parts are laid out again."""
     notes = editable_copy(tmp_path)
     out = tmp_path / "out"
-    build(notes, out, jobs=2, reuse=True)
-    for worker in set(parallel._holders.values()):
+    build(notes, out, jobs=2, reuse=True, pool=kept_layouts)
+    for worker in set(kept_layouts.holders.values()):
         os.kill(worker.pid, 9)
         os.waitpid(worker.pid, 0)
     text = notes.read_text(encoding="utf-8")
     sentence = "운영 부담도 덜었다."
     notes.write_text(text.replace(sentence, " ".join([sentence] * 120), 1), "utf-8")
-    again = build(notes, out, jobs=2, reuse=True)
-    assert parallel.LAST_TIMINGS.refinished == 0
-    assert set(parallel.LAST_TIMINGS.parts) == {"day-1", "day-2", "day-3"}
+    again = build(notes, out, jobs=2, reuse=True, pool=kept_layouts)
+    assert kept_layouts.last_timings.refinished == 0
+    assert set(kept_layouts.last_timings.parts) == {"day-1", "day-2", "day-3"}
     assert digest(again) == digest(build(notes, tmp_path / "fresh", jobs=2))
 
 
@@ -383,18 +392,18 @@ def test_the_process_that_forks_the_workers_lays_nothing_out(
     worker forked while that thread held fontconfig's lock waited for it forever (seen in the
     benchmark). So fonts are set up, and parts laid out, only in the workers."""
     coordinator = os.getpid()
-    real_config, real_lay_out = parallel._font_config, parallel._lay_out
+    real_config, real_paginate = PartLayouter.font_config, PartLayouter.paginate
 
-    def font_config(shared: parallel.Shared) -> object:
+    def font_config(self: PartLayouter) -> object:
         assert os.getpid() != coordinator, "fonts set up in the process that forks"
-        return real_config(shared)
+        return real_config(self)
 
-    def lay_out(html: object, shared: parallel.Shared) -> object:
+    def paginate(self: PartLayouter, html_text: str) -> object:
         assert os.getpid() != coordinator, "laid out in the process that forks"
-        return real_lay_out(html, shared)
+        return real_paginate(self, html_text)
 
-    monkeypatch.setattr(parallel, "_font_config", font_config)
-    monkeypatch.setattr(parallel, "_lay_out", lay_out)
+    monkeypatch.setattr(PartLayouter, "font_config", font_config)
+    monkeypatch.setattr(PartLayouter, "paginate", paginate)
     build(PARTS, tmp_path, jobs=2)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.errors import ContentError
 from pipeline.pdf import weasyprint_format, weasyprint_internals
-from pipeline.pdf.paginate import paginate
+from pipeline.pdf.parts.paginate import paginate
 
 ROOT = Path(__file__).resolve().parent.parent
 

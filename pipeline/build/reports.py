@@ -77,7 +77,7 @@ def build_report(
 ) -> Outcome:
     """Parse one report once and write the formats that are not up to date; its warnings are
     collected (an unchanged output's are those recorded when it was built). The PDF of a
-    report of several days is laid out on ``pdf_jobs`` processes (``pipeline.pdf.parallel``)."""
+    report of several days is laid out on ``pdf_jobs`` processes (``pipeline.pdf.parts``)."""
     started = time.monotonic()
     recorded: dict[str, tuple[str, ...]] = {}
     for output_format in formats:
@@ -276,16 +276,14 @@ def keep_pdf_process() -> None:
 
 
 def pdf_worker(connection: Connection, parent_end: Connection, keep: bool = False) -> None:
+    from pipeline.pdf.parts.pool import WorkerPool
     from pipeline.pdf.weasyprint_internals import install as install_weasyprint
     from pipeline.pdf.write import write_pdf_pages
 
     parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
     with contextlib.suppress(ContentError):  # a version outside the range: said per report
         install_weasyprint()  # the work done in advance
-    if keep:
-        from pipeline.pdf.parallel import keep_layouts
-
-        keep_layouts()
+    pool = WorkerPool(keep_layouts=keep)  # invoke watch: its workers stay between builds
 
     while True:  # one job, or one per rebuild if kept
         try:
@@ -297,7 +295,9 @@ def pdf_worker(connection: Connection, parent_end: Connection, keep: bool = Fals
         report, settings, out_dir, job, jobs, reuse = work
         with collect_warnings(report.source.path, settings.strict, out_dir) as log:
             try:
-                path, pages = write_pdf_pages(report, settings, out_dir, job, jobs, reuse)
+                path, pages = write_pdf_pages(
+                    report, settings, out_dir, job, jobs, reuse, pool=pool
+                )
                 connection.send(("ok", Output(path, pages=pages), log.messages))
             except ContentError as err:
                 connection.send(("error", err, log.messages))

@@ -33,7 +33,7 @@ from typing import Any, Literal, TypeVar
 
 from pipeline.pdf.weasyprint_internals import document_page_boxes, is_box
 
-Laid = TypeVar("Laid")  # a laid-out document, or a part paginated (pipeline.pdf.paginate)
+Laid = TypeVar("Laid")  # a laid-out document, or a part paginated (pipeline.pdf.parts.paginate)
 
 log = logging.getLogger(__name__)
 

@@ -187,7 +187,7 @@ def repair(data: bytes, target: Path, titles: Mapping[str, str]) -> Repaired:
 
 def repair_pdf(pdf: pikepdf.Pdf, titles: Mapping[str, str], id_prefix: str = "") -> Repaired:
     """The repairs, on an open PDF. ``id_prefix`` starts every structure ``/ID`` (a part of a
-    book laid out in parts, pipeline.pdf.merge, keeps its IDs apart from the others')."""
+    book laid out in parts, pipeline.pdf.parts.merge, keeps its IDs apart from the others')."""
     missing_alt = 0
     if "/StructTreeRoot" in pdf.Root:
         missing_alt = _repair_structure(pdf, id_prefix)

@@ -19,14 +19,15 @@ from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.pdf.fit import fit_document
 from pipeline.pdf.fonts import font_configuration
-from pipeline.pdf.split import Book, split_book
+from pipeline.pdf.parts.split import Book, split_book
 from pipeline.pdf.weasyprint_internals import install as install_weasyprint
 
 if TYPE_CHECKING:
     from weasyprint import HTML, Document
     from weasyprint.urls import URLFetcher
 
-    from pipeline.pdf.parallel import Shared
+    from pipeline.pdf.parts.messages import Shared
+    from pipeline.pdf.parts.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +60,25 @@ def write_pdf_pages(
     jobs: int = 1,
     reuse: bool = True,
     at_once: bool = False,
+    pool: WorkerPool | None = None,
 ) -> tuple[Path, int]:
     """``write_pdf``, also saying how many pages were written. A report of several days that
-    open a page is laid out in parts (``pipeline.pdf.parallel``), on ``jobs`` processes; with
+    open a page is laid out in parts (``pipeline.pdf.parts``), on ``jobs`` processes; with
     one, still in parts: a day at a time takes less memory and, since WeasyPrint's time grows
     faster than the document, less time than the book at once (the large report of ``invoke
     bench``: 311 MB and 11.3 s against 447 MB and 21 s). ``reuse``: days laid out before may be
-    reused (not with ``--force``); ``at_once``: one document all the same (tests compare)."""
+    reused (not with ``--force``); ``at_once``: one document all the same (tests compare).
+    ``pool``: the PDF process's worker processes (``invoke watch`` keeps them between builds);
+    by default, workers for this report only."""
     try:
         book = None if at_once else split_book(job.html)
         if book is not None:
-            return write_in_parts(report, settings, out_dir, job, book, jobs, reuse)
+            if pool is not None:
+                return write_in_parts(report, settings, out_dir, job, book, jobs, reuse, pool)
+            from pipeline.pdf.parts.pool import WorkerPool
+
+            with WorkerPool() as own:
+                return write_in_parts(report, settings, out_dir, job, book, jobs, reuse, own)
         html = print_html(report, settings, job)
         # laid out again, a little tighter, where a chapter's tail would be alone on a page
         document, _ = fit_document(lambda: render_pdf(report, settings, job, html))
@@ -98,7 +107,7 @@ def write_pdf_pages(
 
 def book_shared(report: Report, settings: Settings, job: PrintJob, book: Book) -> Shared:
     """What every part of ``book`` is laid out and written with."""
-    from pipeline.pdf.parallel import Shared
+    from pipeline.pdf.parts.messages import Shared
     from pipeline.pdf.tags import link_titles
 
     return Shared(
@@ -122,10 +131,11 @@ def write_in_parts(
     book: Book,
     jobs: int,
     reuse: bool,
+    pool: WorkerPool,
 ) -> tuple[Path, int]:
-    """The PDF of a book laid out in parts, its days on ``jobs`` processes."""
-    from pipeline.pdf.parallel import write_book
-    from pipeline.pdf.partcache import PartCache
+    """The PDF of a book laid out in parts, its days on ``jobs`` processes of ``pool``."""
+    from pipeline.pdf.parts.book import write_book
+    from pipeline.pdf.parts.cache import PartCache
 
     install_weasyprint()
     shared = book_shared(report, settings, job, book)
@@ -134,7 +144,7 @@ def write_in_parts(
 
     def write(path: Path) -> None:
         nonlocal pages
-        pages, missing_alt = write_book(shared, book, jobs, path, cache)
+        pages, missing_alt = write_book(pool, shared, book, jobs, path, cache)
         if missing_alt:  # before the PDF is put in place: --strict may refuse it
             warn_missing_alt(report, settings, missing_alt)
 

@@ -1,4 +1,4 @@
-"""Each day's laid-out PDF, kept for the next build of the report (``pipeline.pdf.parallel``).
+"""Each day's laid-out PDF, kept for the next build of the report (``book``).
 
 A part is found by its key (a hash of what it is laid out from: its HTML, which holds the paper
 size and the fonts' names; the styles; the cut fonts' content; the PDF variant; the PDF stage's
@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.output import write_atomically
-from pipeline.pdf.part import PartPdf, font_sources
-from pipeline.pdf.split import Part
+from pipeline.pdf.parts.part import PartPdf, font_sources
+from pipeline.pdf.parts.split import Part
 
-CODE = Path(__file__).resolve().parent  # the PDF stage
+CODE = Path(__file__).resolve().parent.parent  # the PDF stage
 SUFFIX = ".part"
 
 
@@ -66,7 +66,7 @@ def _code() -> bytes:
         from importlib.metadata import version
 
         digest = hashlib.blake2b(digest_size=20)
-        for path in sorted(CODE.glob("*.py")):
+        for path in sorted(CODE.rglob("*.py")):
             digest.update(path.read_bytes())
         digest.update(version("weasyprint").encode())
         _code_digest = digest.digest()

@@ -4,7 +4,7 @@ A day that opens on a page of its own starts a part (with the chapters that run 
 everything before the first such day is the front matter: cover, contents, introduction. Each
 part is a whole HTML document with the book's ``<head>``, so it is styled as in the book; the
 contents' page numbers are placeholders until the parts are paginated (:func:`untarget_contents`,
-``pipeline.pdf.parallel``).
+``book``).
 
 Splitting uses ``lxml.etree`` (already loaded by the PDF stage), not ``lxml.html``.
 """

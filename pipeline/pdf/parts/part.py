@@ -1,6 +1,6 @@
 """One part of a book laid out in parts (a day, or the front matter), written as a PDF of its own.
 
-Two things WeasyPrint 70 does for a whole document are left to the merge (``pipeline.pdf.merge``),
+Two things WeasyPrint 70 does for a whole document are left to the merge (``merge``),
 through two wrappers around its PDF writer, active only while a part is written:
 
 - **links to other parts**: WeasyPrint drops a link whose anchor is in no page of the document

@@ -1,4 +1,4 @@
-"""The parts of a book, each a PDF (``pipeline.pdf.part``), merged into one PDF with pikepdf.
+"""The parts of a book, each a PDF (``part``), merged into one PDF with pikepdf.
 
 The first part (the front matter) is the base: its catalogue, metadata (XMP, document
 information, output intent for PDF/A), language and viewer preferences are the book's. Every
@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.pdf.part import PartPdf
+from pipeline.pdf.parts.part import PartPdf
 from pipeline.pdf.weasyprint_format import embed_font, unite
 
 PdfObject = Any  # pikepdf's objects are dynamically typed
