@@ -33,7 +33,7 @@ from pipeline.read.markdown import inline_text
 from pipeline.read.metadata import TEMPLATE_EXPRESSION, left_out, read_metadata
 from pipeline.read.notes import Notes
 from pipeline.read.speakers import LABELLED, speaker_line, split_title
-from pipeline.read.structure import Draft, Layout, normal
+from pipeline.read.structure import Draft, NotesOutline, normal
 from pipeline.read.talks import find_speakers, is_non_talk
 from pipeline.read.units import bold_only
 
@@ -105,7 +105,7 @@ class Structure:
     root: Node
     title_node: Node | None
     year: int | None
-    layout: Layout
+    layout: NotesOutline
     hints: Hints
     single_talk: bool
     speakers: tuple[Person, ...] = ()  # a single talk's, when its introduction names them
@@ -139,7 +139,7 @@ class Structure:
 
     def reading(
         self,
-        layout: Layout,
+        layout: NotesOutline,
         choices: tuple[ReadingChoice, ...] = (),
     ) -> Reading:
         """How the talks were found; ``choices``: the readings the model chose among, best
@@ -235,7 +235,7 @@ def read_structure(
         meta = with_event_dates(meta, notes, root)
     year = meta.dates[0].year if meta.dates else title_year(meta.title)
     level = hints.days or chapter_level(root, year)
-    layout = Layout(
+    layout = NotesOutline(
         root=root,
         year=year,
         chapter_level=level,

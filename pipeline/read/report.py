@@ -26,7 +26,7 @@ from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
-from pipeline.read.structure import Draft, Layout, part_node
+from pipeline.read.structure import Draft, NotesOutline, part_node
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def parse_report(
         chapter_nodes = [("node", node) for node in root.children]
         for number, part in enumerate(parts, start=1):
             chapter_nodes.append(("node", part_node(part, read_blocks(part, f"{number}-"))))
-        layout = Layout(
+        layout = NotesOutline(
             root=Node(None, 0, children=[n for _, n in chapter_nodes]),
             year=year,
             chapter_level=None,

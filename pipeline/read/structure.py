@@ -82,8 +82,8 @@ class Draft:
 
 
 @dataclass
-class Layout:
-    """Decides which headings are chapters and which entries are talks."""
+class NotesOutline:
+    """The notes' outline: decides which headings are chapters and which entries are talks."""
 
     root: Node
     year: int | None
