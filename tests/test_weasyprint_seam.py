@@ -230,7 +230,7 @@ def test_the_private_shapes_the_seam_reads() -> None:
         "h1 { break-before: page }</style><p>가나다</p><h1>둘째</h1>"
     )
     paginated = paginate(html, config, [])
-    context = paginated.pagination.context
+    context = paginated.laid.context
     assert paginated.page_count == 2 and paginated.first_side() is None
     assert all(len(entry) == 5 for entry in context.page_maker)
     assert isinstance(context.page_maker[1][3][1], dict)  # the counters after page 1

@@ -34,7 +34,7 @@ from pipeline.dates import build_time, cover_year, korean_dates
 from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
 from pipeline.pdf.fonts import cut_fonts, cut_fonts_folder, print_families
-from pipeline.pdf.layout import Layout, plan_layout
+from pipeline.pdf.layout import BookShape, plan_layout
 from pipeline.pdf.linebreak import (
     BLOCKS,
     VERBATIM,
@@ -139,7 +139,7 @@ def _cover_src(report: Report) -> str:
     return path.as_uri()
 
 
-def adapt_document(html: str, report: Report, layout: Layout, settings: Settings) -> str:
+def adapt_document(html: str, report: Report, layout: BookShape, settings: Settings) -> str:
     """The print document with footnotes, links and lists adapted, Hangul joined and tables
     sized to their content."""
     root = lxml.html.document_fromstring(html)

@@ -34,7 +34,7 @@ FEW_TALKS = 6
 
 
 @dataclass(frozen=True)
-class Layout:
+class BookShape:
     """What the print book holds besides the text: contents, openers; and why."""
 
     kind: Literal["article", "compact", "book"]
@@ -60,18 +60,18 @@ class Layout:
         return f"{self.kind} ({self.reason}): {contents}, {openers}"
 
 
-def plan_layout(report: Report) -> Layout:
+def plan_layout(report: Report) -> BookShape:
     """The layout that fits the report's size and shape (see the module's docstring)."""
     if report.reading is not None and report.reading.single_talk:
-        return Layout("article", "none", frozenset(), "the notes of one talk")
+        return BookShape("article", "none", frozenset(), "the notes of one talk")
     days = [chapter for chapter in report.chapters if chapter.talk_count]
     talks = sum(chapter.talk_count for chapter in report.chapters)
     if talks <= FEW_TALKS:
-        return Layout("compact", "block", frozenset(), f"{_count(talks, 'talk')}")
+        return BookShape("compact", "block", frozenset(), f"{_count(talks, 'talk')}")
     if len(days) >= 2:
         openers = frozenset(chapter.id for chapter in report.chapters if chapter.talks)
-        return Layout("book", "page", openers, f"{talks} talks, {len(days)} days")
-    return Layout("book", "page", frozenset(), f"{talks} talks, one day")
+        return BookShape("book", "page", openers, f"{talks} talks, {len(days)} days")
+    return BookShape("book", "page", frozenset(), f"{talks} talks, one day")
 
 
 def _count(number: int, noun: str) -> str:

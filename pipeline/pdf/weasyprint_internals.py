@@ -213,7 +213,7 @@ class _Paused(Exception):  # noqa: N818  (a signal, not an error)
         self.pages = pages
 
 
-class Pagination(NamedTuple):
+class PausedLayout(NamedTuple):
     """A document paginated, its margin boxes not yet made."""
 
     context: Any  # weasyprint.layout.LayoutContext
@@ -225,7 +225,7 @@ class Pagination(NamedTuple):
 
 def paginate_pages(
     html: HTML, font_config: Any, stylesheets: list[Any], **options: Any
-) -> Pagination:
+) -> PausedLayout:
     """Lay ``html`` out up to the margin boxes: what ``Document._render`` does, stopped inside
     ``layout_document`` when the pages are made."""
     from weasyprint import DEFAULT_OPTIONS
@@ -260,7 +260,7 @@ def paginate_pages(
         for _ in layout_document(html, root_box, context):
             raise AssertionError("WeasyPrint made a margin box before the pause")
     except _Paused as paused:
-        return Pagination(context, root_box, paused.pages, settings, color_profiles)
+        return PausedLayout(context, root_box, paused.pages, settings, color_profiles)
     finally:
         _pausing.reset(token)
     raise AssertionError("WeasyPrint's layout ended without pausing")  # pragma: no cover
@@ -331,7 +331,7 @@ def restore_page(page: Any, state: tuple[Any, ...]) -> None:
 
 def finish_pages(
     html: HTML,
-    pagination: Pagination,
+    laid: PausedLayout,
     font_config: Any,
     first_page: int,
     total: int,
@@ -345,7 +345,7 @@ def finish_pages(
     from weasyprint.layout.background import layout_backgrounds
     from weasyprint.layout.page import set_page_type_computed_styles
 
-    context, pages = pagination.context, pagination.pages
+    context, pages = laid.context, laid.pages
     for index, page in enumerate(pages):
         number = first_page + index
         values = context.page_maker[index + 1][3][1]  # the counters after this page
@@ -382,8 +382,8 @@ def finish_pages(
         DocumentMetadata(**get_html_metadata(html)),
         html.url_fetcher,
         font_config,
-        pagination.color_profiles,
-        pagination.options["output_intent"],
+        laid.color_profiles,
+        laid.options["output_intent"],
     )
     document._html = html
     return document

@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
-from pipeline.pdf.parts.cache import Layout, PartCache, part_key
+from pipeline.pdf.parts.cache import PartCache, PartPagination, part_key
 from pipeline.pdf.parts.merge import merge_parts
 from pipeline.pdf.parts.messages import Order, Shared
 from pipeline.pdf.parts.part import PartPdf, font_sources
@@ -67,7 +67,7 @@ def write_book(
     workers = pool.start(fresh, shared, jobs, keys)
     timings.mark("started", started)
     try:
-        layouts: dict[str, Layout] = {n: k for n, k in known.items() if k is not None}
+        layouts: dict[str, PartPagination] = {n: k for n, k in known.items() if k is not None}
         for name, layout in pool.paginated(workers):
             layouts[name] = layout
         timings.mark("paginated", started)
@@ -131,7 +131,7 @@ def _parse_stylesheets(book: Book, shared: Shared) -> None:
 
 
 def _number(
-    book: Book, front_pages: int, layouts: dict[str, Layout]
+    book: Book, front_pages: int, layouts: dict[str, PartPagination]
 ) -> tuple[dict[str, Order], int]:
     """Each part's numbering: its first page number, the book's total, and whether it ends
     with a blank page (the next day opens a right-hand page, and would start on a left one)."""
@@ -156,7 +156,7 @@ def _number(
 
 
 def _contents_pages(
-    layouts: dict[str, Layout], orders: dict[str, Order], shared: Shared
+    layouts: dict[str, PartPagination], orders: dict[str, Order], shared: Shared
 ) -> dict[str, int]:
     """The page number of each id the contents list."""
     pages = {}

@@ -26,7 +26,7 @@ SUFFIX = ".part"
 
 
 @dataclass(frozen=True)
-class Layout:
+class PartPagination:
     """A part as paginated: its page count, the pages its anchors are on (from 1), and the
     side its first page must be (``right``, ``left`` or None)."""
 
@@ -37,7 +37,7 @@ class Layout:
 
 @dataclass(frozen=True)
 class Entry:
-    layout: Layout
+    layout: PartPagination
     numbering: tuple[object, ...]  # first page, total, ends with a blank page (and more)
     part: PartPdf
 
@@ -88,13 +88,20 @@ class PartCache:
         if found is None and self.folder is not None:
             try:
                 found = pickle.loads((self.folder / f"{key}{SUFFIX}").read_bytes())
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            except (
+                OSError,
+                ImportError,
+                pickle.UnpicklingError,
+                EOFError,
+                AttributeError,
+                ValueError,
+            ):
                 return None
             if isinstance(found, Entry):
                 _memory[key] = found
         return found if isinstance(found, Entry) else None
 
-    def layout(self, key: str) -> Layout | None:
+    def layout(self, key: str) -> PartPagination | None:
         entry = self._entry(key)
         return entry.layout if entry is not None else None
 
@@ -102,7 +109,9 @@ class PartCache:
         entry = self._entry(key)
         return entry.part if entry is not None and entry.numbering == numbering else None
 
-    def store(self, key: str, layout: Layout, numbering: tuple[object, ...], part: PartPdf) -> None:
+    def store(
+        self, key: str, layout: PartPagination, numbering: tuple[object, ...], part: PartPdf
+    ) -> None:
         entry = Entry(layout, numbering, part)
         _memory[key] = entry
         if self.folder is None:

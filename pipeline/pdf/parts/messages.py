@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.config import Settings
 from pipeline.model import Report
-from pipeline.pdf.parts.cache import Layout
+from pipeline.pdf.parts.cache import PartPagination
 from pipeline.pdf.parts.part import PartPdf
 
 
@@ -95,7 +95,7 @@ class PartPaginated:
     """A part paginated: its page count, anchors and first side; what it logged meanwhile."""
 
     name: str
-    layout: Layout
+    layout: PartPagination
     warnings: list[str]
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipeline.pdf.weasyprint_internals import (
-    Pagination,
+    PausedLayout,
     add_blank_page,
     finish_pages,
     forget_pages_after,
@@ -52,7 +52,7 @@ class Paginated:
     """A document paginated, its margin boxes not yet made."""
 
     html: HTML
-    pagination: Pagination
+    laid: PausedLayout  # WeasyPrint's layout, paused before the margin boxes
     font_config: Any
     _as_paginated: tuple[Any, ...] = field(init=False, repr=False)
     _finished: bool = field(default=False, init=False, repr=False)
@@ -60,14 +60,14 @@ class Paginated:
     def __post_init__(self) -> None:
         self._as_paginated = (
             len(self.pages),
-            made_page_count(self.pagination.context),
+            made_page_count(self.laid.context),
             [page_state(page) for page in self.pages],
         )
 
     @property
     def pages(self) -> list[Any]:
         """The page boxes (WeasyPrint's ``PageBox``)."""
-        return self.pagination.pages
+        return self.laid.pages
 
     @property
     def page_count(self) -> int:
@@ -121,7 +121,7 @@ class Paginated:
                 path = _path_to_text(box, "::after")
                 if path is None:
                     raise AssertionError(f"no placeholder to print page {number} in")
-                grown = set_text(path[-1], number, self.pagination.context)
+                grown = set_text(path[-1], number, self.laid.context)
                 line = path[1]
                 for inner in path[1:]:  # the number's line, its ::after, the text
                     inner.width += grown
@@ -131,8 +131,8 @@ class Paginated:
         """A blank page after the last: the left-hand page a book leaves before a chapter that
         opens a right-hand page, made as WeasyPrint makes it (``:blank``, with its own margin
         boxes) when the break is inside one document."""
-        pagination = self.pagination
-        add_blank_page(self.html, pagination.context, pagination.root_box, pagination.pages)
+        laid = self.laid
+        add_blank_page(self.html, laid.context, laid.root_box, laid.pages)
 
     def _restore(self) -> None:
         """Back to the pages as paginated, after a ``finish``: a part kept in memory (``invoke
@@ -143,7 +143,7 @@ class Paginated:
         count, made, states = self._as_paginated
         pages = self.pages
         del pages[count:]  # the blank page at the end
-        forget_pages_after(self.pagination.context, made)
+        forget_pages_after(self.laid.context, made)
         for page, state in zip(pages, states, strict=True):
             restore_page(page, state)
         self._finished = False
@@ -156,7 +156,7 @@ class Paginated:
         self._finished = True
         if blank_after:
             self.add_blank_page()
-        return finish_pages(self.html, self.pagination, self.font_config, first_page, total)
+        return finish_pages(self.html, self.laid, self.font_config, first_page, total)
 
 
 def paginate(html: HTML, font_config: Any, stylesheets: list[Any], **options: Any) -> Paginated:

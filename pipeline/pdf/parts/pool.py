@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from pipeline.pdf.parts.cache import Layout
+from pipeline.pdf.parts.cache import PartPagination
 from pipeline.pdf.parts.messages import (
     FinishAgain,
     Hold,
@@ -227,7 +227,7 @@ class WorkerPool:
             worker.close(stop=True)
         self.holders.clear()
 
-    def paginated(self, workers: list[Worker]) -> list[tuple[str, Layout]]:
+    def paginated(self, workers: list[Worker]) -> list[tuple[str, PartPagination]]:
         """Each part's page count and anchors, as the workers paginate them."""
         found = []
         for worker in self._messages({w: len(w.names) for w in workers if w.waiting}):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.diagnostics import collect_warnings
-from pipeline.pdf.parts.cache import Layout
+from pipeline.pdf.parts.cache import PartPagination
 from pipeline.pdf.parts.messages import (
     FinishAgain,
     Hold,
@@ -113,7 +113,7 @@ class WorkerProcess:
             with collect_warnings(self.layouter.shared.report.source.path) as warnings:
                 started = time.process_time()
                 self.laid[key] = paginated = self.layouter.paginate(part.html)
-                layout = Layout(
+                layout = PartPagination(
                     paginated.page_count,
                     paginated.anchor_pages(set(self.layouter.shared.targets & part.ids)),
                     paginated.first_side(),
