@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fonts
+from pipeline import font_faces as fonts
 from pipeline.build import cache
 from pipeline.build.reports import build
 from pipeline.config import Settings, load_settings

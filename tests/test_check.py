@@ -207,7 +207,7 @@ def test_text_a_viewer_draws_blank_is_caught(
     sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cut fonts before the fix: poppler drew them, MuPDF drew no Hangul on any page."""
-    from pipeline.pdf import fonts
+    from pipeline.pdf import print_fonts as fonts
 
     monkeypatch.setattr(fonts, "identity_charset", lambda otf: otf)
     pdf = write_format("pdf", sample_report, Settings(), tmp_path).path

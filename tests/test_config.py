@@ -101,7 +101,7 @@ def test_bad_front_matter_setting_is_left_out_with_a_warning_naming_its_line(
 
 
 def test_a_missing_font_names_where_it_was_set(tmp_path: Path) -> None:
-    from pipeline.fonts import resolve_fonts
+    from pipeline.font_faces import resolve_fonts
 
     notes = tmp_path / "notes.md"
     notes.write_text(

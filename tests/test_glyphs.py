@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, IndirectObject
 
-from pipeline.pdf import fonts as print_fonts
+from pipeline.pdf import print_fonts
 from tests.conftest import DATA, SAMPLE, build_pdf
 
 # notes -> the fonts they use: the sample three (Myeongjo, Gothic, bold Gothic), the fixture

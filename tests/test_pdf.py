@@ -23,7 +23,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from pipeline import fonts
+from pipeline import font_faces as fonts
 from pipeline.build.reports import build_report
 from pipeline.commands.check import check_pdf, unembedded_fonts
 from pipeline.config import FontRoles, Settings

@@ -29,7 +29,7 @@ from pipeline.commands.viewers import (
 from pipeline.config import Settings
 from pipeline.errors import ContentError
 from pipeline.model import Report
-from pipeline.pdf import fonts as print_fonts
+from pipeline.pdf import print_fonts
 from pipeline.pdf.html import prepare_print
 from pipeline.pdf.write import write_pdf
 from pipeline.read.report import read_report

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.fonts import fontconfig_state, listing
+from pipeline.font_faces import fontconfig_state, listing
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.build.outcome import Output
 from pipeline.config import Settings
-from pipeline.fonts import find_face, project_font_files
+from pipeline.font_faces import find_face, project_font_files
 from pipeline.model import Report
 from pipeline.output import write_text_atomically
 from pipeline.preview import render_preview

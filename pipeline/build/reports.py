@@ -23,7 +23,7 @@ from pipeline.config import Settings
 from pipeline.dates import build_time
 from pipeline.diagnostics import WarningLog, WarningsAsErrors, collect_warnings, strict_error
 from pipeline.errors import ContentError
-from pipeline.fonts import prefetch_faces, remember_answers
+from pipeline.font_faces import prefetch_faces, remember_answers
 from pipeline.read.notes import discover_reports, report_name
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from pipeline.commands.cells import broken_cell_words, notes_cells, pdf_cells, s
 from pipeline.commands.pages import layout_problems
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.fonts import find_face, uncovered
+from pipeline.font_faces import find_face, uncovered
 from pipeline.model import Report
 from pipeline.pdf.layout import plan_layout
 

@@ -17,7 +17,7 @@ from pipeline.epub import cover as cover_module
 from pipeline.epub.cover import SIZE, CoverFonts, CoverText, draw_cover
 from pipeline.epub.documents import Ebook
 from pipeline.errors import ContentError
-from pipeline.fonts import (
+from pipeline.font_faces import (
     FontFace,
     family_stacks,
     find_face,

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.fonts import FontFace
+from pipeline.font_faces import FontFace
 
 if TYPE_CHECKING:  # Pillow is imported only when a cover is drawn (not when it is cached)
     from PIL import Image, ImageDraw, ImageFont

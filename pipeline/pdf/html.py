@@ -31,9 +31,8 @@ from lxml.html import HtmlElement
 
 from pipeline.config import Settings
 from pipeline.dates import build_time, cover_year, korean_dates
-from pipeline.fonts import check_harfbuzz_subset, resolve_fonts
+from pipeline.font_faces import check_harfbuzz_subset, resolve_fonts
 from pipeline.model import Report
-from pipeline.pdf.fonts import cut_fonts, cut_fonts_folder, print_families
 from pipeline.pdf.layout import BookShape, plan_layout
 from pipeline.pdf.linebreak import (
     BLOCKS,
@@ -42,6 +41,7 @@ from pipeline.pdf.linebreak import (
     join_hangul_words,
     keep_last_words_together,
 )
+from pipeline.pdf.print_fonts import cut_fonts, cut_fonts_folder, print_families
 from pipeline.pdf.tables import fit_tables
 from pipeline.pdf.write import PrintJob, check_size, content_root
 from pipeline.templates import environment

@@ -34,7 +34,7 @@ from pathlib import Path
 from lxml.html import HtmlElement
 
 from pipeline.config import Settings
-from pipeline.fonts import FontFace, require_face
+from pipeline.font_faces import FontFace, require_face
 from pipeline.pdf.linebreak import HANGUL, WORD_JOINER, ZERO_WIDTH_SPACE
 from pipeline.table_cells import keep_times, label_cells, own_rows, row_cells
 

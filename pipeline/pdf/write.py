@@ -18,8 +18,8 @@ from pipeline.errors import ContentError
 from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.pdf.fit import fit_document
-from pipeline.pdf.fonts import font_configuration
 from pipeline.pdf.parts.split import Book, split_book
+from pipeline.pdf.print_fonts import font_configuration
 from pipeline.pdf.weasyprint_internals import install as install_weasyprint
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 
 from pipeline.config import Settings
 from pipeline.errors import ContentError
-from pipeline.fonts import family_stacks, font_media_type, require_face, subset_font
+from pipeline.font_faces import family_stacks, font_media_type, require_face, subset_font
 from pipeline.model import Report
 from pipeline.output import write_atomically
 from pipeline.templates import environment

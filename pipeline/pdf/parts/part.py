@@ -1,15 +1,17 @@
 """One part of a book laid out in parts (a day, or the front matter), written as a PDF of its own.
 
 Two things WeasyPrint 70 does for a whole document are left to the merge (``merge``),
-through two wrappers around its PDF writer, active only while a part is written:
+through two wrappers around its PDF writer (in ``pipeline.pdf.weasyprint_internals``), active
+only while a part is written:
 
 - **links to other parts**: WeasyPrint drops a link whose anchor is in no page of the document
   ("No anchor #x"); a part keeps its links to the book's other parts, which the merged name
   tree resolves;
-- **fonts**: a part embeds no subset of the book's own fonts (the cuts of ``pipeline.pdf.fonts``
-  and the user's ``fonts/``): it reports which glyphs it set in each (widths, text), and the
-  merge embeds each font once, cut to the glyphs of every part. A font the book did not bring
-  (a bitmap emoji font, a fallback) is embedded by the part as usual.
+- **fonts**: a part embeds no subset of the book's own fonts (the cuts of
+  ``pipeline.pdf.print_fonts`` and the user's ``fonts/``): it reports which glyphs it set in
+  each (widths, text), and the merge embeds each font once, cut to the glyphs of every part.
+  A font the book did not bring (a bitmap emoji font, a fallback) is embedded by the part as
+  usual.
 
 The part's tagged structure is repaired here (``pipeline.pdf.tags``), its structure IDs and its
 footnotes' destinations made unique in the book by the part's name.

@@ -49,7 +49,7 @@ class PartLayouter:
 
     def font_config(self) -> Any:
         """WeasyPrint's font configuration for this build's fonts."""
-        from pipeline.pdf.fonts import font_configuration
+        from pipeline.pdf.print_fonts import font_configuration
 
         fonts = self.shared.fonts
         found = self._font_configs.get(fonts)

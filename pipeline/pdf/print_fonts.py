@@ -23,7 +23,7 @@ from typing import Any
 from fontTools.ttLib import TTFont
 
 from pipeline.config import Settings
-from pipeline.fonts import FontFace, find_face, project_font_files, resolve_fonts, subset_font
+from pipeline.font_faces import FontFace, find_face, project_font_files, resolve_fonts, subset_font
 from pipeline.pdf.cid_charset import identity_charset
 from pipeline.pdf.weasyprint_internals import font_configuration as weasyprint_font_configuration
 
