@@ -98,7 +98,8 @@ def check_versions() -> None:
                 "pyproject.toml",
                 None,
                 f"{name} {found} is installed; the PDF stage is written for {name}{wanted} "
-                "(it reaches into its internals: pipeline/pdf/weasyprint_internals.py)",
+                "(pipeline/pdf/weasyprint_internals.py and weasyprint_format.py rely on its "
+                "internals)",
                 f"run ./bootstrap to install the pinned versions, or port the seam and extend "
                 f"SUPPORTED once tests/test_weasyprint_seam.py passes with {name} {found}",
             )
