@@ -14,7 +14,8 @@ Everything the PDF stage does to or with WeasyPrint beyond its public API (``HTM
   does;
 - **patches of other libraries while WeasyPrint imports**: ``ctypes.util.find_library``
   switched off, stand-in ``sys.modules`` entries for the fontTools modules it rarely uses;
-- **private names and shapes**: ``Document._build_layout_context``, ``document._html``,
+- **private names and shapes**: an ``HTML`` made from a parsed tree (:func:`html_from_tree`,
+  the attributes ``HTML.__init__`` sets), ``Document._build_layout_context``, ``document._html``,
   ``page._page_box``, ``config._config``, ``AbsolutePlaceholder._box``, the tuples of
   ``context.page_maker`` and of ``split_first_line`` read by position, the box classes of
   ``formatting_structure.boxes``;
@@ -398,6 +399,26 @@ def set_text(text_box: Any, text: str, context: Any) -> float:
     grown: float = width - text_box.width
     text_box.text, text_box.pango_layout = text, layout
     return grown
+
+
+# ---------- documents ----------
+
+
+def html_from_tree(tree: Any, base_url: str, url_fetcher: Any) -> HTML:
+    """The ``weasyprint.HTML`` that ``HTML(string=..., base_url=..., url_fetcher=...)`` makes,
+    from the document's tree already parsed (``pipeline.pdf.html_tree``: an ``xml.etree``
+    ``<html>`` element, as tinyhtml5 builds it, with no ``<base>``): what ``HTML.__init__`` sets
+    once tinyhtml5 has parsed (``tests/test_html_tree.py`` compares the two)."""
+    import cssselect2
+    from weasyprint import HTML
+
+    document: HTML = HTML.__new__(HTML)
+    document.base_url = base_url
+    document.url_fetcher = url_fetcher
+    document.media_type = "print"
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
 
 
 # ---------- boxes ----------

@@ -192,12 +192,10 @@ def check_size(report: Report) -> None:
 def print_html(report: Report, settings: Settings, job: PrintJob) -> HTML:
     """The print job's HTML as WeasyPrint reads it, with the locked URL fetcher."""
     install_weasyprint()
-    from weasyprint import HTML
+    from pipeline.pdf.html_tree import weasyprint_html
 
-    return HTML(
-        string=job.html,
-        base_url=content_root(report).as_uri() + "/",
-        url_fetcher=locked_fetcher(report, settings),
+    return weasyprint_html(
+        job.html, content_root(report).as_uri() + "/", locked_fetcher(report, settings)
     )
 
 

@@ -60,12 +60,11 @@ class PartLayouter:
 
     def paginate(self, html_text: str) -> Paginated:
         """Paginate a part, with the near-empty page fixes of ``pipeline.pdf.fit``."""
-        from weasyprint import HTML
-
         from pipeline.pdf.fit import fit_document
+        from pipeline.pdf.html_tree import weasyprint_html
 
         shared = self.shared
-        html = HTML(string=html_text, base_url=shared.base_url, url_fetcher=shared.fetcher)
+        html = weasyprint_html(html_text, shared.base_url, shared.fetcher)
         config = self.font_config()
         options = {"pdf_variant": shared.variant}
         paginated, _ = fit_document(
