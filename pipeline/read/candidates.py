@@ -12,10 +12,10 @@ Which reading wins is not decided here: ``ranking.py`` scores the features with 
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ class Talk:
     rule: str
     words: int  # what it holds
     level: int
+    end: int  # its last line
 
 
 @dataclass
@@ -170,7 +171,8 @@ def talk_of(draft: Draft) -> Talk:
     line = draft.line or (node.heading.line if node.heading else 0)
     blocks = draft.blocks if draft.blocks is not None else node.blocks()[1 if node.heading else 0 :]
     words = sum(len(t.content.split()) for b in blocks for t in b.tokens if t.type == "inline")
-    return Talk(title, line, len(draft.people), draft.rule, words, node.level)
+    end = max((b.tokens[0].map[1] for b in blocks if b.tokens[0].map), default=line)
+    return Talk(title, line, len(draft.people), draft.rule, words, node.level, max(end, line))
 
 
 def read_candidates(
@@ -192,11 +194,21 @@ def read_candidates(
         lines=max(1, notes.text.count("\n") + 1),
         headings=sum(1 for b in blocks if b.heading_level),
         most=max((len(r.talks) for r in readings), default=0),
-        default_lines=tuple(sorted(t.line for t in readings[0].talks)) if readings else (),
+        headings_at=dict(Counter(b.heading_level for b in blocks if b.heading_level)),
+        default_spans=tuple(sorted((t.line, t.end) for t in readings[0].talks)) if readings else (),
     )
     for reading in readings:
         reading.features = features(reading, shape)
     return readings
+
+
+def level_covered(talks: list[Talk], shape: Shape) -> float:
+    """Of the headings at the levels the reading's heading talks use, the share that are
+    talks: a reading that makes a few headings of a level talks and leaves their siblings is
+    reading words, not the notes' structure."""
+    from_headings = [t for t in talks if t.rule.startswith(("heading", "time slot"))]
+    at_levels = sum(shape.headings_at.get(level, 0) for level in {t.level for t in from_headings})
+    return len(from_headings) / at_levels if at_levels else 0.0
 
 
 @dataclass(frozen=True)
@@ -206,12 +218,12 @@ class Shape:
     lines: int
     headings: int
     most: int  # the most talks any reading found
-    default_lines: tuple[int, ...]  # where the reader's own reading found talks, in order
+    headings_at: dict[int, int]  # how many headings each level has
+    default_spans: tuple[tuple[int, int], ...]  # the reader's own talks: first and last lines
 
     def inside_a_default_talk(self, line: int) -> bool:
         """Whether ``line`` is within a talk of the reader's own reading, past its start."""
-        before = bisect.bisect_right(self.default_lines, line)
-        return before > 0 and self.default_lines[before - 1] != line
+        return any(start < line <= end for start, end in self.default_spans)
 
 
 TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -245,6 +257,7 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
     words = [t.words for t in talks]
     span = (max(t.line for t in talks) - min(t.line for t in talks) + 1) / shape.lines
     lines = {t.line for t in talks}
+    min_level = min(t.level for t in talks)
     from_headings = sum(1 for t in talks if t.rule.startswith(("heading", "time slot")))
     out |= {
         "with speaker": sum(1 for t in talks if t.speakers) / n,
@@ -255,6 +268,8 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "sentence title": sum(1 for t in titles if SENTENCE_END.search(t.strip())) / n,
         "repeated title": 1 - len(set(titles)) / n,
         "log title length": math.log1p(statistics.median(lengths)),
+        # with its square, the model can learn a length titles have, not just "longer"
+        "log title length squared": math.log1p(statistics.median(lengths)) ** 2 / 10,
         "long title": sum(1 for x in lengths if x > 80) / n,
         "short title": sum(1 for x in lengths if x < 4) / n,
         "log words held": math.log1p(statistics.median(words)),
@@ -268,6 +283,9 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "inside default talks": sum(1 for x in lines if shape.inside_a_default_talk(x)) / n,
         "headings made talks": from_headings / shape.headings if shape.headings else 0.0,
         "log lines per talk": math.log1p(shape.lines / n) / 5,
+        "level covered": level_covered(talks, shape),
+        # how many of the notes' heading levels lie above the talks': parts sit deep
+        "levels above": sum(1 for level in shape.headings_at if level < min_level) / 3,
     }
     for rule in (
         "heading",
