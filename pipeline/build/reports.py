@@ -131,7 +131,7 @@ def write_formats(
     that fails (notes too large for a PDF) does not stop the others: its error comes back,
     with the warnings of each format's own stage (the PDF process's among them)."""
     worker = (
-        PdfWorker.start()
+        PdfWorker.start(settings)
         if parallel and "pdf" in formats and len(os.sched_getaffinity(0)) > 1
         else None
     )
@@ -211,27 +211,28 @@ class PdfWorker:
 
     kept: PdfWorker | None = None
 
-    def __init__(self, keep: bool = False) -> None:
+    def __init__(self, keep: bool = False, settings: Settings | None = None) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=pdf_worker, args=(child, self.connection, keep), daemon=True
+            target=pdf_worker, args=(child, self.connection, keep, settings), daemon=True
         )
         self.process.start()
         self.warnings: list[str] = []
 
     @classmethod
-    def start(cls) -> PdfWorker:
-        """A new PDF process, or the one kept warm."""
+    def start(cls, settings: Settings | None = None) -> PdfWorker:
+        """A new PDF process, or the one kept warm; a new one parses the print stylesheet of
+        ``settings`` while it waits for its job."""
         kept = cls.kept
         if kept is not None and kept.process.is_alive() and not kept.connection.closed:
             return kept
         if kept is not None:
-            cls.kept = PdfWorker(keep=True)
+            cls.kept = PdfWorker(keep=True, settings=settings)
             return cls.kept
-        return cls()
+        return cls(settings=settings)
 
     def start_job(
         self,
@@ -275,14 +276,22 @@ def keep_pdf_process() -> None:
         PdfWorker.kept = PdfWorker(keep=True)
 
 
-def pdf_worker(connection: Connection, parent_end: Connection, keep: bool = False) -> None:
+def pdf_worker(
+    connection: Connection,
+    parent_end: Connection,
+    keep: bool = False,
+    settings: Settings | None = None,
+) -> None:
     from pipeline.pdf.parts.pool import WorkerPool
     from pipeline.pdf.weasyprint_internals import install as install_weasyprint
-    from pipeline.pdf.write import write_pdf_pages
+    from pipeline.pdf.write import parse_stylesheet_ahead, write_pdf_pages
 
     parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
     with contextlib.suppress(ContentError):  # a version outside the range: said per report
         install_weasyprint()  # the work done in advance
+        if settings is not None:  # while the notes are read (a report's own settings may
+            with contextlib.suppress(Exception):  # name other styles: then parsed later)
+                parse_stylesheet_ahead(settings)
     pool = WorkerPool(keep_layouts=keep)  # invoke watch: its workers stay between builds
 
     while True:  # one job, or one per rebuild if kept

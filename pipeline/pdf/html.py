@@ -43,13 +43,12 @@ from pipeline.pdf.linebreak import (
 )
 from pipeline.pdf.print_fonts import cut_fonts, cut_fonts_folder, print_families
 from pipeline.pdf.tables import fit_tables
-from pipeline.pdf.write import PrintJob, check_size, content_root
+from pipeline.pdf.write import PrintJob, check_size, content_root, stylesheet_url
 from pipeline.templates import environment
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "print.html.j2"
-STYLESHEET = "print.css"
 BLANKS = re.compile(r"\s*\n\s*")
 # Prose containers of the template; footnotes and links are adapted inside each one.
 SCOPES = ("intro", "chapter-intro", "abstract", "talk-body")
@@ -86,7 +85,7 @@ def render_print_html(report: Report, settings: Settings) -> str:
         talk_heading="h2" if layout.kind == "article" else "h3",
         settings=settings,
         fonts=print_families(settings),
-        stylesheet=(settings.styles_dir / STYLESHEET).resolve().as_uri(),
+        stylesheet=stylesheet_url(settings),
         stamp=build_stamp(report, settings),
         dates=korean_dates(report.meta.dates, weekdays=True),
         year=cover_year(report),

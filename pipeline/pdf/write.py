@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STYLESHEET = "print.css"  # in styles/: what the print document links (pipeline.pdf.html)
+
 # The archive variant is PDF/A-3 level A: tagged like the default, so the archived copy keeps
 # its structure for screen readers (level B if an image has no alt text, see pdf.tags).
 VARIANTS = {"ua": "pdf/ua-1", "a": "pdf/a-3a", "plain": None}
@@ -139,7 +141,7 @@ def write_in_parts(
 
     install_weasyprint()
     shared = book_shared(report, settings, job, book)
-    cache = PartCache(settings.cache_dir / "pdf-parts" / report.name, reuse)
+    cache = PartCache(settings.cache_dir / "pdf-parts" / report.name, reuse, pool.kept_parts)
     pages = 0
 
     def write(path: Path) -> None:
@@ -224,11 +226,29 @@ def allowed_roots(report: Report, settings: Settings) -> tuple[Path, ...]:
 
 def locked_fetcher(report: Report, settings: Settings) -> URLFetcher:
     """A WeasyPrint URL fetcher that reads files under :func:`allowed_roots` and nothing else."""
-    from weasyprint.urls import URLFetcher
-
-    roots = allowed_roots(report, settings)
     # Remote images fetched by the reading stage (opt-in) are served from their cached copy.
     fetched = {image.src: image.path for image in report.images if image.path is not None}
+    return _fetcher(allowed_roots(report, settings), fetched)
+
+
+def stylesheet_url(settings: Settings) -> str:
+    """The print stylesheet as the print document links it."""
+    return (settings.styles_dir / STYLESHEET).resolve().as_uri()
+
+
+def parse_stylesheet_ahead(settings: Settings) -> None:
+    """Parse the print stylesheet (and what it imports) before the print document comes: the
+    PDF process of a build is idle while the other reads the notes and cuts the fonts, and the
+    sheet is kept for the document (``weasyprint_internals``: parsed once per process, again
+    if a file of styles/ changes). It reads styles/ and nothing else."""
+    from pipeline.pdf.weasyprint_internals import parse_stylesheet
+
+    folders = (settings.styles_dir.resolve(),)
+    parse_stylesheet(stylesheet_url(settings), _fetcher(folders, {}))
+
+
+def _fetcher(roots: tuple[Path, ...], fetched: dict[str, Path]) -> URLFetcher:
+    from weasyprint.urls import URLFetcher
 
     class LockedFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
