@@ -29,7 +29,6 @@ from pypdf import PdfReader
 
 from pipeline.config import Settings
 from pipeline.pdf.html import prepare_print
-from pipeline.pdf.parts import cache as partcache
 from pipeline.pdf.parts import pool as workers
 from pipeline.pdf.parts.messages import Order, Shared
 from pipeline.pdf.parts.pool import WorkerPool
@@ -330,10 +329,10 @@ def test_a_part_finished_again_is_the_part_laid_out_afresh() -> None:
 
 
 @pytest.fixture
-def kept_layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerPool]:
+def kept_layouts() -> Iterator[WorkerPool]:
     """Workers that stay between builds, as under `invoke watch`; ended after the test. No
-    part is found in memory from another test's build: each is laid out, and kept."""
-    monkeypatch.setattr(partcache, "_memory", {})
+    part is found in memory from another test's build (the pool keeps its own): each is laid
+    out, and kept."""
     with WorkerPool(keep_layouts=True) as pool:
         yield pool
 

@@ -42,9 +42,6 @@ class Entry:
     part: PartPdf
 
 
-_memory: dict[str, Entry] = {}
-
-
 def part_key(part: Part, settings: Settings, fonts: tuple[Path, ...]) -> str:
     """The hash of everything a part's layout depends on."""
     digest = hashlib.blake2b(digest_size=20)
@@ -75,16 +72,20 @@ def _code() -> bytes:
 
 class PartCache:
     """The parts of one report; ``folder`` None: kept in memory only; ``reuse`` False: found
-    nothing (``--force``), still stored."""
+    nothing (``--force``), still stored. ``memory``: the entries the PDF process keeps between
+    builds (its worker pool's, ``invoke watch``), by key."""
 
-    def __init__(self, folder: Path | None, reuse: bool = True) -> None:
+    def __init__(
+        self, folder: Path | None, reuse: bool = True, memory: dict[str, Entry] | None = None
+    ) -> None:
         self.folder = folder
         self.reuse = reuse
+        self.memory: dict[str, Entry] = {} if memory is None else memory
 
     def _entry(self, key: str) -> Entry | None:
         if not self.reuse:
             return None
-        found = _memory.get(key)
+        found = self.memory.get(key)
         if found is None and self.folder is not None:
             try:
                 found = pickle.loads((self.folder / f"{key}{SUFFIX}").read_bytes())
@@ -98,7 +99,7 @@ class PartCache:
             ):
                 return None
             if isinstance(found, Entry):
-                _memory[key] = found
+                self.memory[key] = found
         return found if isinstance(found, Entry) else None
 
     def layout(self, key: str) -> PartPagination | None:
@@ -113,7 +114,7 @@ class PartCache:
         self, key: str, layout: PartPagination, numbering: tuple[object, ...], part: PartPdf
     ) -> None:
         entry = Entry(layout, numbering, part)
-        _memory[key] = entry
+        self.memory[key] = entry
         if self.folder is None:
             return
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
@@ -130,5 +131,5 @@ class PartCache:
             return
         for path in self.folder.glob(f"*{SUFFIX}"):
             if path.stem not in keys:
-                _memory.pop(path.stem, None)
+                self.memory.pop(path.stem, None)
                 path.unlink(missing_ok=True)

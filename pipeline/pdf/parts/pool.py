@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from pipeline.pdf.parts.cache import PartPagination
+from pipeline.pdf.parts.cache import Entry, PartPagination
 from pipeline.pdf.parts.messages import (
     FinishAgain,
     Hold,
@@ -128,14 +128,16 @@ class Worker:
 
 
 class WorkerPool:
-    """The workers of one PDF process. ``keep_layouts`` (``invoke watch``): workers stay from
-    one build to the next, holding the parts they laid out."""
+    """The workers of one PDF process, and the parts it keeps in memory between builds (read
+    from the part cache's folder otherwise). ``keep_layouts`` (``invoke watch``): workers stay
+    from one build to the next, holding the parts they laid out."""
 
     def __init__(self, keep_layouts: bool = False) -> None:
         self.keep_layouts = keep_layouts
         self.holders: dict[str, Worker] = {}  # the workers that stay, by each layout's key
         self.open_ends: list[Connection] = []  # this process's ends of its workers' pipes
         self.last_timings = Timings()  # of the last book laid out
+        self.kept_parts: dict[str, Entry] = {}  # the part cache's entries in memory, by key
 
     def __enter__(self) -> WorkerPool:
         return self
