@@ -25,8 +25,8 @@ from pipeline.read.markdown import inline_text
 from pipeline.read.speakers import parse_people, speaker_line, split_title
 from pipeline.read.units import (
     Unit,
-    bold_units,
     enough,
+    every_bold_line_units,
     find_units,
     list_items_with_body,
     list_units,
@@ -277,7 +277,7 @@ def only_links(item: Token) -> bool:
 RECOGNISERS: dict[str, Callable[[list[Block]], list[Unit]]] = {
     "table row": table_by_content_units,
     "list item": every_item_units,
-    "bold line": bold_units,
+    "bold line": every_bold_line_units,
     "rule block": rule_units,
     "html table row": html_table_units,
     "timetable line": timetable_units,

@@ -299,10 +299,11 @@ def later_lines(inline: Token) -> str:
     return ""
 
 
-def bold_units(blocks: list[Block]) -> list[Unit]:
+def bold_units(blocks: list[Block], every: bool = False) -> list[Unit]:
     """`**제목 - 발표자**`, `**제목** (발표: 이름)`, or `**제목**` with a speaker line under
     it: each a talk up to the next one or a rule. A bold section word between them
-    (`**점심시간**`) is a section."""
+    (`**점심시간**`) is a section. ``every``: each paragraph that is only a bold line is a
+    talk too, named speaker or not (the reading `talks: bold line` asks for)."""
     units: list[Unit] = []
     current: Unit | None = None
     skip: Block | None = None
@@ -343,14 +344,18 @@ def bold_units(blocks: list[Block]) -> list[Unit]:
                 current = Unit(title, block.line, "bold line", kind="section", consumed=[block])
                 units.append(current)
                 continue
-            if people or (recognise.TALK_WORDS.search(title) and not rest):
+            if people or (not rest and (every or recognise.TALK_WORDS.search(title))):
                 current = Unit(title, block.line, "bold line", people, consumed=consumed)
                 units.append(current)
                 continue
         if current is not None:
             current.blocks.append(block)
     # two talks that name their speakers make the repeating unit; keynotes ride along
-    return units if sum(1 for u in units if u.people) >= 2 else []
+    return units if every or sum(1 for u in units if u.people) >= 2 else []
+
+
+def every_bold_line_units(blocks: list[Block]) -> list[Unit]:
+    return bold_units(blocks, every=True)
 
 
 # --- blocks between rules -------------------------------------------------------------------
