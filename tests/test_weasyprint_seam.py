@@ -86,6 +86,13 @@ CALLED = [
     ),
     ("weasyprint.html", "get_html_metadata", ["html"]),
     ("weasyprint.pdf.anchors", "resolve_links", ["pages"]),
+    # the box tree's methods that the parts and the fitting call on the boxes they walk
+    ("weasyprint.formatting_structure.boxes", "Box.translate", ["self", "dx"]),
+    ("weasyprint.formatting_structure.boxes", "Box.is_in_normal_flow", ["self"]),
+    ("weasyprint.formatting_structure.boxes", "Box.is_absolutely_positioned", ["self"]),
+    ("weasyprint.formatting_structure.boxes", "Box.margin_height", ["self"]),
+    ("weasyprint.formatting_structure.boxes", "Box.content_box_y", ["self"]),
+    ("weasyprint.formatting_structure.boxes", "ParentBox.descendants", ["self", "placeholders"]),
 ]
 
 
