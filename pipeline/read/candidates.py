@@ -195,11 +195,25 @@ def read_candidates(
         headings=sum(1 for b in blocks if b.heading_level),
         most=max((len(r.talks) for r in readings), default=0),
         headings_at=dict(Counter(b.heading_level for b in blocks if b.heading_level)),
+        under_a_heading=right_under_a_heading(blocks),
         default_spans=tuple(sorted((t.line, t.end) for t in readings[0].talks)) if readings else (),
     )
     for reading in readings:
         reading.features = features(reading, shape)
     return readings
+
+
+def right_under_a_heading(blocks: list[Block]) -> frozenset[int]:
+    """The lines of blocks whose previous block (rules aside) is a heading."""
+    found = set()
+    previous: Block | None = None
+    for block in blocks:
+        if block.tokens[0].type == "hr":
+            continue
+        if previous is not None and previous.heading_level:
+            found.add(block.line)
+        previous = block
+    return frozenset(found)
 
 
 def level_covered(talks: list[Talk], shape: Shape) -> float:
@@ -219,6 +233,7 @@ class Shape:
     headings: int
     most: int  # the most talks any reading found
     headings_at: dict[int, int]  # how many headings each level has
+    under_a_heading: frozenset[int]  # lines of blocks that come right after a heading
     default_spans: tuple[tuple[int, int], ...]  # the reader's own talks: first and last lines
 
     def inside_a_default_talk(self, line: int) -> bool:
@@ -268,10 +283,8 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "sentence title": sum(1 for t in titles if SENTENCE_END.search(t.strip())) / n,
         "repeated title": 1 - len(set(titles)) / n,
         "log title length": math.log1p(statistics.median(lengths)),
-        # with its square, the model can learn a length titles have, not just "longer"
+        # with its square, the model learns the length titles have (no threshold set by hand)
         "log title length squared": math.log1p(statistics.median(lengths)) ** 2 / 10,
-        "long title": sum(1 for x in lengths if x > 80) / n,
-        "short title": sum(1 for x in lengths if x < 4) / n,
         "log words held": math.log1p(statistics.median(words)),
         "empty talks": sum(1 for w in words if w == 0) / n,
         "uneven size": (statistics.pstdev(words) / (statistics.mean(words) or 1)) / 3,
@@ -286,6 +299,8 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "level covered": level_covered(talks, shape),
         # how many of the notes' heading levels lie above the talks': parts sit deep
         "levels above": sum(1 for level in shape.headings_at if level < min_level) / 3,
+        # a talk that opens another heading's section, nothing between: a subtitle, a lead
+        "right under a heading": sum(1 for x in lines if x in shape.under_a_heading) / n,
     }
     for rule in (
         "heading",
