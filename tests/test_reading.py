@@ -454,3 +454,18 @@ def test_a_list_is_a_programme_only_when_every_item_is_a_talk_or_a_break(tmp_pat
         ("talk", "데이터를", "김하늘"),
         ("talk", "검색을", "Park Jiwoo"),
     ]
+
+
+def test_the_only_h1_repeating_the_front_matter_title_heads_the_notes(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "---\ntitle: 데브서밋 2031 정리 및 후기\n---\n* TOC\n{:toc}\n\n# 데브서밋 2031\n\n"
+        "가기 전에 용어를 찾아봤다.\n\n## 검색 랭킹 다시 보기\n\n#### 왜 바꿨나\n\n# \n\n내용.\n\n"
+        "## 음성 합성 입문\n\n#### 데이터\n\n# \n\n내용.\n",
+    )
+    report = read_report(notes, candidate=Candidate())  # the title rule, whatever is chosen
+    assert report.meta.title == "데브서밋 2031 정리 및 후기"
+    assert [(t.kind, t.title) for t in report.talks] == [
+        ("talk", "검색 랭킹 다시 보기"),
+        ("talk", "음성 합성 입문"),
+    ]

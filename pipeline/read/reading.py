@@ -299,7 +299,10 @@ def find_title(root: Node, front_title: str) -> tuple[Node | None, str]:
             normal(h1s[0].title) == normal(front_title) or TEMPLATE_EXPRESSION.search(h1s[0].title)
         ):
             return h1s[0], "h1"
-        if len(h1s) == 1 and h1s[0] is root.children[0] and not root.content:
+        if len(h1s) == 1 and (
+            (h1s[0] is root.children[0] and not root.content)
+            or names_the_event(h1s[0].title, front_title)
+        ):
             return h1s[0], "h1 under the front matter title"  # kept in the text
         return None, "front matter"
     if h1s:
@@ -313,6 +316,13 @@ def find_title(root: Node, front_title: str) -> tuple[Node | None, str]:
     ):
         return first, "first heading"
     return None, ""
+
+
+def names_the_event(heading: str, front_title: str) -> bool:
+    """Whether the only H1 says what the front matter's title says, shorter or longer
+    (`DEVIEW 2018` under `DEVIEW 2018 정리 및 후기`): it heads the notes, not a talk."""
+    short, long = sorted((normal(heading), normal(front_title)), key=len)
+    return len(short) >= 4 and short in long
 
 
 def drop_title(root: Node, title: Node, keep_heading: bool = False) -> Node:
