@@ -209,6 +209,32 @@ def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     return {str(p): file_hash(p) for p in paths}
 
 
+_font_digests: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) -> digest
+
+
+def hash_fonts(
+    output: Path, fonts: Iterable[Path], settings: Settings
+) -> dict[str, tuple[int, int, str]]:
+    """The hash of each font file, as :func:`record` keeps it for ``output``. Font files are
+    large (a CJK face is 20 MB): a hash is reused while the file's size and time are those of
+    the output's last manifest, or of an earlier call in this process; a build calls it while
+    the PDF process lays out (this one is idle then), and ``record`` finds the hashes done."""
+    try:
+        known = json.loads(manifest_path(settings, output).read_text(encoding="utf-8"))["fonts"]
+    except (OSError, ValueError, KeyError):
+        known = {}
+    hashes = {}
+    for font in sorted(set(fonts)):
+        stat = font.stat()
+        key = (str(font), stat.st_size, stat.st_mtime_ns)
+        size, mtime, digest = known.get(str(font), (None, None, None))
+        if (size, mtime) != key[1:]:
+            digest = _font_digests.get(key) or file_hash(font)
+        _font_digests[key] = digest
+        hashes[str(font)] = (stat.st_size, stat.st_mtime_ns, digest)
+    return hashes
+
+
 def record(
     output: Path,
     notes: Path,
@@ -224,17 +250,7 @@ def record(
     they refer to; ``absent``: files they name that were missing; ``saved``: files whose save
     time the output shows) and the warnings it gave."""
     path = manifest_path(settings, output)
-    try:  # font files are large: reuse their hash while their size and time are unchanged
-        known = json.loads(path.read_text(encoding="utf-8"))["fonts"]
-    except (OSError, ValueError, KeyError):
-        known = {}
-    font_hashes = {}
-    for font in sorted(set(fonts)):
-        stat = font.stat()
-        size, mtime, digest = known.get(str(font), (None, None, None))
-        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
-            digest = file_hash(font)
-        font_hashes[str(font)] = (stat.st_size, stat.st_mtime_ns, digest)
+    font_hashes = hash_fonts(output, fonts, settings)
     manifest = {
         "key": build_key(settings, output_format),
         "notes": [str(p) for p in notes_files(notes)],

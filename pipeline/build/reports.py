@@ -180,6 +180,8 @@ def write_formats(
         fonts = font_files(report_settings)
         remember_answers(answers)
         if worker is not None:
+            # while the PDF is laid out: the font hashes cache.record keeps with it
+            cache.hash_fonts(output_path(notes, out_dir, "pdf"), fonts, settings)
             try:
                 results["pdf"] = worker.result()
             except ContentError as err:
