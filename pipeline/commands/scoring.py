@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.commands import accuracy, train
 from pipeline.commands.build import settings_for
 from pipeline.commands.run import Failed, say
+from pipeline.read.speaker_choice import using
 
 CORPUS = "../shared/corpus"
 
@@ -41,7 +42,10 @@ def learn_reading(corpus: str = CORPUS) -> None:
     settings = settings_for()
     table = train.evaluate(labelled_folder(corpus), (settings.content,))
     own = train.own_labels(own_labels(settings.project_root))
-    say(train.write_model(train.fit([*table, *own])))
+    speakers = train.speaker_tallies([*table, *own])
+    with using(speakers):  # the readings as the new speaker model reads them
+        model = train.fit([*train.again(table), *train.again(own)])
+    say(train.write_model(model, speakers))
 
 
 def own_labels(project_root: Path) -> Path:

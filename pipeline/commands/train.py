@@ -26,8 +26,11 @@ from pipeline.commands.accuracy import (
     FileScore,
     Totals,
     labelled_files,
+    labelled_talks,
+    normalise,
     quiet_outline,
     score_outline,
+    speaker_names,
 )
 from pipeline.errors import ContentError
 from pipeline.output import write_text_atomically
@@ -36,6 +39,9 @@ from pipeline.read.candidates import Candidate, read_candidates
 from pipeline.read.notes import read_notes
 from pipeline.read.ranking import MODEL_FILE, Model
 from pipeline.read.reading import promote_bold_days, read_structure
+from pipeline.read.speaker_choice import MODEL_FILE as SPEAKER_MODEL_FILE
+from pipeline.read.speaker_choice import SpeakerModel, Tally, using
+from pipeline.read.talks import speaker_offers
 
 RIDGE_GRID = (0.1, 1.0, 3.0, 10.0, 30.0, 100.0)
 # What the reader's own reading must lose by before another wins: when unsure, stay faithful.
@@ -61,6 +67,7 @@ class Labelled:
     group: str
     options: list[Option]
     lessons: tuple[dict[tuple[str, str], float], dict[str, float]] | None = None
+    source: tuple[Path, dict[str, Any]] | None = None  # the notes and their label
 
 
 def evaluate(folder: Path, also: tuple[Path, ...] = ()) -> list[Labelled]:
@@ -103,8 +110,54 @@ def evaluate_files(
             score = score_outline(notes_path.name, outline, expected)
             options.append(Option(reading.candidate, reading.features, score))
         name = str(expected["file"])
-        table.append(Labelled(name, groups.get(name, name), options))
+        table.append(Labelled(name, groups.get(name, name), options, source=(notes_path, expected)))
     return table
+
+
+def again(files: Sequence[Labelled]) -> list[Labelled]:
+    """``files`` evaluated again (as the speaker model in use reads them)."""
+    pairs = [f.source for f in files if f.source is not None]
+    return evaluate_files(pairs, {f.source[0].name: f.group for f in files if f.source})
+
+
+# speakers ----------------------------------------------------------------------------------
+
+
+def speaker_tallies(files: Sequence[Labelled]) -> SpeakerModel:
+    """How each kind of speaker offer fared against the labels of ``files``: every heading
+    that starts a labelled talk, read the reader's own way, and what it offers."""
+    kinds: dict[str, Tally] = {}
+    for labelled in files:
+        if labelled.source is None:
+            continue
+        notes_path, expected = labelled.source
+        wanted = {
+            int(talk["line"]): speaker_names(talk["speaker"]) for talk in labelled_talks(expected)
+        }
+        logging.disable(logging.WARNING)
+        try:
+            notes = read_notes(notes_path)
+            blocks = promote_bold_days(read_blocks(notes, ""))
+            root = read_structure(
+                notes, build_tree(blocks), notes_path.stem, notes_path.parent
+            ).root
+        except ContentError:
+            continue
+        finally:
+            logging.disable(logging.NOTSET)
+        for node in root.walk():
+            if node.heading is None or node.heading.line not in wanted:
+                continue
+            names = wanted[node.heading.line]
+            for offer in speaker_offers(node):
+                tally = kinds.setdefault(offer.kind, Tally())
+                tally.offered += 1
+                tally.right += bool(names) and names == {normalise(p.name) for p in offer.people}
+                tally.nobody += not names
+    return SpeakerModel.from_tallies(
+        kinds,
+        **{"trained on": len(files), "method": "offers by place and name shape, counted"},
+    )
 
 
 ORIGIN_ROW = re.compile(r"^\|\s*([^|\s]+\.md)\s*\|\s*([^|,\s]+)")
@@ -285,20 +338,24 @@ class CrossValidation:
 def cross_validate(
     files: Sequence[Labelled], k: int = 5, extra: Sequence[Labelled] = ()
 ) -> CrossValidation:
-    """Each fold scored by a model trained on the other folds (and on ``extra``, labelled
-    files that are always trained on and never scored); the in-sample score beside."""
+    """Each fold scored by models trained on the other folds (and on ``extra``, labelled
+    files that are always trained on and never scored): the speaker tallies first, every file
+    read again with them, then the ranker; the in-sample score beside."""
     folds = assign_folds(files, k)
     per_fold: list[Totals] = []
     for fold in range(k):
         train = [f for f, n in zip(files, folds, strict=True) if n != fold]
         held = [f for f, n in zip(files, folds, strict=True) if n == fold]
-        model = fit([*train, *extra])
-        per_fold.append(Totals([chosen(model, f) for f in held]))
-    everything = fit([*files, *extra])
+        with using(speaker_tallies([*train, *extra])):
+            model = fit([*again(train), *again(extra)])
+            per_fold.append(Totals([chosen(model, f) for f in again(held)]))
+    with using(speaker_tallies([*files, *extra])):
+        everything, extra_now = again(files), again(extra)
+    model = fit([*everything, *extra_now])
     return CrossValidation(
         per_fold,
         Totals([s for t in per_fold for s in t.files]),
-        Totals([chosen(everything, f) for f in files]),
+        Totals([chosen(model, f) for f in everything]),
     )
 
 
@@ -354,10 +411,12 @@ def summary(totals: Totals) -> str:
     )
 
 
-def write_model(model: Model) -> str:
-    """Write the model where the reader loads it; say what was written."""
+def write_model(model: Model, speakers: SpeakerModel) -> str:
+    """Write the models where the reader loads them; say what was written."""
+    write_text_atomically(SPEAKER_MODEL_FILE, speakers.to_json())
     write_text_atomically(MODEL_FILE, model.to_json())
     return (
         f"wrote {MODEL_FILE.name}: {len(model.weights)} weights, the average of"
-        f" {len(model.provenance['settings averaged (ridge, default margin)'])} settings"
+        f" {len(model.provenance['settings averaged (ridge, default margin)'])} settings;"
+        f" {SPEAKER_MODEL_FILE.name}: {len(speakers.kinds)} kinds of speaker offer"
     )

@@ -24,6 +24,7 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
 from pipeline.read.recognise import TALK_WORDS, split_time
+from pipeline.read.speaker_choice import Offer, speaker_model
 from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
 from pipeline.read.units import bold_only, first_line, later_lines, list_items
 
@@ -44,10 +45,19 @@ def is_time_slot(title: str) -> bool:
 
 
 def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
-    """Who gives the talk under ``node``, and where that was read (for the outline)."""
+    """Who gives the talk under ``node``, and where that was read (for the outline): of the
+    people the notes offer, the one ``speaker_choice`` trusts, or nobody."""
+    chosen = speaker_model().choose(speaker_offers(node))
+    return (chosen.people, chosen.source) if chosen else ((), "")
+
+
+def speaker_offers(node: Node) -> list[Offer]:
+    """Everyone the notes name for the talk under ``node``, where they name them, in the
+    order of the notes."""
+    offers: list[Offer] = []
     _, people = split_title(split_time(node.title)[1])
     if people:
-        return people, "heading"
+        offers.append(Offer(people, "heading"))
     content = node.content
     if content:
         first = content[0]
@@ -60,32 +70,35 @@ def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
                 people = speaker_line(text)
                 if people:
                     whole = len(line) == len(first.tokens[1].children or ())
-                    return people, "line under the heading" if whole else "first line under it"
+                    where = "line under the heading" if whole else "first line under it"
+                    offers.append(Offer(people, where))
         if first.tokens[0].type in ("bullet_list_open", "ordered_list_open"):
             items = list_items(first.tokens)
             if items:
                 people = speaker_line(inline_text(items[0][1]))
                 if people:
-                    return people, "first bullet"
+                    offers.append(Offer(people, "first bullet"))
     if content and content[0].tokens[0].type == "blockquote_open":  # `> 발표자: 이름 (소속)`
         quoted = " ".join(inline_text(t) for t in content[0].tokens if t.type == "inline")
         people = mentioned_speaker(quoted[:200]) or speaker_line(quoted)
         if people:
-            return people, "abstract"
+            offers.append(Offer(people, "abstract"))
     for child in node.children:
         if SPEAKER_PART.match(recognise.strip_decoration(child.title)) and child.content:
             block = child.content[0]
             if block.tokens[0].type == "paragraph_open":
                 people = speaker_line(inline_text(block.tokens[1]))
                 if people:
-                    return people, "speaker part"
+                    offers.append(Offer(people, "speaker part"))
+                    break
     paragraphs = [b for b in content if b.tokens[0].type == "paragraph_open"]
     for block in paragraphs[:4]:  # `한정수님의 발표 입니다`, `CEO 이형주님, CTO 이동욱님...`
         if not is_photo_or_links(block):
             people = mentioned_speaker(inline_text(block.tokens[1]))
             if people:
-                return people, "mentioned in the text"
-    return (), ""
+                offers.append(Offer(people, "mentioned in the text"))
+                break
+    return offers
 
 
 PLAIN = {"text", "strong_open", "strong_close", "em_open", "em_close", "softbreak", "hardbreak"}
