@@ -10,6 +10,8 @@ also makes any face of a ``.ttc`` reachable (``@font-face url()`` would give fac
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -22,8 +24,11 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 
+from pipeline import font_faces
 from pipeline.config import Settings
 from pipeline.font_faces import FontFace, find_face, project_font_files, resolve_fonts, subset_font
+from pipeline.output import write_atomically
+from pipeline.pdf import cid_charset
 from pipeline.pdf.cid_charset import identity_charset
 from pipeline.pdf.weasyprint_internals import font_configuration as weasyprint_font_configuration
 
@@ -93,9 +98,74 @@ def cut_fonts(settings: Settings, text: str, css: str, folder: Path) -> tuple[Pa
         )
         if face is None or (weight == "Bold" and _key(face) == _key(regular)):
             continue  # no bold face: WeasyPrint emboldens the regular one
-        files.append(_write_cut(face, characters, folder / f"{role}-{weight}.otf"))
+        target = folder / f"{role}-{weight}.otf"
+        files.append(_kept_cut(face, characters, target, settings.cache_dir / "cut-fonts"))
     files += project_font_files(settings.fonts_dir)  # a user's own fonts, by their own names
     return tuple(files)
+
+
+# The cuts kept in ``<cache>/cut-fonts/``: the same face cut to the same characters is the same
+# bytes (``_write_cut``), and an edit that brings no new letter (the common edit, under invoke
+# watch above all) needs no new cut. Kept in this process's memory too, and on disk for the next
+# build: the most recently used ``CUTS_KEPT`` files.
+CUTS_KEPT = 24
+_cuts: dict[str, bytes] = {}
+_code_digest: list[bytes] = []
+
+
+def _kept_cut(face: FontFace, characters: str, target: Path, cache: Path) -> Path:
+    """``_write_cut``, or the bytes it wrote for the same face and characters before."""
+    key = _cut_key(face, characters)
+    kept = cache / f"{key}.otf"
+    data = _cuts.get(key)
+    if data is None:
+        try:
+            data = kept.read_bytes()
+            os.utime(kept)  # recently used
+        except OSError:
+            data = None
+    if data is None:
+        cut = data = _write_cut(face, characters, target).read_bytes()
+
+        def write(path: Path) -> None:
+            path.write_bytes(cut)
+
+        with contextlib.suppress(OSError):  # a cache that cannot be written: cut each time
+            cache.mkdir(parents=True, exist_ok=True)
+            write_atomically(kept, write)
+            _prune(cache)
+    else:
+        target.write_bytes(data)
+    if len(_cuts) >= CUTS_KEPT:
+        _cuts.clear()
+    _cuts[key] = data
+    return target
+
+
+def _cut_key(face: FontFace, characters: str) -> str:
+    """What a cut's bytes depend on: the face (file, its size and time, its index, the family
+    and weight it is named by), the characters, and the code that cuts (this module, the
+    charset rewrite, the subsetter)."""
+    if not _code_digest:
+        import uharfbuzz
+
+        code = hashlib.blake2b(digest_size=16)
+        for module in (__file__, cid_charset.__file__, font_faces.__file__):
+            code.update(Path(module).read_bytes())
+        code.update(str(uharfbuzz.__version__).encode())
+        _code_digest.append(code.digest())
+    stat = face.path.stat()
+    digest = hashlib.blake2b(_code_digest[0], digest_size=20)
+    for part in (face.path, stat.st_size, stat.st_mtime_ns, face.index, face.family, face.bold):
+        digest.update(f"{part}\0".encode())
+    digest.update(characters.encode())
+    return digest.hexdigest()
+
+
+def _prune(cache: Path) -> None:
+    kept = sorted(cache.glob("*.otf"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for old in kept[CUTS_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def font_configuration(files: tuple[Path, ...]) -> Any:
