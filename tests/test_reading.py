@@ -469,3 +469,13 @@ def test_the_only_h1_repeating_the_front_matter_title_heads_the_notes(tmp_path: 
         ("talk", "검색 랭킹 다시 보기"),
         ("talk", "음성 합성 입문"),
     ]
+
+
+def test_a_nickname_before_the_name_in_brackets_is_dropped() -> None:
+    assert parse_people("Pengoose(김대현)님") == (Person("김대현"),)
+    assert split_title("오픈소스 입문 A-Z | Pluu(노현석)님") == (
+        "오픈소스 입문 A-Z",
+        (Person("노현석"),),
+    )
+    assert parse_people("김상균(curt.k) 님") == (Person("김상균"),)  # the usual order
+    assert split_title("Kotlin(코틀린) 코루틴") == ("Kotlin(코틀린) 코루틴", ())

@@ -36,6 +36,7 @@ NOT_A_NAME_END = frozenset("다요됨함션트스즈크드프팀터렉템셋킹�
 LATIN_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)?\.?$")
 # After a label: a nickname (`mojito`) or a Chinese or Japanese name (`田中`) is a name too.
 OTHER_NAME = re.compile(r"^(?:[a-z][a-z0-9_.-]{2,19}|[\u3040-\u30ff\u4e00-\u9fff]{1,4})$")
+NICKNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,19}$")
 CJK = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff]{1,4}$")
 PHRASE = re.compile(r"[.!?。:：]|다$|요$")
 HANDLE = re.compile(r"^@[\w.-]+$|^[a-z0-9][a-z0-9._-]*$")
@@ -164,6 +165,11 @@ def _parse_person(
     words = [w for w in words if w and not HANDLE.match(w) and not ROLES.match(w)]
     vouched = vouched or len(words) < len(raw)  # a handle or a role beside the name
     name, rest = _find_name(words, labelled)
+    named_inside = [i for i in inner if is_korean_name(i)]
+    if name is None and len(named_inside) == 1 and len(words) == 1 and NICKNAME.match(words[0]):
+        # `Pengoose(김대현)님`: a nickname, then the name in brackets (the usual order reversed)
+        name, rest, inner = named_inside[0], [], [i for i in inner if i != named_inside[0]]
+        vouched = True
     if name is None or (len(name) == 2 and rest and is_korean_name(name) and not labelled):
         return None  # `주요 내용`: a two-syllable "name" beside other words is a word
     if not vouched and not is_korean_name(name):
