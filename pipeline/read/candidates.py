@@ -254,10 +254,6 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
     out: dict[str, float] = {
         "bias": 1.0,
         "default": float(not keys),
-        "forced single talk": float(keys.get("single_talk") is True),
-        "forced talk level": float(str(keys.get("talks", "")).startswith("#")),
-        "forced unit": float(bool(keys.get("talks")) and not str(keys["talks"]).startswith("#")),
-        "forced days": float("days" in keys),
         "single talk": float(reading.single_talk),
         "no talks": float(n == 0),
         "one talk": float(n == 1),
