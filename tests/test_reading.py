@@ -479,3 +479,35 @@ def test_a_nickname_before_the_name_in_brackets_is_dropped() -> None:
     )
     assert parse_people("김상균(curt.k) 님") == (Person("김상균"),)  # the usual order
     assert split_title("Kotlin(코틀린) 코루틴") == ("Kotlin(코틀린) 코루틴", ())
+
+
+def test_a_column_of_session_numbers_is_not_the_title(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 프론트엔드 모임 31회\n\n## 시간표\n\n| 세션 | 시간 | 주제 | 발표자 |\n|---|---|---|---|\n"
+        "| 1 | 19:00 | **React** : [상태 관리 다시 보기](https://example.com/1) | 홍길동님 |\n"
+        "| - | 19:30 | 쉬는 시간 | - |\n"
+        "| 2 | 19:40 | **CSS** : 컨테이너 쿼리 실전 | 김하늘님(토스) |\n",
+    )
+    report = read_report(notes, candidate=Candidate())  # the table rule, whatever is chosen
+    assert [(t.kind, t.title, t.speaker) for t in report.talks] == [
+        ("section", "시간표", None),
+        ("talk", "React : 상태 관리 다시 보기", "홍길동"),  # the link is the title
+        ("section", "쉬는 시간", None),
+        ("talk", "CSS : 컨테이너 쿼리 실전", "김하늘 · 토스"),
+    ]
+
+
+def test_links_to_material_leave_a_table_title(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 모임\n\n| 시간 | 제목 | 발표자 |\n|---|---|---|\n"
+        "| 10:00 | 컨테이너 입문 ([PDF](https://example.com/a.pdf)) | 홍길동 |\n"
+        "| 11:00 | 쿠버네티스 [slides](https://example.com/b) | 김하늘 |\n| 12:00 | 점심 | |\n",
+    )
+    report = read_report(notes, candidate=Candidate())
+    assert [(t.kind, t.title) for t in report.talks] == [
+        ("talk", "컨테이너 입문"),
+        ("talk", "쿠버네티스"),
+        ("section", "점심"),
+    ]

@@ -89,7 +89,11 @@ def table_units(blocks: list[Block]) -> list[Unit]:
         header = [inline_text(cell) for cell in rows[0][1]]
         speaker_col = next((i for i, h in enumerate(header) if SPEAKER_HEADER.search(h)), None)
         title_col = next(
-            (i for i, h in enumerate(header) if i != speaker_col and TITLE_HEADER.search(h)),
+            (
+                i
+                for i, h in enumerate(header)
+                if i != speaker_col and TITLE_HEADER.search(h) and not numbers_only(rows[1:], i)
+            ),
             None,
         )
         if speaker_col is None or title_col is None:
@@ -124,18 +128,41 @@ def table_rows(tokens: list[Token]) -> list[tuple[int, list[Token]]]:
     return [(line, [c for c in cells]) for line, cells in rows]
 
 
+def numbers_only(rows: list[tuple[int, list[Token]]], index: int) -> bool:
+    """Whether column ``index`` holds only slot numbers (`1`, `2`, `-`): `세션 | 시간 | 주제`
+    numbers its sessions in the first column and titles them in the third."""
+    cells = [inline_text(cells[index]).strip() for _, cells in rows if index < len(cells)]
+    return all(SLOT_NUMBER.match(cell) for cell in cells)
+
+
+SLOT_NUMBER = re.compile(r"^[\d.\-–—#]*$")
+
+
 def cell_title(cell: Token) -> str:
-    """A title cell without its links to slides: `제목 ([PDF](...))` -> `제목`."""
-    parts, in_link = [], 0
+    """A title cell without its links to slides (`제목 ([PDF](...))`, `제목 [slides](...)`);
+    a link that is the title itself (`React : [제목](영상)`) keeps its text."""
+    parts: list[str] = []
+    link: list[str] | None = None
     for child in cell.children or ():
         if child.type == "link_open":
-            in_link += 1
-        elif child.type == "link_close":
-            in_link -= 1
-        elif child.type in ("text", "code_inline") and not in_link:
-            parts.append(child.content)
+            link = []
+        elif child.type == "link_close" and link is not None:
+            text = "".join(link)
+            bracketed = "".join(parts).rstrip().endswith(("(", "（", "["))
+            if not bracketed and not MATERIAL.match(text.strip()):
+                parts.append(text)
+            link = None
+        elif child.type in ("text", "code_inline"):
+            (parts if link is None else link).append(child.content)
     text = " ".join("".join(parts).split())
-    return re.sub(r"\s*[(（]\s*[)）]\s*$", "", text).strip()
+    return re.sub(r"\s*[(（\[]\s*[)）\]]\s*$", "", text).strip()
+
+
+# A link's text that names material, not a talk: `[PDF]`, `[slides]`, `[발표자료]`, `[영상]`.
+MATERIAL = re.compile(
+    r"^(pdf|ppt|slides?|slideshare|video|youtube|link|발표\s*자료|자료|슬라이드|영상|동영상|링크)$",
+    re.I,
+)
 
 
 def raw_text(token: Token) -> str:
