@@ -511,3 +511,18 @@ def test_links_to_material_leave_a_table_title(tmp_path: Path) -> None:
         ("talk", "쿠버네티스"),
         ("section", "점심"),
     ]
+
+
+def test_a_lightning_talk_heading_may_hold_a_single_talk(tmp_path: Path) -> None:
+    notes = write(
+        tmp_path,
+        "# 보안 컨퍼런스 2031\n\n## 세션\n\n### 웹 해킹 입문\n- 연사 : 홍길동\n\n내용.\n\n"
+        "### 리버싱 첫걸음\n- 연사 : 김하늘\n\n내용.\n\n"
+        "### 라이트닝 토크\n> 5분 안에 끝나는 발표입니다.\n\n"
+        "#### 도커로 데이터베이스 띄우기\n- 연사 : 박준수\n- 시연과 설명\n",
+    )
+    talks = read_report(notes, candidate=Candidate()).talks  # the wrapper rule
+    assert [(t.kind, t.title) for t in talks][-2:] == [
+        ("section", "라이트닝 토크"),
+        ("talk", "도커로 데이터베이스 띄우기"),
+    ]

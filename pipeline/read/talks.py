@@ -177,8 +177,9 @@ def is_photo_or_links(block: Block) -> bool:
 def is_wrapper(node: Node, siblings: list[Node]) -> bool:
     """Its subheadings are the talks: `## 세션 요약` over time slots, `## 내용 요약` over
     talks with speakers. A talk's subheadings are its parts: they repeat from talk to talk
-    (`### 발표 내용`, `### 질문`), and the talk's own title reads as a title."""
-    if len(node.children) < 2:
+    (`### 발표 내용`, `### 질문`), and the talk's own title reads as a title. A heading that
+    says it holds talks (`### 라이트닝 토크`) may hold a single one."""
+    if len(node.children) < (1 if TALK_WORDS.search(node.title) else 2):
         return False
     if parts_repeat(siblings):
         return False
