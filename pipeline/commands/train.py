@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,11 @@ from pipeline.commands.accuracy import (
 )
 from pipeline.errors import ContentError
 from pipeline.output import write_text_atomically
-from pipeline.read.blocks import build_tree, read_blocks
+from pipeline.read.blocks import Block, build_tree, read_blocks
 from pipeline.read.candidates import Candidate, read_candidates
-from pipeline.read.notes import read_notes
+from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import MODEL_FILE, Model
-from pipeline.read.reading import promote_bold_days, read_structure
+from pipeline.read.reading import Structure, promote_bold_days, read_structure
 from pipeline.read.speaker_choice import MODEL_FILE as SPEAKER_MODEL_FILE
 from pipeline.read.speaker_choice import SpeakerModel, Tally, using
 from pipeline.read.talks import speaker_offers
@@ -90,18 +91,14 @@ def evaluate_files(
     table = []
     for notes_path, expected in pairs:
         options = []
-        logging.disable(logging.WARNING)
-        try:
-            notes = read_notes(notes_path)
-            blocks = promote_bold_days(read_blocks(notes, ""))
-            meta = read_structure(
-                notes, build_tree(blocks), notes_path.stem, notes_path.parent
-            ).meta
-            readings = read_candidates(notes, blocks, notes_path.stem, notes_path.parent, meta)
-        except ContentError:
-            readings = []
-        finally:
-            logging.disable(logging.NOTSET)
+        read = quiet_structure(notes_path)
+        readings = []
+        if read is not None:
+            notes, blocks, structure = read
+            with quiet():
+                readings = read_candidates(
+                    notes, blocks, notes_path.stem, notes_path.parent, structure.meta
+                )
         for reading in readings:
             try:
                 outline = quiet_outline(notes_path, reading.candidate)
@@ -134,18 +131,10 @@ def speaker_tallies(files: Sequence[Labelled]) -> SpeakerModel:
         wanted = {
             int(talk["line"]): speaker_names(talk["speaker"]) for talk in labelled_talks(expected)
         }
-        logging.disable(logging.WARNING)
-        try:
-            notes = read_notes(notes_path)
-            blocks = promote_bold_days(read_blocks(notes, ""))
-            root = read_structure(
-                notes, build_tree(blocks), notes_path.stem, notes_path.parent
-            ).root
-        except ContentError:
+        read = quiet_structure(notes_path)
+        if read is None:
             continue
-        finally:
-            logging.disable(logging.NOTSET)
-        for node in root.walk():
+        for node in read[2].root.walk():
             if node.heading is None or node.heading.line not in wanted:
                 continue
             names = wanted[node.heading.line]
@@ -158,6 +147,29 @@ def speaker_tallies(files: Sequence[Labelled]) -> SpeakerModel:
         kinds,
         **{"trained on": len(files), "method": "offers by place and name shape, counted"},
     )
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """The notes' own warnings are not the score's business."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def quiet_structure(notes_path: Path) -> tuple[Notes, list[Block], Structure] | None:
+    """A labelled file's notes, blocks and structure as the reader's own reading gives them
+    (None when the notes stop with an error)."""
+    with quiet():
+        try:
+            notes = read_notes(notes_path)
+            blocks = promote_bold_days(read_blocks(notes, ""))
+            tree = build_tree(blocks)
+            return notes, blocks, read_structure(notes, tree, notes_path.stem, notes_path.parent)
+        except ContentError:
+            return None
 
 
 ORIGIN_ROW = re.compile(r"^\|\s*([^|\s]+\.md)\s*\|\s*([^|,\s]+)")
