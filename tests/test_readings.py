@@ -1,7 +1,7 @@
 """A report's reading is kept for the next build (``pipeline.build.readings``): the same EPUB
 and the same warnings from the kept reading, and the notes read again whenever anything the
 reading depends on changed: the notes, a file they refer to, a file they named that was
-missing, the settings; never kept when remote images are fetched."""
+missing (an image, a cover), the settings; never kept when remote images are fetched."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.conftest import EPOCH, make_png, project_settings
 NOTES = """---
 title: 읽기 보관 시험
 date: 2024-05-01
+cover: cover.png
 ---
 
 ## DAY 1
@@ -90,6 +91,20 @@ def test_the_notes_are_read_again_when_an_input_changed(
     assert project.reads == 5
     project.build()
     assert project.reads == 5  # each of them kept
+
+
+def test_a_cover_that_comes_later_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notes name a cover that is not there yet (it is not among the missing images): the
+    file that comes changes the notes' folder, and the reading is done again."""
+    project = Counted(tmp_path, monkeypatch)
+    _, warnings = project.build()
+    assert any("cover.png" in message for message in warnings)
+    make_png(project.notes.parent / "cover.png", (300, 400), "teal")
+    _, warnings = project.build()
+    assert project.reads == 2
+    assert not any("cover.png" in message for message in warnings)
+    project.build()
+    assert project.reads == 2
 
 
 def test_notes_whose_remote_images_are_fetched_are_read_each_time(

@@ -6,9 +6,10 @@ readings) is most of a warm EPUB build of the sample (about 0.1 s of 0.28 s), an
 Report for the same inputs. An entry is found by a hash of what the reading depends on: the
 notes' bytes (every file of a report folder), the settings (the fetch policy and the author among
 them), the pipeline's code and data (every module, the reading and speaker models), the Python
-version and the working folder; it is used when the files the notes refer to (images, the
-cover) still have the hashes they had and the files they named that were missing are still
-missing, as ``cache.fresh`` checks an output. Like the EPUB's cover and font subsets, an entry
+version, the working folder and the names of the files in the notes' folder (a cover or an
+image that comes or goes); it is used when the files the notes refer to (images, the cover)
+still have the hashes they had and the files they named that were missing are still missing,
+as ``cache.fresh`` checks an output. Like the EPUB's cover and font subsets, an entry
 is used by ``--force`` too: it is the same Report, not an older output. Notes whose remote
 images are fetched are read each time (the remote side may change). The ``KEPT`` most recently
 used entries stay.
@@ -33,6 +34,7 @@ from pipeline.model import Report
 from pipeline.output import write_atomically
 
 KEPT = 16
+LISTED = 5000  # a larger notes' folder is not listed: its notes are read each time
 SUFFIX = ".reading"
 
 
@@ -47,15 +49,39 @@ class Reading:
     absent: tuple[str, ...]
 
 
-def reading_key(notes: Path, inputs: dict[str, str], settings: Settings) -> str:
-    """The hash of what a reading depends on; ``inputs``: the notes files' hashes."""
+def reading_key(notes: Path, inputs: dict[str, str], settings: Settings) -> str | None:
+    """The hash of what a reading depends on; ``inputs``: the notes files' hashes. None when
+    the notes' folder is too large to list."""
+    names = folder_listing(notes.parent if notes.is_file() else notes, settings.out)
+    if names is None:
+        return None
     digest = hashlib.blake2b(digest_size=20)
     same = f"{__version__}|{sys.version}|{os.getcwd()}|{notes}|{settings!r}"
     digest.update(same.encode())
+    digest.update("\0".join(names).encode())
     digest.update(cache.code_hash().encode())
     digest.update(data_hash().encode())
     digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def folder_listing(folder: Path, out: Path) -> list[str] | None:
+    """The names of the files and folders under the notes' folder (hidden ones and the output
+    folder aside): whether a file the notes name is there (a cover, an image) is part of the
+    reading, and a file that comes or goes changes this list. None past ``LISTED`` names."""
+    names: list[str] = []
+    skip = out.resolve()
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(
+            name
+            for name in folders
+            if not name.startswith(".") and Path(root, name).resolve() != skip
+        )
+        names += (os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+        names += (os.path.join(root, name) + "/" for name in folders)
+        if len(names) > LISTED:
+            return None
+    return names
 
 
 @functools.cache
@@ -70,12 +96,12 @@ def kept(settings: Settings) -> bool:
     return not settings.fetch_policy.enabled
 
 
-def load(notes: Path, inputs: dict[str, str], settings: Settings) -> Reading | None:
-    """The reading kept for these notes and settings, if the files it was checked against are
-    unchanged; None otherwise."""
-    if not kept(settings):
+def load(key: str | None, settings: Settings) -> Reading | None:
+    """The reading kept under ``key`` (``reading_key``, taken before the notes are read), if
+    the files it was checked against are unchanged; None otherwise."""
+    if key is None or not kept(settings):
         return None
-    path = settings.cache_dir / "readings" / f"{reading_key(notes, inputs, settings)}{SUFFIX}"
+    path = settings.cache_dir / "readings" / f"{key}{SUFFIX}"
     try:
         found = pickle.loads(path.read_bytes())
     except (OSError, ImportError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
@@ -94,9 +120,10 @@ def load(notes: Path, inputs: dict[str, str], settings: Settings) -> Reading | N
     return found
 
 
-def store(notes: Path, inputs: dict[str, str], settings: Settings, reading: Reading) -> None:
-    """Keep ``reading`` for the next build (a cache that cannot be written: read each time)."""
-    if not kept(settings):
+def store(key: str | None, settings: Settings, reading: Reading) -> None:
+    """Keep ``reading`` under ``key`` for the next build (a cache that cannot be written: the
+    notes are read each time)."""
+    if key is None or not kept(settings):
         return
     folder = settings.cache_dir / "readings"
     data = pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL)
@@ -106,7 +133,7 @@ def store(notes: Path, inputs: dict[str, str], settings: Settings, reading: Read
 
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(folder / f"{reading_key(notes, inputs, settings)}{SUFFIX}", write)
+        write_atomically(folder / f"{key}{SUFFIX}", write)
         entries = sorted(
             folder.glob(f"*{SUFFIX}"), key=lambda entry: entry.stat().st_mtime_ns, reverse=True
         )

@@ -211,7 +211,8 @@ def read_notes(
     """The report as the build sees it (the configured author when the notes name none): as
     read by the last build from the same inputs (``pipeline.build.readings``), its warnings
     given again, or read now (``inputs``: the notes files' hashes, taken before)."""
-    found = readings.load(notes, inputs, settings)
+    key = readings.reading_key(notes, inputs, settings) if readings.kept(settings) else None
+    found = readings.load(key, settings)
     if found is not None:
         for message in found.warnings:
             if message not in log.messages:
@@ -225,7 +226,7 @@ def read_notes(
     files = cache.snapshot(cache.referenced_files(report))
     absent = tuple(sorted({str(path) for path in report.missing_files}))
     reading = readings.Reading(report, tuple(log.messages[before:]), files, absent)
-    readings.store(notes, inputs, settings, reading)
+    readings.store(key, settings, reading)
     return reading
 
 
