@@ -319,3 +319,21 @@ def test_notes_without_a_date_rebuild_when_saved_again(tmp_path: Path) -> None:
     assert written()
     os.utime(notes, (saved + 200, saved + 200))
     assert not written()
+
+
+def test_a_retrained_model_is_a_change_of_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`invoke train` rewrites the models beside the modules: an unchanged rebuild must not
+    keep outputs read with the old ones."""
+    from pipeline.build import cache
+
+    (tmp_path / "read").mkdir()
+    (tmp_path / "read" / "reading.py").write_text("X = 1\n", encoding="utf-8")
+    model = tmp_path / "read" / "reading-model.json"
+    model.write_text('{"weights": {"default": 1.0}}\n', encoding="utf-8")
+    monkeypatch.setattr(cache, "CODE_DIR", tmp_path)
+    code_hash = cache.code_hash.__wrapped__  # not the process's kept answer
+    before = code_hash()
+    model.write_text('{"weights": {"default": 0.5}}\n', encoding="utf-8")
+    assert code_hash() != before

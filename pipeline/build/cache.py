@@ -100,9 +100,11 @@ def build_key(settings: Settings, output_format: str) -> str:
 
 @functools.cache
 def code_hash() -> str:
-    """The pipeline's code, every module of every subpackage. Once per process: the code a
-    process runs is the code it imported when it started (``invoke watch`` too)."""
-    return folder_hash(CODE_DIR, ".py")
+    """The pipeline's code, every module of every subpackage, and the models `invoke train`
+    writes beside them (``*.json``: a retrained model reads notes differently). Once per
+    process: the code a process runs is the code it imported when it started (``invoke watch``
+    too)."""
+    return folder_hash(CODE_DIR, ".py") + folder_hash(CODE_DIR, ".json")
 
 
 def folder_hash(folder: Path, suffix: str = "") -> str:
