@@ -1,7 +1,7 @@
 """`invoke watch`: rebuild when notes, images, styles, fonts or settings are saved.
 
 Changes are debounced by watchfiles; the content-hash cache makes each rebuild write only what
-changed, and the PDF stage lays out again only the days that changed (``pipeline.pdf.parallel``)
+changed, and the PDF stage lays out again only the days that changed (``pipeline.pdf.parts``)
 in a PDF process kept warm; the EPUB is rebuilt in this process, its imports warm, its cover and
 font subsets cached. An error is shown and the watch goes on. With ``serve``, the outputs are
 served on localhost (``pipeline.commands.serve``): `/` opens the report's preview, or an index
