@@ -18,7 +18,6 @@ used entries stay.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -59,8 +58,7 @@ def reading_key(notes: Path, inputs: dict[str, str], settings: Settings) -> str 
     same = f"{__version__}|{sys.version}|{os.getcwd()}|{notes}|{settings!r}"
     digest.update(same.encode())
     digest.update("\0".join(names).encode())
-    digest.update(cache.code_hash().encode())
-    digest.update(data_hash().encode())
+    digest.update(cache.code_hash().encode())  # the modules and the models beside them
     digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -82,13 +80,6 @@ def folder_listing(folder: Path, out: Path) -> list[str] | None:
         if len(names) > LISTED:
             return None
     return names
-
-
-@functools.cache
-def data_hash() -> str:
-    """The data files of the pipeline's code (the reading and speaker models), once per
-    process as ``cache.code_hash``."""
-    return cache.folder_hash(cache.CODE_DIR, ".json")
 
 
 def kept(settings: Settings) -> bool:
