@@ -250,10 +250,9 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
     talks = reading.talks
     n = len(talks)
     most = shape.most
-    keys = dict(reading.candidate.keys)
     out: dict[str, float] = {
         "bias": 1.0,
-        "default": float(not keys),
+        "default": float(not reading.candidate.keys),
         "single talk": float(reading.single_talk),
         "no talks": float(n == 0),
         "one talk": float(n == 1),

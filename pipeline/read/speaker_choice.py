@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +81,17 @@ class SpeakerModel:
     def from_tallies(cls, kinds: Mapping[str, Tally], **provenance: Any) -> SpeakerModel:
         return cls(dict(sorted(kinds.items())), provenance)
 
+    @cached_property
+    def places(self) -> dict[str, Tally]:
+        """The tallies summed by place (`heading`, `first bullet`...), shapes together."""
+        places: dict[str, Tally] = {}
+        for kind, tally in self.kinds.items():
+            places.setdefault(kind.split(" / ")[0], Tally()).add(tally)
+        return places
+
     def odds(self, offer: Offer) -> tuple[float, float]:
         """(right, nobody): the smoothed shares of offers like this one."""
-        place = Tally()
-        for kind, tally in self.kinds.items():
-            if kind.split(" / ")[0] == offer.source:
-                place.add(tally)
+        place = self.places.get(offer.source, Tally())
         place_right = (place.right + SMOOTHING * 0.5) / (place.offered + SMOOTHING)
         place_nobody = (place.nobody + SMOOTHING * 0.5) / (place.offered + SMOOTHING)
         own = self.kinds.get(offer.kind, Tally())

@@ -169,7 +169,6 @@ def _parse_person(
     if name is None and len(named_inside) == 1 and len(words) == 1 and NICKNAME.match(words[0]):
         # `Pengoose(김대현)님`: a nickname, then the name in brackets (the usual order reversed)
         name, rest, inner = named_inside[0], [], [i for i in inner if i != named_inside[0]]
-        vouched = True
     if name is None or (len(name) == 2 and rest and is_korean_name(name) and not labelled):
         return None  # `주요 내용`: a two-syllable "name" beside other words is a word
     if not vouched and not is_korean_name(name):
