@@ -37,6 +37,23 @@ def settings() -> Settings:
     return Settings()
 
 
+# Notes of a project in a test's folder: a local image, a cover and an image not there yet.
+PROJECT_NOTES = """---
+title: 캐시 시험
+date: 2024-05-01
+cover: cover.png
+---
+
+## DAY 1
+
+### 발표 (홍길동 | 회사)
+
+![구조도](img/a.png)
+
+![아직 없는 그림](img/later.png)
+"""
+
+
 def project_settings(root: Path, **options: Any) -> Settings:
     """Settings for a project at ``root``, a test's own folder: its fonts/, .cache/ and styles/
     are there (styles/ links to the real one; copy it instead to change a template)."""

@@ -23,22 +23,9 @@ from pipeline.build import cache
 from pipeline.build.reports import build
 from pipeline.config import Settings, load_settings
 from tests.conftest import DATA, ROOT, SAMPLE, make_png, project_settings
+from tests.conftest import PROJECT_NOTES as NOTES
 
 INVOKE = [sys.executable, "-m", "invoke"]
-NOTES = """---
-title: 캐시 시험
-date: 2024-05-01
-cover: cover.png
----
-
-## DAY 1
-
-### 발표 (홍길동 | 회사)
-
-![구조도](img/a.png)
-
-![아직 없는 그림](img/later.png)
-"""
 
 
 class Project:

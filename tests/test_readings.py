@@ -15,21 +15,7 @@ from pipeline.build.reports import build
 from pipeline.config import Settings
 from pipeline.model import Report
 from tests.conftest import EPOCH, make_png, project_settings
-
-NOTES = """---
-title: 읽기 보관 시험
-date: 2024-05-01
-cover: cover.png
----
-
-## DAY 1
-
-### 발표 (홍길동 | 회사)
-
-![구조도](img/a.png)
-
-![아직 없는 그림](img/later.png)
-"""
+from tests.conftest import PROJECT_NOTES as NOTES
 
 
 class Counted:
