@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.commands.accuracy import score_file
 from pipeline.commands.outline import SCHEMA_VERSION, describe_report, outline_json
-from pipeline.commands.train import cross_validate, evaluate
+from pipeline.commands.train import cross_validate, labelled
 from pipeline.model import Person
 from pipeline.read.candidates import Candidate
 from pipeline.read.event_dates import dates_in_text, title_year
@@ -40,7 +40,7 @@ def test_each_pattern_is_read_as_labelled(label: str) -> None:
 def test_the_reading_generalises_to_notes_it_was_not_trained_on() -> None:
     """Cross-validated by source (each fold read by a model that never saw it): the figure
     the README quotes. In-sample it must not be far above: a wide gap is overfitting."""
-    cv = cross_validate(evaluate(CORPUS, (ROOT / "content",)), 5, evaluate(READING))
+    cv = cross_validate(labelled(CORPUS, (ROOT / "content",)), 5, labelled(READING))
     assert len(cv.total.files) == 37
     assert cv.total.f1 >= 0.80 and cv.total.titles >= 0.75 and cv.total.speakers >= 0.70
     assert cv.in_sample.f1 - cv.total.f1 <= 0.10

@@ -25,13 +25,13 @@ def score_reading(
     folder = labelled_folder(corpus)
     settings = settings_for()
     also = (settings.content,)
+    if cv:  # each fold reads the files again with its own speaker tallies
+        extra = train.own_labels(own_labels(settings.project_root))
+        cv_result = train.cross_validate(train.labelled(folder, also), folds, extra)
+        say(train.describe_cv(cv_result).removesuffix("\n"))
+    if one_line:
+        say(train.describe_one_line(train.evaluate(folder, also)).removesuffix("\n"))
     if cv or one_line:
-        table = train.evaluate(folder, also)
-        if cv:
-            extra = train.own_labels(own_labels(settings.project_root))
-            say(train.describe_cv(train.cross_validate(table, folds, extra)).removesuffix("\n"))
-        if one_line:
-            say(train.describe_one_line(table).removesuffix("\n"))
         return
     totals = accuracy.score_folder(folder, also)
     say(accuracy.describe_totals(totals, verbose).removesuffix("\n"))
@@ -40,7 +40,7 @@ def score_reading(
 def learn_reading(corpus: str = CORPUS) -> None:
     """Learn the reading model from the labelled folder and our own fixtures; write it."""
     settings = settings_for()
-    table = train.evaluate(labelled_folder(corpus), (settings.content,))
+    table = train.labelled(labelled_folder(corpus), (settings.content,))
     own = train.own_labels(own_labels(settings.project_root))
     speakers = train.speaker_tallies([*table, *own])
     with using(speakers):  # the readings as the new speaker model reads them

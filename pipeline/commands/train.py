@@ -71,17 +71,26 @@ class Labelled:
     source: tuple[Path, dict[str, Any]] | None = None  # the notes and their label
 
 
+def labelled(folder: Path, also: tuple[Path, ...] = ()) -> list[Labelled]:
+    """The labelled files of ``folder``, not read yet (``again`` reads them)."""
+    groups = source_groups(folder)
+    return [
+        Labelled(str(e["file"]), groups.get(str(e["file"]), str(e["file"])), [], source=(p, e))
+        for p, e in labelled_files(folder, also)
+    ]
+
+
 def evaluate(folder: Path, also: tuple[Path, ...] = ()) -> list[Labelled]:
     """Every candidate reading of every labelled file of ``folder``, scored."""
-    return evaluate_files(labelled_files(folder, also), source_groups(folder))
+    return again(labelled(folder, also))
 
 
 def own_labels(tests: Path) -> list[Labelled]:
-    """The project's own labelled notes: the reading fixtures. (Not the outline goldens: they
-    are fixtures of Markdown forms, not of how notes are written; trained on, they taught the
-    ranker to trust the reader's own reading where real notes need another, cross-validated
-    talk F1 0.89 -> 0.82.)"""
-    return evaluate(tests / "data" / "reading")
+    """The project's own labelled notes, not read yet: the reading fixtures. (Not the outline
+    goldens: they are fixtures of Markdown forms, not of how notes are written; trained on,
+    they taught the ranker to trust the reader's own reading where real notes need another,
+    cross-validated talk F1 0.89 -> 0.82.)"""
+    return labelled(tests / "data" / "reading")
 
 
 def evaluate_files(
