@@ -4,10 +4,13 @@ choice among readings (read/candidates.py, read/programmes.py, read/ranking.py, 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
+import pytest
+
 from pipeline.commands.outline import describe_report, outline_json
-from pipeline.commands.train import Labelled, assign_folds, evaluate, fit
+from pipeline.commands.train import Labelled, assign_folds, best_lines, evaluate, fit
 from pipeline.read.candidates import Candidate
 from pipeline.read.ranking import MODEL_FILE, Model, load_model
 from pipeline.read.report import read_report
@@ -155,3 +158,103 @@ def test_the_heading_of_a_removed_contents_list_goes_with_it(tmp_path: Path) -> 
     report = read_report(notes)
     assert [(t.kind, t.title) for t in report.talks] == [("talk", "첫 발표"), ("talk", "둘째 발표")]
     assert "목차" not in describe_report(report)
+
+
+def test_numbered_items_skip_a_bullet_list_that_splits_them() -> None:
+    # sub-points indented three spaces escape item 2 and end the numbered list: the bullet
+    # list between the two numbered lists holds no talk
+    assert talks(PROGRAMMES / "numbered-items.md", "talks: numbered item") == [
+        ("모듈 시스템 다시 보기", None, 5),
+        ("리액티브 서버 입문", None, 7),
+        ("테스트 코드 리팩터링", None, 10),
+        ("빌드 도구 비교", None, 12),
+    ]
+
+
+def test_blocks_between_rules_that_open_with_a_header_list_are_talks() -> None:
+    # a run that opens with prose (the closing word) is no talk
+    assert talks(PROGRAMMES / "rule-blocks.md", "talks: rule block") == [
+        ("모바일에서 모델 돌리기", "김하늘", 9),
+        ("데이터 파이프라인 다시 보기", "박서준", 20),
+    ]
+
+
+NAMED = (
+    "# 밋업 2030\n\n## 현장 분위기\n\n한 줄.\n\n## 검색 다시 보기\n\n글.\n\n"
+    "### 질의응답\n\n글.\n\n### 번개 발표\n\n글.\n\n### 뒷이야기\n\n글.\n\n"
+    "## 캐시 다시 보기\n\n글.\n"
+)
+
+
+def test_headings_named_in_the_front_matter_are_what_it_says(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(NAMED, encoding="utf-8")
+    assert [t.title for t in read_report(notes).talks if t.kind == "talk"] == [
+        "현장 분위기",
+        "검색 다시 보기",
+        "캐시 다시 보기",
+    ]
+    line = '---\nheadings: {"현장 분위기": section, "번개 발표": talk}\n---\n'
+    notes.write_text(line + NAMED, encoding="utf-8")
+    report = read_report(notes)
+    assert [(t.kind, t.title) for t in report.talks] == [
+        ("section", "현장 분위기"),
+        ("talk", "검색 다시 보기"),
+        ("talk", "번개 발표"),  # lifted out of the talk above; the heading after it is its part
+        ("talk", "캐시 다시 보기"),
+    ]
+    lifted = next(t for t in report.talks if t.title == "번개 발표")
+    assert "뒷이야기" in lifted.body_html and "뒷이야기" not in report.talks[1].body_html
+    assert "질의응답" in report.talks[1].body_html
+
+
+def test_a_named_section_keeps_its_subheadings(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        '---\nheadings: {"둘러본 부스": section}\n---\n# 밋업 2030\n\n## 둘러본 부스\n\n'
+        "### 1. 출판사 부스\n\n글.\n\n### 2. 오픈소스 부스\n\n글.\n\n## 들은 세션\n\n"
+        "### Session 1. 검색 다시 보기\n\n글.\n\n### Session 2. 캐시 다시 보기\n\n글.\n",
+        encoding="utf-8",
+    )
+    titles = [t.title for t in read_report(notes).talks if t.kind == "talk"]
+    assert titles == ["검색 다시 보기", "캐시 다시 보기"]
+
+
+def test_headings_the_reader_cannot_understand_are_left_out_with_the_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "---\ntitle: 밋업 2030\nheadings: {현장 분위기: keynote}\n---\n" + NAMED, encoding="utf-8"
+    )
+    with caplog.at_level(logging.WARNING):
+        report = read_report(notes)
+    assert f"{notes}:3: front matter headings" in caplog.text
+    assert "talk or section" in caplog.text
+    assert "현장 분위기" in [t.title for t in report.talks if t.kind == "talk"]
+
+
+def test_one_line_may_name_the_headings_the_reading_gets_wrong(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(NAMED, encoding="utf-8")
+    label = {
+        "file": "notes.md",
+        "title": "밋업 2030",
+        "event_dates": [],
+        "chapters": [
+            {
+                "kind": "day",
+                "title": "",
+                "talks": [
+                    {"title": "검색 다시 보기", "speaker": None, "line": 7},
+                    {"title": "번개 발표", "speaker": None, "line": 15},
+                    {"title": "캐시 다시 보기", "speaker": None, "line": 23},
+                ],
+            }
+        ],
+    }
+    (tmp_path / "expected").mkdir()
+    (tmp_path / "expected" / "notes.json").write_text(json.dumps(label), encoding="utf-8")
+    [(_, option)] = best_lines(evaluate(tmp_path))
+    assert option.candidate.line == 'headings: {"현장 분위기": section, "번개 발표": talk}'
+    assert option.score.f1 == 1.0

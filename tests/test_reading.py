@@ -219,7 +219,7 @@ def test_a_key_it_does_not_understand_is_left_out_naming_its_line(
     assert [t.title for t in report.talks] == ["발표"]
     assert [r.getMessage() for r in caplog.records] == [
         f'{path}:3: front matter talks "paragraphs" is not understood; left out (hint: write '
-        'a heading level such as "###", or one of: heading, time slot, bold line, list item, '
+        'a heading level such as "###", or one of: heading, time slot, bold line, list item, numbered item, '
         "table row, rule block, html table row, timetable line, template tag)",
         f'{path}:4: front matter single_talk "yes please" is not understood; left out (hint: '
         "write true or false)",

@@ -38,6 +38,15 @@ def test_every_place_that_names_someone_is_offered_in_the_notes_order(tmp_path: 
     ]
 
 
+def test_a_bullet_that_is_only_a_label_offers_the_names_in_the_items_after_it(
+    tmp_path: Path,
+) -> None:
+    # ` - 이름` indented one space is not nested in CommonMark: the names follow the label
+    text = "# 밋업\n\n## 캐시 다시 보기\n\n- 연사\n - 한나라(예시대학교)\n - 박지선(예시랩)\n- 일반 세션\n"
+    [offer] = speaker_offers(talk_node(tmp_path, text))
+    assert (offer.source, [p.name for p in offer.people]) == ("first bullet", ["한나라", "박지선"])
+
+
 def test_the_offer_the_labels_trusted_more_wins(tmp_path: Path) -> None:
     node = talk_node(tmp_path)
     untrained = SpeakerModel({})

@@ -37,6 +37,8 @@ class FileScore:
     dates_right: bool = False
     error: str = ""
     misses: list[str] = field(default_factory=list)
+    missed_lines: list[int] = field(default_factory=list)  # labelled talks not found
+    extra_lines: list[int] = field(default_factory=list)  # talks found that are not labelled
 
     @property
     def precision(self) -> float:
@@ -111,12 +113,14 @@ def score_file(notes: Path, expected: dict[str, Any]) -> FileScore:
     return score_outline(notes.name, outline, expected)
 
 
-def quiet_outline(notes: Path, candidate: Candidate | None = None) -> dict[str, Any]:
-    """The outline of ``notes`` (read as ``candidate`` says, if given), without the notes' own
-    warnings: they are not the score's business."""
+def quiet_outline(
+    notes: Path, candidate: Candidate | None = None, front_matter: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The outline of ``notes`` (read as ``candidate`` says, if given, with ``front_matter``
+    keys added), without the notes' own warnings: they are not the score's business."""
     logging.disable(logging.WARNING)
     try:
-        return outline_json(read_report(notes, candidate=candidate))
+        return outline_json(read_report(notes, candidate=candidate, front_matter=front_matter))
     finally:
         logging.disable(logging.NOTSET)
 
@@ -139,6 +143,7 @@ def score_outline(name: str, outline: dict[str, Any], expected: dict[str, Any]) 
         ) or next((t for t in unmatched if t["line"] == talk["line"]), None)
         if match is None:
             score.misses.append(f"missed talk line {talk['line']}: {talk['title']}")
+            score.missed_lines.append(talk["line"])
             continue
         unmatched.remove(match)
         score.matched += 1
@@ -155,6 +160,7 @@ def score_outline(name: str, outline: dict[str, Any], expected: dict[str, Any]) 
                 f"speaker line {talk['line']}: {match['speaker']!r} != {talk['speaker']!r}"
             )
     score.misses += [f"extra talk line {t['line']}: {t['title']}" for t in unmatched]
+    score.extra_lines = [t["line"] for t in unmatched]
     score.title_right = normalise(outline["title"]) == normalise(expected["title"])
     if not score.title_right:
         score.misses.append(f"report title {outline['title']!r} != {expected['title']!r}")

@@ -387,16 +387,42 @@ def chosen(model: Model, labelled: Labelled) -> FileScore:
 
 
 def best_lines(files: Sequence[Labelled]) -> list[tuple[Labelled, Option]]:
-    """For each file, the reading closest to its label and the one line that selects it."""
+    """For each file, the reading closest to its label and the one line that selects it: a
+    reading's line, or the `headings:` line naming the headings the reader's choice gets
+    wrong."""
     result = []
     for labelled in files:
-        if labelled.options:
+        options = [*labelled.options, *filter(None, [named_headings(labelled)])]
+        if options:
             best = max(
-                enumerate(labelled.options),
+                enumerate(options),
                 key=lambda item: (item[1].score.f1, item[1].score.titles, -item[0]),
             )[1]
             result.append((labelled, best))
     return result
+
+
+def named_headings(labelled: Labelled) -> Option | None:
+    """The reader's choice corrected by one `headings:` line, as a user would write it after
+    `invoke outline`: each heading it makes a talk that the label does not is a section, each
+    labelled talk it misses that is a heading is a talk (None: no heading to name)."""
+    read = quiet_structure(labelled.source[0]) if labelled.source else None
+    if labelled.source is None or read is None:
+        return None
+    notes_path, expected = labelled.source
+    headings = {b.line: b.text for b in read[1] if b.heading_level}
+    try:
+        score = score_outline(notes_path.name, quiet_outline(notes_path), expected)
+        named = {headings[n]: "section" for n in score.extra_lines if n in headings} | {
+            headings[n]: "talk" for n in score.missed_lines if n in headings
+        }
+        if not named:
+            return None
+        outline = quiet_outline(notes_path, front_matter={"headings": named})
+    except ContentError:
+        return None
+    candidate = Candidate((("headings", named),))
+    return Option(candidate, {}, score_outline(notes_path.name, outline, expected))
 
 
 def describe_cv(cv: CrossValidation) -> str:

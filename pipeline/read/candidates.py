@@ -12,6 +12,7 @@ Which reading wins is not decided here: ``ranking.py`` scores the features with 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -49,6 +50,11 @@ class Candidate:
         for key, value in self.keys:
             if isinstance(value, bool):
                 parts.append(f"{key}: {'true' if value else 'false'}")
+            elif isinstance(value, dict):  # `headings: {"next 2023": talk}`
+                named = ", ".join(
+                    f"{json.dumps(k, ensure_ascii=False)}: {v}" for k, v in value.items()
+                )
+                parts.append(f"{key}: {{{named}}}")
             elif value.startswith("#"):
                 parts.append(f'{key}: "{value}"')
             else:
@@ -108,6 +114,7 @@ UNIT_NEEDS: dict[str, tuple[frozenset[str], str]] = {
     "time slot": (frozenset({"heading_open"}), ":"),
     "bold line": (frozenset({"paragraph_open"}), "**"),
     "list item": (frozenset({"bullet_list_open", "ordered_list_open"}), ""),
+    "numbered item": (frozenset({"ordered_list_open"}), ""),
     "table row": (frozenset({"table_open"}), ""),
     "rule block": (frozenset({"hr"}), ""),
     "html table row": (frozenset({"html_block"}), "<tr"),

@@ -25,9 +25,12 @@ from pipeline.read.markdown import inline_text
 from pipeline.read.speakers import parse_people, speaker_line, split_title
 from pipeline.read.units import (
     Unit,
+    bold_only,
     enough,
     every_bold_line_units,
     find_units,
+    later_lines,
+    list_items,
     list_items_with_body,
     list_units,
     raw_text,
@@ -232,16 +235,18 @@ def table_by_content_units(blocks: list[Block]) -> list[Unit]:
     return []
 
 
-def every_item_units(blocks: list[Block]) -> list[Unit]:
-    """Each top-level item of a list a talk (`제목 by 이름`, `1. 제목`), unless its words make
-    it a section or it is only links; the list stays in the text, nothing is taken from it."""
-    units = list_units(blocks)
+def every_item_units(
+    blocks: list[Block], kinds: tuple[str, ...] = ("bullet_list_open", "ordered_list_open")
+) -> list[Unit]:
+    """Each top-level item of a list (of the ``kinds`` given) a talk (`제목 by 이름`, `1.
+    제목`), unless its words make it a section or it is only links; the list stays in the
+    text, nothing is taken from it."""
+    lists = [block for block in blocks if block.tokens[0].type in kinds]
+    units = list_units(lists)
     if enough(units):
         return units
     found: list[Unit] = []
-    for block in blocks:
-        if block.tokens[0].type not in ("bullet_list_open", "ordered_list_open"):
-            continue
+    for block in lists:
         for line, item, _ in list_items_with_body(block.tokens):
             text = inline_text(item)
             if not text.strip() or only_links(item) or is_task(item):
@@ -274,11 +279,48 @@ def only_links(item: Token) -> bool:
     return bool(children) and children[0].type == "link_open"
 
 
+def numbered_item_units(blocks: list[Block]) -> list[Unit]:
+    """Each top-level item of a numbered list a talk: a bullet list between two numbered ones
+    (sub-points indented too little to stay inside their item) holds no talk."""
+    return every_item_units(blocks, ("ordered_list_open",))
+
+
+def every_rule_block_units(blocks: list[Block]) -> list[Unit]:
+    """Runs of blocks between `---` rules, each a talk when it opens with its header (a list
+    `- 제목`, `- 발표자 : 이름`, or a bold line): its title the first item or the bold text,
+    its speaker the first item after that names one. A run that opens with prose is not a
+    talk (an introduction, a closing word)."""
+    units = rule_units(blocks)
+    if enough(units):
+        return units
+    runs: list[list[Block]] = [[]]
+    for block in blocks:
+        if block.tokens[0].type == "hr":
+            runs.append([])
+        else:
+            runs[-1].append(block)
+    found = []
+    for run in filter(None, runs):
+        first = run[0].tokens
+        if first[0].type in ("bullet_list_open", "ordered_list_open"):
+            items = [inline_text(item) for _, item in list_items(first)]
+        elif first[0].type == "paragraph_open" and (bold := bold_only(first[1])):
+            items = [bold, *later_lines(first[1]).split("\n")]
+        else:
+            continue
+        title, people = title_and_people(items[0])
+        people = people or next((p for text in items[1:4] if (p := speaker_line(text))), ())
+        if title:
+            found.append(Unit(title, run[0].line, "rule block", people, run))
+    return found if talk_count(found) >= 2 else []
+
+
 RECOGNISERS: dict[str, Callable[[list[Block]], list[Unit]]] = {
     "table row": table_by_content_units,
     "list item": every_item_units,
+    "numbered item": numbered_item_units,
     "bold line": every_bold_line_units,
-    "rule block": rule_units,
+    "rule block": every_rule_block_units,
     "html table row": html_table_units,
     "timetable line": timetable_units,
     "template tag": template_units,

@@ -7,14 +7,17 @@ Front-matter keys (all optional; reported by `invoke outline`):
 - ``days``: the heading level of the days (`"#"`, `"##"`...), for day headings that do not
   read as days (`## 오전반`);
 - ``single_talk``: `true` when the notes cover one talk, `false` when a title naming a speaker
-  still heads a whole conference.
+  still heads a whole conference;
+- ``headings``: headings named by their text, each a `talk` or a `section`, for the few
+  headings any reading gets wrong (`headings: {next 2023: talk, 간단한 내용 정리: section}`):
+  a section keeps its subheadings, a talk nested in another talk's notes becomes the next talk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from markdown_it.token import Token
@@ -42,6 +45,7 @@ UNITS = (
     "time slot",
     "bold line",
     "list item",
+    "numbered item",
     "table row",
     "rule block",
     "html table row",
@@ -58,6 +62,7 @@ class Hints:
     talks: str | None = None  # a unit of UNITS, or "level N"
     days: int | None = None
     single_talk: bool | None = None
+    headings: dict[str, str] = field(default_factory=dict)  # normal(heading) -> talk, section
 
 
 def read_hints(notes: Notes) -> Hints:
@@ -71,7 +76,12 @@ def read_hints(notes: Notes) -> Hints:
         hints.days = len(str(data["days"]).strip())
     if "single_talk" in data:
         hints.single_talk = bool(data["single_talk"])
+    if "headings" in data:
+        hints.headings = {normal(str(k)): str(v).strip() for k, v in data["headings"].items()}
     return hints
+
+
+HEADING_KINDS = ("talk", "section")
 
 
 def usable_hints(notes: Notes) -> Notes:
@@ -89,6 +99,16 @@ def usable_hints(notes: Notes) -> Notes:
         problems["days"] = 'write the heading level of the days, such as "##"'
     if "single_talk" in data and not isinstance(data["single_talk"], bool):
         problems["single_talk"] = "write true or false"
+    headings = data.get("headings")
+    if "headings" in data and not (
+        isinstance(headings, dict)
+        and headings
+        and all(str(v).strip() in HEADING_KINDS and normal(str(k)) for k, v in headings.items())
+    ):
+        problems["headings"] = (
+            "name each heading by its text and say talk or section, on one line:"
+            ' headings: {"next 2023": talk, "행사 소개": section}'
+        )
     for key, hint in problems.items():
         left_out(notes, key, f'"{data[key]}" is not understood', hint)
     if not problems:
@@ -241,6 +261,7 @@ def read_structure(
         chapter_level=level,
         forced_unit=hints.talks,
         forced_days=hints.days is not None,
+        named=hints.headings,
         event_words=frozenset(re.findall(r"\w+", meta.title.lower())),
     )
     single = hints.single_talk

@@ -234,7 +234,7 @@ TITLE_LABEL = re.compile(
 LEADING_TIME = re.compile(
     r"^(?:\[(?P<track>[^\]]{1,10})\]\s*)?"  # `[A] 10:30 제목`: a track, then the time
     r"[\[(]?(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*\d{1,2}:\d{2})?)[\])]?"
-    r"\s*[|:\-–—·]?\s+(?P<rest>\S.*)$"
+    r"\s*[|:\-–—·]?\s+(?P<rest>(?![~\-–—]\s*\d{1,2}:\d{2})\S.*)$"  # `09:50 ~ 10:45`: no title
 )
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -43,16 +43,23 @@ def apply_settings(report: Report, settings: Settings) -> Report:
 
 
 def read_report(
-    path: Path, fetch: FetchPolicy = NO_FETCHING, candidate: Candidate | None = None
+    path: Path,
+    fetch: FetchPolicy = NO_FETCHING,
+    candidate: Candidate | None = None,
+    front_matter: Mapping[str, Any] | None = None,
 ) -> Report:
     """Read a notes file or a report folder into a Report. ``candidate``: read the notes
-    exactly so (as its front-matter line would), instead of choosing the best reading."""
+    exactly so (as its front-matter line would), instead of choosing the best reading;
+    ``front_matter``: keys read as if the notes' front matter held them."""
     if path.is_dir():
         index = read_notes(path / "index.md")
         parts = [read_notes(p) for p in sorted(path.glob("*.md")) if p.name != "index.md"]
         return parse_report(path.name, index, parts, content_root=path, fetch=fetch)
+    notes = read_notes(path)
+    if front_matter:
+        notes = replace(notes, front_matter={**notes.front_matter, **front_matter})
     return parse_report(
-        path.stem, read_notes(path), [], content_root=path.parent, fetch=fetch, candidate=candidate
+        path.stem, notes, [], content_root=path.parent, fetch=fetch, candidate=candidate
     )
 
 
@@ -79,7 +86,12 @@ def parse_report(
     structure = read_structure(notes, build_tree(blocks), fallback=name, content_root=content_root)
     ranked: list[tuple[float, CandidateReading]] = []
     if candidate is None and not parts and not any(k in notes.front_matter for k in READING_KEYS):
-        ranked = rank(read_candidates(notes, blocks, name, content_root, structure.meta))
+        # which reading wins is weighed without the headings the front matter names: they
+        # correct the reading chosen, they do not choose another
+        weighed_notes = replace(
+            notes, front_matter={k: v for k, v in notes.front_matter.items() if k != "headings"}
+        )
+        ranked = rank(read_candidates(weighed_notes, blocks, name, content_root, structure.meta))
         chosen = ranked[0][1].candidate
         if chosen.keys:  # not the reader's own reading, which ``structure`` already is
             notes = chosen.applied(notes)

@@ -91,6 +91,7 @@ class NotesOutline:
     files_are_chapters: bool = False
     forced_unit: str | None = None  # the front matter's `talks:` setting
     forced_days: bool = False  # the front matter's `days:` setting: every chapter is a day
+    named: dict[str, str] = field(default_factory=dict)  # the front matter's `headings:`
     event_words: frozenset[str] = frozenset()  # the report title's words: they name the event
     drafts: list[Draft] = field(default_factory=list)  # the chapters, once read
     talk_titles: set[str] = field(default_factory=set)
@@ -167,12 +168,29 @@ class NotesOutline:
             if holders and id(child) not in holders:
                 entries = [e if normal(e.title or "") in units else self.demote(e) for e in entries]
             drafts.extend(entries)
+            if len(entries) == 1 and entries[0].kind == "talk" and entries[0].blocks is None:
+                drafts.extend(self.heading_entry(n, slot) for n in self.lift_named_talks(child))
         return merge_programme(drafts)
+
+    def lift_named_talks(self, talk: Node) -> list[Node]:
+        """The headings inside a talk's notes that the front matter names talks, taken out
+        of it to follow it; each takes the headings after it beside it as its own parts."""
+        lifted = []
+        for parent in list(talk.walk()):
+            for index, child in enumerate(parent.children):
+                if self.named.get(normal(child.title)) == "talk":
+                    child.children += parent.children[index + 1 :]
+                    del parent.children[index:]
+                    lifted.append(child)
+                    break
+        return lifted
 
     def child_entries(
         self, child: Node, siblings: list[Node], slot: str | None
     ) -> list[Draft] | None:
         """A child that holds talks (a group, a wrapper, units in its text), or None."""
+        if normal(child.title) in self.named:
+            return None  # the front matter says what it is
         if child.children and recognise.is_group(child.title):
             drafts = (
                 [Draft(child, "section", slot=slot, own_content_only=True)] if child.content else []
@@ -227,15 +245,19 @@ class NotesOutline:
         words make them sections (`소개`, `출처`); those above it are sections."""
         drafts: list[Draft] = []
         for child in node.children:
-            if child.level < level:
+            if child.level < level or (is_time_slot(child.title) and child.children):
+                # above the level, or a bare time slot (`### 09:50 ~ 10:45`) over its talks
                 drafts.append(Draft(child, "section", slot=slot, own_content_only=True))
                 drafts.extend(self.by_level(child, level, slot))
             else:
                 draft = self.heading_entry(child, slot)
-                words = split_time(child.title)[1]
-                if draft.kind == "section" and not recognise.is_section(words, self.event_words):
-                    draft.kind, draft.title = "talk", drop_numbering(child.title)
-                draft.rule = "heading (front matter: talks)"
+                if draft.rule != FRONT_MATTER_HEADING:
+                    words = split_time(child.title)[1]
+                    if draft.kind == "section" and not recognise.is_section(
+                        words, self.event_words
+                    ):
+                        draft.kind, draft.title = "talk", drop_numbering(child.title)
+                    draft.rule = "heading (front matter: talks)"
                 drafts.append(draft)
         return drafts
 
@@ -261,22 +283,26 @@ class NotesOutline:
 
     def heading_entry(self, node: Node, slot: str | None) -> Draft:
         """A subheading on its own: a talk, a time slot's talk, or a section."""
-        if self.forced_unit in UNITS_BESIDE_HEADINGS:
-            return Draft(node, "section", slot=slot)
-        if is_time_slot(node.title) and not node.children and (found := time_slot_title(node)):
-            title, people, used = found
-            self.talk_titles.add(normal(title))
-            return Draft(
-                node,
-                "talk",
-                slot=node.title,
-                title=title,
-                people=people,
-                rule="time slot",
-                skip=used,
-            )
-        if self.forced_unit == "time slot":
-            return Draft(node, "section", slot=slot)
+        named = self.named.get(normal(node.title))  # the front matter says what it is
+        if named == "section":
+            return Draft(node, "section", slot=slot, rule=FRONT_MATTER_HEADING)
+        if named is None:
+            if self.forced_unit in UNITS_BESIDE_HEADINGS:
+                return Draft(node, "section", slot=slot)
+            if is_time_slot(node.title) and not node.children and (found := time_slot_title(node)):
+                title, people, used = found
+                self.talk_titles.add(normal(title))
+                return Draft(
+                    node,
+                    "talk",
+                    slot=node.title,
+                    title=title,
+                    people=people,
+                    rule="time slot",
+                    skip=used,
+                )
+            if self.forced_unit == "time slot":
+                return Draft(node, "section", slot=slot)
         people, where = find_speakers(node)
         weak = where in (
             "",
@@ -285,37 +311,41 @@ class NotesOutline:
             "first line under it",
             "mentioned in the text",
         )
-        if weak and is_non_talk(
-            node, self.event_words
-        ):  # `## 행사 소개`: its words outweigh a name-like line
-            return Draft(node, "section", slot=slot)
+        if named is None and weak and is_non_talk(node, self.event_words):
+            return Draft(node, "section", slot=slot)  # `## 행사 소개`: its words outweigh a name
         time, heading = split_time(node.title)
         title = drop_numbering(split_title(heading)[0])
         slot = time or slot
         self.talk_titles.add(normal(title))
+        rule = f"heading; speaker: {where}" if where else "heading"
         return Draft(
             node,
             "talk",
             slot=slot,
             title=title,
             people=people,
-            rule=f"heading; speaker: {where}" if where else "heading",
+            rule=FRONT_MATTER_HEADING if named else rule,
             skip=1 if where == "line under the heading" else 0,
         )
 
     def demote(self, draft: Draft) -> Draft:
         """Beside a heading that holds the talks, another heading is a section, unless it names
         a speaker or calls itself a talk (`키노트`)."""
-        if draft.kind != "talk" or draft.people or TALK_WORDS.search(draft.node.title):
+        if draft.kind != "talk" or draft.people or draft.rule == FRONT_MATTER_HEADING:
+            return draft
+        if TALK_WORDS.search(draft.node.title):
             return draft
         draft.kind = "section"
         draft.title = None
         return draft
 
 
+FRONT_MATTER_HEADING = "heading (front matter: headings)"
+
 # Talk units that are not headings: where the front matter names one, headings are sections.
 UNITS_BESIDE_HEADINGS = frozenset(
-    "bold line|list item|table row|rule block|html table row|timetable line|template tag".split("|")
+    "bold line|list item|numbered item|table row|rule block|html table row|timetable line|"
+    "template tag".split("|")
 )
 
 

@@ -14,6 +14,7 @@ Each function weighs one kind of evidence and is tested on its own (tests/test_r
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 
@@ -25,7 +26,7 @@ from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
 from pipeline.read.recognise import TALK_WORDS, split_time
 from pipeline.read.speaker_choice import Offer, speaker_model
-from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
+from pipeline.read.speakers import LABELS, mentioned_speaker, speaker_line, split_title
 from pipeline.read.units import bold_only, first_line, later_lines, list_items
 
 # Children under these headings introduce the speaker or the talk: parts of one talk.
@@ -73,11 +74,13 @@ def speaker_offers(node: Node) -> list[Offer]:
                     where = "line under the heading" if whole else "first line under it"
                     offers.append(Offer(people, where))
         if first.tokens[0].type in ("bullet_list_open", "ordered_list_open"):
-            items = list_items(first.tokens)
-            if items:
-                people = speaker_line(inline_text(items[0][1]))
-                if people:
-                    offers.append(Offer(people, "first bullet"))
+            texts = [inline_text(item) for _, item in list_items(first.tokens)]
+            people = speaker_line(texts[0]) if texts else ()
+            if texts and BARE_LABEL.match(texts[0]):  # `- 연사` then `- 이름(소속)` items
+                named = [speaker_line(text) for text in texts[1:]]
+                people = tuple(p for found in itertools.takewhile(bool, named) for p in found)
+            if people:
+                offers.append(Offer(people, "first bullet"))
     if content and content[0].tokens[0].type == "blockquote_open":  # `> 발표자: 이름 (소속)`
         quoted = " ".join(inline_text(t) for t in content[0].tokens if t.type == "inline")
         people = mentioned_speaker(quoted[:200]) or speaker_line(quoted)
@@ -100,6 +103,9 @@ def speaker_offers(node: Node) -> list[Offer]:
                 break
     return offers
 
+
+# A list item that is only a speaker label: the items after it name the speakers.
+BARE_LABEL = re.compile(rf"^\s*(?:{LABELS})\s*[:：]?\s*$", re.I)
 
 PLAIN = {"text", "strong_open", "strong_close", "em_open", "em_close", "softbreak", "hardbreak"}
 
