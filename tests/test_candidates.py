@@ -258,3 +258,20 @@ def test_one_line_may_name_the_headings_the_reading_gets_wrong(tmp_path: Path) -
     [(_, option)] = best_lines(evaluate(tmp_path))
     assert option.candidate.line == 'headings: {"현장 분위기": section, "번개 발표": talk}'
     assert option.score.f1 == 1.0
+
+
+def test_times_slot_labels_and_vouched_names_are_never_part_of_a_title(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 밋업 2030\n\n## 10:00, Track1, 검색 다시 보기\n\n글.\n\n"
+        "## 캐시 다시 보기, 16:00\n\n글.\n\n## 빌드 도구(13:30 ~ )\n\n글.\n\n"
+        "## 세션 4 : 모바일 배포 : 김하늘님 (NAVER)\n\n글.\n",
+        encoding="utf-8",
+    )
+    talks = [(t.title, t.slot, [p.name for p in t.speakers]) for t in read_report(notes).talks]
+    assert talks == [
+        ("검색 다시 보기", "10:00", []),
+        ("캐시 다시 보기", "16:00", []),
+        ("빌드 도구", "13:30 ~", []),
+        ("모바일 배포", None, ["김하늘"]),
+    ]

@@ -26,6 +26,7 @@ from pipeline.read.markdown import Footnotes, render_tokens
 from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
+from pipeline.read.speakers import split_title
 from pipeline.read.structure import Draft, NotesOutline, part_node
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,13 @@ class ReportBuilder:
             content, children = list(node.content)[draft.skip :], node.children
             source = node.heading.source
         title = draft.title if draft.title is not None else node.title
+        people, slot = draft.people, draft.slot
+        if draft.kind == "talk":  # a time, a slot's label or a speaker is never the title
+            time, title = recognise.split_time(title)
+            title = recognise.drop_numbering(title)
+            if not people:
+                title, people = split_title(title)
+            slot = slot or time
         abstract: list[Block] = []
         if draft.kind == "talk" and content and content[0].tokens[0].type == "blockquote_open":
             abstract = [content.pop(0)]
@@ -294,8 +302,8 @@ class ReportBuilder:
             title=title or UNTITLED,
             source=source,
             kind="talk" if draft.kind == "talk" else "section",
-            speakers=draft.people if draft.kind == "talk" else (),
-            slot=draft.slot,
+            speakers=people if draft.kind == "talk" else (),
+            slot=slot,
             abstract_html=self.render(abstract, inner_blockquote=True),
             body_html=self.render(body, talk_level=node.level),
             recognised_by=draft.rule,

@@ -226,6 +226,10 @@ SPEAKER_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]+)[)
 BY_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*by\s+(?P<who>[^()（）]+)[)）]\s*$", re.I)
 AFTER_BAR = re.compile(r"^(?P<title>.+?)\s+[|｜]\s+(?P<who>[^|｜]+)$")  # `제목 | 이름`
 AFTER_DASH = re.compile(r"^(?P<title>.+?)\s+[-–—/]\s+(?P<who>[^-–—/]+)$")
+# `제목 : 이름님 (소속)`: after a colon only a name that 님 vouches for
+AFTER_COLON = re.compile(
+    r"^(?P<title>.+?)\s+[:：]\s+(?P<who>[^:：]+님\s*(?:[(（][^()（）]*[)）])?)$"
+)
 TRAILING_BY = re.compile(r"^(?P<title>.+?)\s+by\s+(?P<who>.+)$", re.I)
 # `제목 [임대현/이은성, NAVER Cloud]`: names (slash-joined), then their affiliation
 BRACKET_PEOPLE = re.compile(r"^(?P<title>.+?)\s*\[(?P<who>[^\[\]]+)\]\s*$")
@@ -238,7 +242,14 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
     heading = heading.strip()
     if match := HANDLE_IN_PARENS.match(heading):  # `제목 (@hyunbin)`: the handle is all we have
         return match["title"].strip(), (Person(match["who"]),)
-    for pattern in (BY_IN_PARENS, TRAILING_BY, SPEAKER_IN_PARENS, AFTER_BAR, AFTER_DASH):
+    for pattern in (
+        BY_IN_PARENS,
+        TRAILING_BY,
+        SPEAKER_IN_PARENS,
+        AFTER_BAR,
+        AFTER_DASH,
+        AFTER_COLON,
+    ):
         match = pattern.match(heading)
         if not match:
             continue
