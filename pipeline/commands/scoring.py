@@ -9,6 +9,7 @@ from pipeline.commands import accuracy, train
 from pipeline.commands.build import settings_for
 from pipeline.commands.run import Failed, say
 from pipeline.read.speaker_choice import using
+from pipeline.read.title_choice import using_titles
 
 CORPUS = "../shared/corpus"
 
@@ -43,9 +44,11 @@ def learn_reading(corpus: str = CORPUS) -> None:
     table = train.labelled(labelled_folder(corpus), (settings.content,))
     own = train.own_labels(own_labels(settings.project_root))
     speakers = train.speaker_tallies([*table, *own])
-    with using(speakers):  # the readings as the new speaker model reads them
-        model = train.fit([*train.again(table), *train.again(own)])
-    say(train.write_model(model, speakers))
+    with using(speakers):  # the readings as the new models read them
+        titles = train.title_tallies([*table, *own])
+        with using_titles(titles):
+            model = train.fit([*train.again(table), *train.again(own)])
+    say(train.write_model(model, speakers, titles))
 
 
 def own_labels(project_root: Path) -> Path:

@@ -43,6 +43,8 @@ from pipeline.read.reading import Structure, promote_bold_days, read_structure
 from pipeline.read.speaker_choice import MODEL_FILE as SPEAKER_MODEL_FILE
 from pipeline.read.speaker_choice import SpeakerModel, Tally, using
 from pipeline.read.talks import speaker_offers
+from pipeline.read.title_choice import MODEL_FILE as TITLE_MODEL_FILE
+from pipeline.read.title_choice import UNTRAINED, TitleModel, tally_titles, using_titles
 
 RIDGE_GRID = (0.1, 1.0, 3.0, 10.0, 30.0, 100.0)
 # What the reader's own reading must lose by before another wins: when unsure, stay faithful.
@@ -156,6 +158,38 @@ def speaker_tallies(files: Sequence[Labelled]) -> SpeakerModel:
         kinds,
         **{"trained on": len(files), "method": "offers by place and name shape, counted"},
     )
+
+
+def title_tallies(files: Sequence[Labelled]) -> TitleModel:
+    """How each title edit fared against the labels of ``files``: every labelled talk the
+    reader finds, its title as read without edits beside the labelled one."""
+    pairs = []
+    with using_titles(UNTRAINED):
+        for labelled in files:
+            if labelled.source is None:
+                continue
+            notes_path, expected = labelled.source
+            try:
+                outline = quiet_outline(notes_path)
+            except ContentError:
+                continue
+            ours = {t["line"]: t["title"] for c in outline["chapters"] for t in c["talks"]}
+            by_title = {normalise(title): title for title in ours.values()}
+            for talk in labelled_talks(expected):
+                found = ours.get(talk["line"]) or by_title.get(normalise(talk["title"]))
+                if found:
+                    pairs.append((found, str(talk["title"]), str(outline["title"])))
+    return TitleModel(
+        tally_titles(pairs), {"trained on": len(files), "method": "edits of titles, counted"}
+    )
+
+
+@contextmanager
+def trained_on(files: Sequence[Labelled]) -> Iterator[None]:
+    """Read with the speaker and title tallies of ``files`` (the speakers' first: the titles'
+    are counted on talks read with them)."""
+    with using(speaker_tallies(files)), using_titles(title_tallies(files)):
+        yield
 
 
 @contextmanager
@@ -367,10 +401,10 @@ def cross_validate(
     for fold in range(k):
         train = [f for f, n in zip(files, folds, strict=True) if n != fold]
         held = [f for f, n in zip(files, folds, strict=True) if n == fold]
-        with using(speaker_tallies([*train, *extra])):
+        with trained_on([*train, *extra]):
             model = fit([*again(train), *again(extra)])
             per_fold.append(Totals([chosen(model, f) for f in again(held)]))
-    with using(speaker_tallies([*files, *extra])):
+    with trained_on([*files, *extra]):
         everything, extra_now = again(files), again(extra)
     model = fit([*everything, *extra_now])
     return CrossValidation(
@@ -458,12 +492,15 @@ def summary(totals: Totals) -> str:
     )
 
 
-def write_model(model: Model, speakers: SpeakerModel) -> str:
+def write_model(model: Model, speakers: SpeakerModel, titles: TitleModel) -> str:
     """Write the models where the reader loads them; say what was written."""
     write_text_atomically(SPEAKER_MODEL_FILE, speakers.to_json())
+    write_text_atomically(TITLE_MODEL_FILE, titles.to_json())
     write_text_atomically(MODEL_FILE, model.to_json())
+    trusted = [name for name in titles.edits if titles.trusts(name)]
     return (
         f"wrote {MODEL_FILE.name}: {len(model.weights)} weights, the average of"
         f" {len(model.provenance['settings averaged (ridge, default margin)'])} settings;"
-        f" {SPEAKER_MODEL_FILE.name}: {len(speakers.kinds)} kinds of speaker offer"
+        f" {SPEAKER_MODEL_FILE.name}: {len(speakers.kinds)} kinds of speaker offer;"
+        f" {TITLE_MODEL_FILE.name}: title edits made: {', '.join(trusted) or 'none'}"
     )

@@ -28,6 +28,7 @@ from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
 from pipeline.read.speakers import split_title
 from pipeline.read.structure import Draft, NotesOutline, part_node
+from pipeline.read.title_choice import title_model
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def parse_report(
     else:
         layout = structure.layout
     builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates, fetch=fetch)
-    builder.notes_path = notes.path
+    builder.notes_path, builder.event = notes.path, meta.title
     drafts = structure.single_talk_drafts() if structure.single_talk else layout.chapters()
     builder.assign_ids(drafts, title_node)
     chapters = tuple(builder.chapter(draft) for draft in drafts)
@@ -171,6 +172,7 @@ class ReportBuilder:
         self.images = ImageTable(content_root, fetch)
         self.day_count = 0
         self.notes_path = Path(".")
+        self.event = ""  # the report's title: it names the event
 
     # ids ---------------------------------------------------------------------------------
     def unique(self, wanted: str) -> str:
@@ -288,7 +290,8 @@ class ReportBuilder:
             title = recognise.drop_numbering(title)
             if not people:
                 title, people = split_title(title)
-            slot = slot or time
+            title, taken = title_model().edit(title, self.event)  # edits the labels taught
+            people, slot = people or taken, slot or time
         abstract: list[Block] = []
         if draft.kind == "talk" and content and content[0].tokens[0].type == "blockquote_open":
             abstract = [content.pop(0)]
