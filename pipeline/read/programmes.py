@@ -35,6 +35,7 @@ from pipeline.read.units import (
     list_units,
     raw_text,
     rule_units,
+    runs_between_rules,
     table_rows,
     table_units,
     talk_count,
@@ -293,14 +294,8 @@ def every_rule_block_units(blocks: list[Block]) -> list[Unit]:
     units = rule_units(blocks)
     if enough(units):
         return units
-    runs: list[list[Block]] = [[]]
-    for block in blocks:
-        if block.tokens[0].type == "hr":
-            runs.append([])
-        else:
-            runs[-1].append(block)
     found = []
-    for run in filter(None, runs):
+    for run in filter(None, runs_between_rules(blocks)):
         first = run[0].tokens
         if first[0].type in ("bullet_list_open", "ordered_list_open"):
             items = [inline_text(item) for _, item in list_items(first)]

@@ -398,14 +398,8 @@ PROFILE = re.compile(
 def rule_units(blocks: list[Block]) -> list[Unit]:
     """Runs of blocks between `---` rules, each naming its speaker (a profile link or a
     speaker line): one talk each, untitled unless a bold line or heading says more."""
-    runs: list[list[Block]] = [[]]
-    for block in blocks:
-        if block.tokens[0].type == "hr":
-            runs.append([])
-        else:
-            runs[-1].append(block)
     units = []
-    for run in runs:
+    for run in runs_between_rules(blocks):
         people = next((found for block in run if (found := run_speaker(block))), ())
         if run and people:
             title = next(
@@ -418,6 +412,17 @@ def rule_units(blocks: list[Block]) -> list[Unit]:
             )
             units.append(Unit(title, run[0].line, "rule block", people, run))
     return units if len(units) >= 2 else []
+
+
+def runs_between_rules(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks between `---` rules, a run each (the first before any rule)."""
+    runs: list[list[Block]] = [[]]
+    for block in blocks:
+        if block.tokens[0].type == "hr":
+            runs.append([])
+        else:
+            runs[-1].append(block)
+    return runs
 
 
 def run_speaker(block: Block) -> tuple[Person, ...]:
