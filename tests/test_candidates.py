@@ -275,3 +275,46 @@ def test_times_slot_labels_and_vouched_names_are_never_part_of_a_title(tmp_path:
         ("빌드 도구", "13:30 ~", []),
         ("모바일 배포", None, ["김하늘"]),
     ]
+
+
+def test_what_looks_like_a_time_or_a_label_but_is_part_of_the_title_stays(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 밋업 2030\n\n## Node 12:00\n\n글.\n\n## 세션 1, 2 정리\n\n글.\n\n"
+        "## 우리가 몰랐던 것 : 고객님\n\n글.\n",
+        encoding="utf-8",
+    )
+    talks = [(t.title, t.slot, t.speakers) for t in read_report(notes).talks]
+    assert talks == [
+        ("Node 12:00", None, ()),
+        ("세션 1, 2 정리", None, ()),
+        ("우리가 몰랐던 것 : 고객님", None, ()),
+    ]
+
+
+def test_a_named_talk_takes_what_follows_it_in_the_talk_it_was_in(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        '---\nheadings: {"번개 발표": Talk}\n---\n# 밋업 2030\n\n## 검색 다시 보기\n\n글.\n\n'
+        "### 질의응답\n\n글.\n\n#### 번개 발표\n\n번개.\n\n### 뒷이야기\n\n뒤.\n\n"
+        "## 캐시 다시 보기\n\n글.\n",
+        encoding="utf-8",
+    )
+    talks = read_report(notes).talks
+    assert [t.title for t in talks] == ["검색 다시 보기", "번개 발표", "캐시 다시 보기"]
+    assert "뒷이야기" in talks[1].body_html and "뒷이야기" not in talks[0].body_html
+
+
+def test_a_named_heading_the_notes_do_not_have_is_a_warning_with_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        '---\ntitle: 밋업 2030\nheadings: {"없는 제목": section, "현장 분위기": section}\n---\n'
+        + NAMED,
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        report = read_report(notes)
+    assert f'{notes}:3: front matter headings "없는 제목": no heading' in caplog.text
+    assert "현장 분위기" not in [t.title for t in report.talks if t.kind == "talk"]

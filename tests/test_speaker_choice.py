@@ -47,6 +47,16 @@ def test_a_bullet_that_is_only_a_label_offers_the_names_in_the_items_after_it(
     assert (offer.source, [p.name for p in offer.people]) == ("first bullet", ["한나라", "박지선"])
 
 
+def test_a_bare_label_bullet_takes_the_names_nested_under_it_not_a_moderator_s(
+    tmp_path: Path,
+) -> None:
+    nested = "# 밋업\n\n## 캐시 다시 보기\n\n- 연사\n  - 한나라(예시대학교)\n- 일반 세션\n"
+    [offer] = speaker_offers(talk_node(tmp_path, nested))
+    assert [p.name for p in offer.people] == ["한나라"]
+    moderator = "# 밋업\n\n## 캐시 다시 보기\n\n- 사회\n- 김철수\n"
+    assert speaker_offers(talk_node(tmp_path, moderator)) == []
+
+
 def test_the_offer_the_labels_trusted_more_wins(tmp_path: Path) -> None:
     node = talk_node(tmp_path)
     untrained = SpeakerModel({})

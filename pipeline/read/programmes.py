@@ -288,9 +288,10 @@ def numbered_item_units(blocks: list[Block]) -> list[Unit]:
 
 def every_rule_block_units(blocks: list[Block]) -> list[Unit]:
     """Runs of blocks between `---` rules, each a talk when it opens with its header (a list
-    `- 제목`, `- 발표자 : 이름`, or a bold line): its title the first item or the bold text,
-    its speaker the first item after that names one. A run that opens with prose is not a
-    talk (an introduction, a closing word)."""
+    `- 제목`, `- 발표자 : 이름`, or a bold line): its title the first line that is not a field
+    (`일시: ...`, `발표자 : 이름`), its speaker the first other line that names one. A run
+    that opens with prose (an introduction, a closing word), or whose title is a section's,
+    is no talk."""
     units = rule_units(blocks)
     if enough(units):
         return units
@@ -298,14 +299,17 @@ def every_rule_block_units(blocks: list[Block]) -> list[Unit]:
     for run in filter(None, runs_between_rules(blocks)):
         first = run[0].tokens
         if first[0].type in ("bullet_list_open", "ordered_list_open"):
-            items = [inline_text(item) for _, item in list_items(first)]
+            lines = [inline_text(item) for _, item in list_items(first)]
         elif first[0].type == "paragraph_open" and (bold := bold_only(first[1])):
-            items = [bold, *later_lines(first[1]).split("\n")]
+            lines = [bold, *later_lines(first[1]).split("\n")]
         else:
             continue
-        title, people = title_and_people(items[0])
-        people = people or next((p for text in items[1:4] if (p := speaker_line(text))), ())
-        if title:
+        head = lines[:4]
+        line = next((t for t in head if not FIELD.match(t)), "")
+        title, people = title_and_people(line) if line else ("", ())
+        others = [t for t in head if t is not line]
+        people = people or next((p for t in others if (p := speaker_line(t))), ())
+        if title and not recognise.is_section(title):
             found.append(Unit(title, run[0].line, "rule block", people, run))
     return found if talk_count(found) >= 2 else []
 

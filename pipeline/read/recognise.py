@@ -225,7 +225,7 @@ TALK_WORDS = re.compile(
 # with one (`메인 발표 1:`, `LT2.`, `세션 3 -`), an ordinal (`첫 번째로 들은 세션:`, `두 번째:`).
 TITLE_LABEL = re.compile(
     r"^\s*(?:\d+(?:-\d+)*[.)]\s+|[①-⑳❶-❿]\s*"
-    r"|(?:메인\s*|라이트닝\s*)?(?:발표|세션|session|talk|LT|트랙|track)\s*\d+\s*[:：.)\-–—,]\s*"
+    r"|(?:메인\s*|라이트닝\s*)?(?:발표|세션|session|talk|LT|트랙|track)\s*\d+\s*(?:[:：.)\-–—]|,(?!\s*\d))\s*"
     r"|(?:첫|두|세|네|다섯|여섯|일곱|여덟|아홉|열|\d+)\s*번째[^:：]{0,12}[:：]\s*)(?=\S)",
     re.I,
 )
@@ -238,10 +238,12 @@ LEADING_TIME = re.compile(
 )
 
 
-# A time after the title: `제목, 16:00`, `제목(13:30 ~ )`, `제목 14:30 ~ 15:15`.
+# A time after the title, set off by a comma, a parenthesis or a bar, or a range:
+# `제목, 16:00`, `제목(13:30 ~ )`, `제목 | 14:00`, `제목 14:30 ~ 15:15` (not `Node 12:00`).
+CLOCK = r"(?:[01]?\d|2[0-3]):[0-5]\d"
 TRAILING_TIME = re.compile(
-    r"^(?P<rest>.*?\S)\s*[,(（]?\s*(?<![\d:])(?P<time>\d{1,2}:\d{2}(?:\s*[~\-–—]\s*(?:\d{1,2}:\d{2})?)?)"
-    r"\s*[)）]?\s*$"
+    rf"(?:\s*[,|]\s*|\s*[(（]\s*|\s+(?={CLOCK}\s*[~\-–—]))(?<![\d:])"
+    rf"(?P<time>{CLOCK}(?:\s*[~\-–—]\s*(?:{CLOCK})?)?)\s*[)）]?$"
 )
 
 
@@ -250,8 +252,8 @@ def split_time(title: str) -> tuple[str | None, str]:
     ends) with its time slot."""
     match = LEADING_TIME.match(title.strip()) or LEADING_TIME.match(strip_decoration(title))
     if not match:
-        after = TRAILING_TIME.match(title.strip())
-        rest = after["rest"] if after else ""
+        after = TRAILING_TIME.search(title.strip())
+        rest = title.strip()[: after.start()] if after else ""
         if re.search(r"[^\W\d_]", rest) and not re.search(r"\d{1,2}:\d{2}", rest):
             return after["time"].strip() if after else None, rest
         return None, title

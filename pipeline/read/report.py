@@ -23,11 +23,12 @@ from pipeline.read.blocks import Block, Node, build_tree, read_blocks
 from pipeline.read.candidates import READING_KEYS, Candidate, CandidateReading, read_candidates
 from pipeline.read.images import ImageTable
 from pipeline.read.markdown import Footnotes, render_tokens
+from pipeline.read.metadata import left_out
 from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
 from pipeline.read.speakers import split_title
-from pipeline.read.structure import Draft, NotesOutline, part_node
+from pipeline.read.structure import Draft, NotesOutline, normal, part_node
 from pipeline.read.title_choice import title_model
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,16 @@ def parse_report(
     builder = ReportBuilder(content_root=content_root.resolve(), meta_dates=meta.dates, fetch=fetch)
     builder.notes_path, builder.event = notes.path, meta.title
     drafts = structure.single_talk_drafts() if structure.single_talk else layout.chapters()
+    if unread := [name for name in layout.named if name not in layout.named_found]:
+        headings = notes.front_matter["headings"]
+        written = ", ".join(f'"{key}"' for key in headings if normal(str(key)) in unread)
+        left_out(
+            notes,
+            "headings",
+            f"{written}: no heading under a day or a talk has this text",
+            "write the heading's text as the notes have it (a day's or the notes' title "
+            "cannot be named)",
+        )
     builder.assign_ids(drafts, title_node)
     chapters = tuple(builder.chapter(draft) for draft in drafts)
     intro = builder.render(root.content)
@@ -285,13 +296,17 @@ class ReportBuilder:
             source = node.heading.source
         title = draft.title if draft.title is not None else node.title
         people, slot = draft.people, draft.slot
-        if draft.kind == "talk":  # a time, a slot's label or a speaker is never the title
+        if draft.kind == "talk" and draft.blocks is not None:
+            # a unit's title (a heading's is cleaned as it is read): a time, a slot's label or
+            # a speaker is never part of it
             time, title = recognise.split_time(title)
             title = recognise.drop_numbering(title)
             if not people:
                 title, people = split_title(title)
-            title, taken = title_model().edit(title, self.event)  # edits the labels taught
-            people, slot = people or taken, slot or time
+            slot = slot or time
+        if draft.kind == "talk":
+            title, taken = title_model().edit(title, self.event)  # the edits the labels taught
+            people = people or taken
         abstract: list[Block] = []
         if draft.kind == "talk" and content and content[0].tokens[0].type == "blockquote_open":
             abstract = [content.pop(0)]

@@ -25,7 +25,7 @@ SURNAMES = frozenset(
 # Words that name a role, not a person; dropped from a speaker's affiliation.
 ROLES = re.compile(
     r"^(단장|책임|선임|수석|연구원|교수|박사|이사|대표|상무|전무|부장|차장|과장|대리|사원|팀장|"
-    r"파트장|실장|센터장|본부장|리드|매니저|개발자|엔지니어|의장|님|씨|"
+    r"파트장|실장|센터장|본부장|리드|매니저|개발자|엔지니어|의장|님|씨|선생|사장|회장|원장|강사|고객|"
     r"CEO|CTO|CFO|COO|CPO|PM|PO|VP|Founder|Engineer|Developer|Manager|Lead)$",
     re.I,
 )
@@ -272,6 +272,9 @@ def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person,
             # unless an affiliation follows them (`... - Daniel Cho (NAVER Cloud)`)
         if pattern is TRAILING_BY and len(re.sub(r"[(（].*?[)）]", "", who).split()) > 3:
             continue  # `... by example`: a phrase
+        name = re.split(r"\s*님", who)[0].strip()
+        if pattern is AFTER_COLON and (not is_korean_name(name) or ROLES.match(name)):
+            continue  # `우리가 몰랐던 것 : 고객님`: 님 after a role, not a name
         if pattern in (AFTER_DASH, AFTER_BAR) and not vouched and len(who.split()) > 4:
             continue  # `말하기 - 설득의 3요소로 배우는 실전 면접 skill`: a subtitle
         if people:

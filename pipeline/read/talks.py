@@ -26,8 +26,13 @@ from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
 from pipeline.read.recognise import TALK_WORDS, split_time
 from pipeline.read.speaker_choice import Offer, speaker_model
-from pipeline.read.speakers import LABELS, mentioned_speaker, speaker_line, split_title
-from pipeline.read.units import bold_only, first_line, later_lines, list_items
+from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
+from pipeline.read.units import (
+    bold_only,
+    first_line,
+    later_lines,
+    list_items_with_body,
+)
 
 # Children under these headings introduce the speaker or the talk: parts of one talk.
 SPEAKER_PART = re.compile(
@@ -74,10 +79,13 @@ def speaker_offers(node: Node) -> list[Offer]:
                     where = "line under the heading" if whole else "first line under it"
                     offers.append(Offer(people, where))
         if first.tokens[0].type in ("bullet_list_open", "ordered_list_open"):
-            texts = [inline_text(item) for _, item in list_items(first.tokens)]
+            items = list_items_with_body(first.tokens)
+            texts = [inline_text(item) for _, item, _ in items]
             people = speaker_line(texts[0]) if texts else ()
-            if texts and BARE_LABEL.match(texts[0]):  # `- 연사` then `- 이름(소속)` items
-                named = [speaker_line(text) for text in texts[1:]]
+            if texts and BARE_LABEL.match(texts[0]):
+                # `- 연사` with the names nested under it, or in the items after it (` - 이름`
+                # indented one space is not nested in CommonMark)
+                named = [speaker_line(text) for text in items[0][2] or texts[1:]]
                 people = tuple(p for found in itertools.takewhile(bool, named) for p in found)
             if people:
                 offers.append(Offer(people, "first bullet"))
@@ -105,7 +113,9 @@ def speaker_offers(node: Node) -> list[Offer]:
 
 
 # A list item that is only a speaker label: the items after it name the speakers.
-BARE_LABEL = re.compile(rf"^\s*(?:{LABELS})\s*[:：]?\s*$", re.I)
+BARE_LABEL = re.compile(
+    r"^\s*(?:발표자분?|연사|스피커|강연자|speakers?|presenters?)\s*[:：]?\s*$", re.I
+)  # a speaker's label: a moderator (`- 사회`) does not give the talk
 
 PLAIN = {"text", "strong_open", "strong_close", "em_open", "em_close", "softbreak", "hardbreak"}
 
