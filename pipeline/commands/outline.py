@@ -177,7 +177,7 @@ def describe_choices(report: Report, shown: int = 4) -> str:
             lines.append(f"     {first}{more}")
     if len(reading.choices) > shown:
         lines.append(f"  ... and {len(reading.choices) - shown} more (invoke outline --json)")
-    lines.append('a few headings read wrong: name them, headings: {"제목": talk, "제목": section}')
+    lines.append('a few headings read wrong? name them: headings: {"제목": talk, "소개": section}')
     return "\n".join(lines) + "\n"
 
 

@@ -77,7 +77,9 @@ def read_hints(notes: Notes) -> Hints:
     if "single_talk" in data:
         hints.single_talk = bool(data["single_talk"])
     if "headings" in data:
-        hints.headings = {normal(str(k)): str(v).strip() for k, v in data["headings"].items()}
+        hints.headings = {
+            normal(str(k)): str(v).strip().lower() for k, v in data["headings"].items()
+        }
     return hints
 
 
@@ -103,7 +105,10 @@ def usable_hints(notes: Notes) -> Notes:
     if "headings" in data and not (
         isinstance(headings, dict)
         and headings
-        and all(str(v).strip() in HEADING_KINDS and normal(str(k)) for k, v in headings.items())
+        and all(
+            str(v).strip().lower() in HEADING_KINDS and k is not None and normal(str(k))
+            for k, v in headings.items()
+        )
     ):
         problems["headings"] = (
             "name each heading by its text and say talk or section, on one line:"

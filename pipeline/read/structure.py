@@ -92,6 +92,7 @@ class NotesOutline:
     forced_unit: str | None = None  # the front matter's `talks:` setting
     forced_days: bool = False  # the front matter's `days:` setting: every chapter is a day
     named: dict[str, str] = field(default_factory=dict)  # the front matter's `headings:`
+    named_found: set[str] = field(default_factory=set)  # those read as it says
     event_words: frozenset[str] = frozenset()  # the report title's words: they name the event
     drafts: list[Draft] = field(default_factory=list)  # the chapters, once read
     talk_titles: set[str] = field(default_factory=set)
@@ -174,16 +175,25 @@ class NotesOutline:
 
     def lift_named_talks(self, talk: Node) -> list[Node]:
         """The headings inside a talk's notes that the front matter names talks, taken out
-        of it to follow it; each takes the headings after it beside it as its own parts."""
+        of it to follow it; each takes what comes after it in the talk as its own parts."""
         lifted = []
-        for parent in list(talk.walk()):
-            for index, child in enumerate(parent.children):
-                if self.named.get(normal(child.title)) == "talk":
-                    child.children += parent.children[index + 1 :]
-                    del parent.children[index:]
-                    lifted.append(child)
-                    break
+        while path := self.path_to_named_talk(talk):
+            named = path[-1]
+            for parent, child in reversed(list(zip(path, path[1:], strict=False))):
+                index = parent.children.index(child)  # what follows, level by level upwards
+                named.children += parent.children[index + 1 :]
+                del parent.children[index + (child is not named) :]
+            lifted.append(named)
         return lifted
+
+    def path_to_named_talk(self, node: Node) -> list[Node]:
+        """``node`` and its descendants down to the first one named a talk (empty: none)."""
+        for child in node.children:
+            if self.named.get(normal(child.title)) == "talk":
+                return [node, child]
+            if below := self.path_to_named_talk(child):
+                return [node, *below]
+        return []
 
     def child_entries(
         self, child: Node, siblings: list[Node], slot: str | None
@@ -284,6 +294,8 @@ class NotesOutline:
     def heading_entry(self, node: Node, slot: str | None) -> Draft:
         """A subheading on its own: a talk, a time slot's talk, or a section."""
         named = self.named.get(normal(node.title))  # the front matter says what it is
+        if named:
+            self.named_found.add(normal(node.title))
         if named == "section":
             return Draft(node, "section", slot=slot, rule=FRONT_MATTER_HEADING)
         if named is None:
