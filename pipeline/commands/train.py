@@ -162,7 +162,8 @@ def speaker_tallies(files: Sequence[Labelled]) -> SpeakerModel:
 
 def title_tallies(files: Sequence[Labelled]) -> TitleModel:
     """How each title edit fared against the labels of ``files``: every labelled talk the
-    reader finds, its title as read without edits beside the labelled one."""
+    reader's own reading finds (not the ranker's choice: the ranker may have learned from
+    files held out), its title as read without edits beside the labelled one."""
     pairs = []
     with using_titles(UNTRAINED):
         for labelled in files:
@@ -170,7 +171,7 @@ def title_tallies(files: Sequence[Labelled]) -> TitleModel:
                 continue
             notes_path, expected = labelled.source
             try:
-                outline = quiet_outline(notes_path)
+                outline = quiet_outline(notes_path, Candidate())
             except ContentError:
                 continue
             ours = {t["line"]: t["title"] for c in outline["chapters"] for t in c["talks"]}

@@ -6,10 +6,10 @@ a remark in parentheses (`제목 (부제)`), a name after a comma (`제목, Ryan
 Each is one edit here, and each can as well be part of the title (`[패널톡] ...`, `NSML : ...`,
 `Be Understood, Everywhere`). `invoke train` counts, for every labelled talk an edit would
 change, whether the edited title is the labelled one (right) or the title as written is
-(kept). An edit is made where it was right more often than kept; one never seen is not made,
-so an unknown shape stays as the notes wrote it. (Times, slot labels and a name 님 vouches for
-are never part of a title: ``recognise.split_time``, ``drop_numbering`` and ``split_title``
-take them out before these edits are weighed.)
+(kept). An edit is made where it was right more often than kept, and at least twice: one
+seen less is not made, so an unknown shape stays as the notes wrote it. (Times, slot labels
+and a name 님 vouches for are never part of a title: ``recognise.split_time``,
+``drop_numbering`` and ``split_title`` take them out before these edits are weighed.)
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pipeline.read.speakers import is_korean_name, is_latin_name, parse_people
 
 MODEL_FILE = Path(__file__).with_name("title-model.json")
 MODEL_VERSION = 1
+LEAST_EVIDENCE = 2  # labelled talks an edit must have been right for before it is made
 
 Edited = tuple[str, tuple[Person, ...]]
 
@@ -83,8 +84,12 @@ def people_after_by(title: str, event: str) -> Edited | None:
     match = PEOPLE_AFTER_BY.match(title)
     if not match:
         return None
-    people = parse_people(match["who"], vouched=True)
-    return (match["rest"], people) if people else None
+    who = match["who"]
+    people = parse_people(who, vouched=True)
+    # names are capitalised words or Korean names: `Privacy by Design for Mobile Apps` has none
+    lowercase = re.search(r"(?:^|\s)[a-z]", re.sub(r"[(（][^()（）]*[)）]", "", who))
+    shaped = all(is_korean_name(p.name) or is_latin_name(p.name.split()) for p in people)
+    return (match["rest"], people) if people and shaped and not lowercase else None
 
 
 # The edits in the order they are made; each sees the title the ones before it left.
@@ -115,8 +120,9 @@ class TitleModel:
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def trusts(self, edit: str) -> bool:
+        """Right more often than kept, and right often enough not to be a single case."""
         tally = self.edits.get(edit, Tally())
-        return tally.right > tally.kept
+        return tally.right > tally.kept and tally.right >= LEAST_EVIDENCE
 
     def edit(self, title: str, event: str) -> Edited:
         """``title`` with the trusted edits made (in the notes of ``event``), and the people
