@@ -132,6 +132,33 @@ def test_event_dates_in_the_forms_notes_write(tmp_path: Path) -> None:
     assert [d.isoformat() for d in read_report(notes).meta.dates] == ["2030-11-23"]
 
 
+def test_a_two_digit_year_with_dots_is_a_date_only_in_the_year_the_title_names() -> None:
+    from pipeline.read.event_dates import dates_in_text
+
+    assert [d.isoformat() for d in dates_in_text("- 18.10.11 ~ 10.12", 2018)] == [
+        "2018-10-11",
+        "2018-10-12",
+    ]
+    assert dates_in_text("- 18.10.11 ~ 10.12", None) == []
+    assert dates_in_text("Node 18.10.11 released", 2019) == []  # a version, not 2018
+    assert dates_in_text("v18.10.11", 2018) == []
+
+
+def test_list_items_may_join_the_speaker_and_the_title_with_an_arrow(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# 연합 세션 2030\n\n## 세션\n\n1. 예시대학교 현유경 님 → 도커와 쿠버네티스\n"
+        "1. 예시공대 강시온 님 -> Git Branch, Merge 전략 소개\n\n## 후기\n\n글.\n",
+        encoding="utf-8",
+    )
+    talks = [
+        (t.title, [p.name for p in t.speakers])
+        for t in read_report(notes).talks
+        if t.kind == "talk"
+    ]
+    assert talks == [("도커와 쿠버네티스", ["현유경"]), ("Git Branch, Merge 전략 소개", ["강시온"])]
+
+
 def test_items_that_are_fields_of_a_talk_are_not_talks() -> None:
     assert talks(PROGRAMMES / "item-fields.md", "talks: list item") == [
         ("모바일에서 모델 돌리기", "김하늘", 5),

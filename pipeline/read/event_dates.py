@@ -34,6 +34,12 @@ MONTH_DAY = re.compile(
     r"(?:\s*\([월화수목금토일]\))?(?:\s*(?:[~\-–]|부터)\s*(?:(?P<m2>\d{1,2})\s*월\s*)?(?P<d2>\d{1,2})\s*일)?"
 )
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# `18.10.11`, `18.10.11 ~ 10.12`: a year of two digits, taken only where it is the year the
+# title names (or the post's), since the same shape is a version number (`Node 18.10.0`)
+SHORT = re.compile(
+    r"(?<![\w.])(?P<y>\d{2})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})(?![\d.]\d)"
+    r"(?:\s*[~\-–]\s*(?:(?P<m3>\d{1,2})\.)?(?P<d3>\d{1,2})(?![\d.]\d))?"
+)
 
 
 def is_blog_post(front_matter: dict[str, Any]) -> bool:
@@ -47,7 +53,8 @@ def title_year(title: str) -> int | None:
 
 
 def dates_in_text(text: str, year: int | None) -> list[dt.date]:
-    """Every date ``text`` writes, ranges expanded; `M월 D일` only when ``year`` is known."""
+    """Every date ``text`` writes, ranges expanded; `M월 D일` and `YY.MM.DD` only when
+    ``year`` is known."""
     found: list[dt.date] = []
     taken: list[tuple[int, int]] = []
     for match in FULL.finditer(text):
@@ -55,6 +62,10 @@ def dates_in_text(text: str, year: int | None) -> list[dt.date]:
         written = int(match["y"])
         found += _range(written + 2000 if written < 100 else written, match)
     if year is not None:
+        for match in SHORT.finditer(text):
+            if int(match["y"]) == year % 100 and not any(s <= match.start() < e for s, e in taken):
+                taken.append(match.span())
+                found += _range(year, match)
         for match in MONTH_DAY.finditer(text):
             if not any(start <= match.start() < end for start, end in taken):
                 found += _range(year, match)
@@ -63,7 +74,7 @@ def dates_in_text(text: str, year: int | None) -> list[dt.date]:
 
 def _range(year: int, match: re.Match[str]) -> list[dt.date]:
     groups = match.groupdict()
-    end_month, end_day = groups.get("m3") or groups.get("m2"), groups.get("d3") or groups["d2"]
+    end_month, end_day = groups.get("m3") or groups.get("m2"), groups.get("d3") or groups.get("d2")
     try:
         first = dt.date(year, int(match["m"]), int(match["d"]))
         if not end_day:

@@ -180,7 +180,7 @@ def raw_text(token: Token) -> str:
 
 # --- list items -----------------------------------------------------------------------------
 
-SLASH = re.compile(r"\s+/\s+")
+SLASH = re.compile(r"\s+(?:/|→|->|⇒|=>)\s+")  # `이름(소속) / 제목`, `소속 이름 님 → 제목`
 
 
 def list_units(blocks: list[Block]) -> list[Unit]:
