@@ -27,7 +27,7 @@ from pipeline.read.blocks import Block, build_tree
 from pipeline.read.notes import Notes
 from pipeline.read.reading import UNITS, read_structure
 from pipeline.read.speakers import split_title
-from pipeline.read.structure import Draft
+from pipeline.read.structure import Draft, normal
 
 READING_KEYS = ("talks", "days", "single_talk")
 DAY_LEVELS = (1, 2, 3)
@@ -156,17 +156,13 @@ def read_candidate(
         [talk_of(entry) for entry in entries if entry.kind == "talk"],
         days=sum(1 for d in drafts if d.kind == "day"),
         single_talk=structure.single_talk,
-        section_titles=frozenset(plain(heading_title(n.title)) for n in sections if n.heading),
+        section_titles=frozenset(normal(heading_title(n.title)) for n in sections if n.heading),
     )
 
 
 def heading_title(text: str) -> str:
     """A heading's text as a talk title: without its time, numbering and speaker."""
     return recognise.drop_numbering(split_title(recognise.split_time(text)[1])[0])
-
-
-def plain(title: str) -> str:
-    return "".join(ch for ch in title.casefold() if ch.isalnum())
 
 
 def talk_of(draft: Draft) -> Talk:
@@ -294,7 +290,7 @@ def features(reading: CandidateReading, shape: Shape) -> dict[str, float]:
         "mixed rules": float(len({t.rule.split(";")[0].split(" (")[0] for t in talks}) > 1),
         "mixed levels": float(len({t.level for t in talks}) > 1),
         # a talk whose title heads a section elsewhere: its notes are cut from it
-        "title heads a section": sum(1 for t in titles if plain(t) in reading.section_titles) / n,
+        "title heads a section": sum(1 for t in titles if normal(t) in reading.section_titles) / n,
         "inside default talks": sum(1 for x in lines if shape.inside_a_default_talk(x)) / n,
         "headings made talks": from_headings / shape.headings if shape.headings else 0.0,
         "log lines per talk": math.log1p(shape.lines / n) / 5,

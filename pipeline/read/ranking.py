@@ -8,7 +8,6 @@ labels scores higher than one further from them. Loading it needs nothing but ``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.read.candidates import CandidateReading
+from pipeline.read.learned import committed, model_json
 
 MODEL_FILE = Path(__file__).with_name("reading-model.json")
 MODEL_VERSION = 1
@@ -32,22 +32,15 @@ class Model:
         return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
 
     def to_json(self) -> str:
-        data = {
-            "version": MODEL_VERSION,
-            "weights": {k: round(v, 6) for k, v in sorted(self.weights.items())},
-            "provenance": dict(self.provenance),
-        }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        weights = {k: round(v, 6) for k, v in sorted(self.weights.items())}
+        return model_json(MODEL_VERSION, {"weights": weights}, self.provenance)
 
 
 @cache
 def load_model(path: Path = MODEL_FILE) -> Model:
     """The committed model (a default reading wins everywhere when there is none)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Model({"default": 1.0}, {"trained": False})
-    if data.get("version") != MODEL_VERSION:
+    data = committed(path, MODEL_VERSION)
+    if data is None:
         return Model({"default": 1.0}, {"trained": False})
     return Model(data["weights"], data.get("provenance", {}))
 

@@ -12,17 +12,15 @@ counts, and those towards even odds, so a kind seen once decides little.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from pipeline.model import Person
+from pipeline.read.learned import Committed, committed, model_json
 
 MODEL_FILE = Path(__file__).with_name("speaker-model.json")
 MODEL_VERSION = 1
@@ -108,25 +106,18 @@ class SpeakerModel:
         return best if right >= nobody else None
 
     def to_json(self) -> str:
-        data = {
-            "version": MODEL_VERSION,
-            "kinds": {
-                kind: {"offered": t.offered, "right": t.right, "nobody": t.nobody}
-                for kind, t in self.kinds.items()
-            },
-            "provenance": dict(self.provenance),
+        kinds = {
+            kind: {"offered": t.offered, "right": t.right, "nobody": t.nobody}
+            for kind, t in self.kinds.items()
         }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        return model_json(MODEL_VERSION, {"kinds": kinds}, self.provenance)
 
 
 @cache
 def load_speaker_model(path: Path = MODEL_FILE) -> SpeakerModel:
     """The committed tallies; without them every offer is taken in the notes' order."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return SpeakerModel({})
-    if data.get("version") != MODEL_VERSION:
+    data = committed(path, MODEL_VERSION)
+    if data is None:
         return SpeakerModel({})
     return SpeakerModel(
         {kind: Tally(**counts) for kind, counts in data["kinds"].items()},
@@ -134,18 +125,6 @@ def load_speaker_model(path: Path = MODEL_FILE) -> SpeakerModel:
     )
 
 
-_trained_here: ContextVar[SpeakerModel | None] = ContextVar("speaker_model", default=None)
-
-
-def speaker_model() -> SpeakerModel:
-    return _trained_here.get() or load_speaker_model()
-
-
-@contextmanager
-def using(model: SpeakerModel) -> Iterator[None]:
-    """Read with ``model`` instead of the committed one (cross-validation's held-out folds)."""
-    token = _trained_here.set(model)
-    try:
-        yield
-    finally:
-        _trained_here.reset(token)
+_in_use = Committed("speaker_model", load_speaker_model)
+speaker_model = _in_use.current
+using = _in_use.using  # read with a model trained here (cross-validation's folds)

@@ -14,18 +14,17 @@ and a name 님 vouches for are never part of a title: ``recognise.split_time``,
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pipeline.model import Person
+from pipeline.read.learned import Committed, committed, model_json
 from pipeline.read.speakers import is_korean_name, is_latin_name, parse_people
+from pipeline.read.structure import normal
 
 MODEL_FILE = Path(__file__).with_name("title-model.json")
 MODEL_VERSION = 1
@@ -41,14 +40,10 @@ NAME_AFTER_COMMA = re.compile(r"^(?P<rest>.+?\S)\s*,\s*(?P<who>[^,]+?)\s*$")
 PEOPLE_AFTER_BY = re.compile(r"^(?P<rest>.+?\S)\s+by\s+(?P<who>\S.*)$", re.I)
 
 
-def plain(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
 def event_before(title: str, event: str) -> Edited | None:
     """`ifKakao - 제목` in the notes of if(kakao) 2018: the event's name is not the title's."""
     match = EVENT_BEFORE.match(title)
-    if match and len(plain(match["event"])) >= 3 and plain(match["event"]) in plain(event):
+    if match and len(normal(match["event"])) >= 3 and normal(match["event"]) in normal(event):
         return match["rest"], ()
     return None
 
@@ -129,20 +124,16 @@ class TitleModel:
         an edit took out of it."""
         people: tuple[Person, ...] = ()
         for name, make in EDITS.items():
-            if self.trusts(name) and (edited := make(title, event)) and plain(edited[0]):
+            if self.trusts(name) and (edited := make(title, event)) and normal(edited[0]):
                 title, people = edited[0], people or edited[1]
         return title, people
 
     def to_json(self) -> str:
-        data = {
-            "version": MODEL_VERSION,
-            "edits": {
-                name: {"offered": t.offered, "right": t.right, "kept": t.kept}
-                for name, t in self.edits.items()
-            },
-            "provenance": dict(self.provenance),
+        edits = {
+            name: {"offered": t.offered, "right": t.right, "kept": t.kept}
+            for name, t in self.edits.items()
         }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        return model_json(MODEL_VERSION, {"edits": edits}, self.provenance)
 
 
 def tally_titles(pairs: list[tuple[str, str, str]]) -> dict[str, Tally]:
@@ -151,23 +142,20 @@ def tally_titles(pairs: list[tuple[str, str, str]]) -> dict[str, Tally]:
     for ours, wanted, event in pairs:
         for name, make in EDITS.items():
             edited = make(ours, event)
-            if edited is None or plain(edited[0]) == plain(ours):
+            if edited is None or normal(edited[0]) == normal(ours):
                 continue
             tally = tallies[name]
             tally.offered += 1
-            tally.right += plain(edited[0]) == plain(wanted)
-            tally.kept += plain(ours) == plain(wanted)
+            tally.right += normal(edited[0]) == normal(wanted)
+            tally.kept += normal(ours) == normal(wanted)
     return tallies
 
 
 @cache
 def load_title_model(path: Path = MODEL_FILE) -> TitleModel:
     """The committed tallies; without them no edit is made."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return TitleModel({})
-    if data.get("version") != MODEL_VERSION:
+    data = committed(path, MODEL_VERSION)
+    if data is None:
         return TitleModel({})
     return TitleModel(
         {name: Tally(**counts) for name, counts in data["edits"].items()},
@@ -176,18 +164,6 @@ def load_title_model(path: Path = MODEL_FILE) -> TitleModel:
 
 
 UNTRAINED = TitleModel({})
-_trained_here: ContextVar[TitleModel | None] = ContextVar("title_model", default=None)
-
-
-def title_model() -> TitleModel:
-    return _trained_here.get() or load_title_model()
-
-
-@contextmanager
-def using_titles(model: TitleModel) -> Iterator[None]:
-    """Read with ``model`` instead of the committed one (training, cross-validation)."""
-    token = _trained_here.set(model)
-    try:
-        yield
-    finally:
-        _trained_here.reset(token)
+_in_use = Committed("title_model", load_title_model)
+title_model = _in_use.current
+using_titles = _in_use.using  # read with a model trained here (training, cross-validation)
