@@ -28,7 +28,6 @@ from pipeline.pdf.fit import PageFill, plan_fixes
 from pipeline.pdf.html import prepare_print, render_print_html
 from pipeline.pdf.layout import FEW_TALKS, plan_layout
 from pipeline.pdf.linebreak import WORD_JOINER
-from pipeline.pdf.write import print_html as weasyprint_html
 from pipeline.pdf.write import render_pdf
 from pipeline.read.report import read_report
 from tests.conftest import DATA, SAMPLE, build_pdf
@@ -284,7 +283,7 @@ def test_check_measures_pages_as_weasyprint_lays_them_out(paper: str) -> None:
     report, settings = read_report(TAIL), Settings(paper=paper)
     job = prepare_print(report, settings)
     try:
-        document = render_pdf(report, settings, job, weasyprint_html(report, settings, job))
+        document = render_pdf(report, settings, job)
         data = document.write_pdf()
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)

@@ -185,13 +185,13 @@ def test_warnings_of_the_pdf_process_come_back_and_strict_keeps_the_old_pdf(
     (first,) = build(notes, out, ("pdf", "epub"), project_settings(tmp_path))
     assert first.error is None and first.warnings == ()
     good = (out / "quiet.pdf").stat()
-    render: Callable[..., object] = pdf_write.render_pdf
+    fit: Callable[..., object] = pdf_write.fit_pages
 
-    def warning_render(*args: object) -> object:  # runs in the forked PDF process
+    def warning_fit(*args: object) -> object:  # runs in the forked PDF process
         logging.getLogger("pipeline.pdf.write").warning("fontconfig could not read x.otf")
-        return render(*args)
+        return fit(*args)
 
-    monkeypatch.setattr(pdf_write, "render_pdf", warning_render)
+    monkeypatch.setattr(pdf_write, "fit_pages", warning_fit)
     strict = project_settings(tmp_path, strict=True)
     (failed,) = build(notes, out, ("pdf", "epub"), strict, force=True)
     assert str(failed.error).splitlines()[:2] == [

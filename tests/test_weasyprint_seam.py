@@ -73,6 +73,22 @@ CALLED = [
         ["context", "root_box", "page_type", "resume_at", "page_number", "page_state"],
     ),
     ("weasyprint.layout.page", "set_page_type_computed_styles", ["page_type", "html", "style_for"]),
+    # the page loop the seam copies (``_make_all_pages``), and what it calls
+    ("weasyprint.layout.page", "make_all_pages", ["context", "root_box", "html", "pages"]),
+    ("weasyprint.layout.page", "remake_page", ["index", "context", "root_box", "html"]),
+    (
+        "weasyprint.layout",
+        "LayoutContext.__init__",
+        [
+            "self",
+            "style_for",
+            "get_image_from_uri",
+            "font_config",
+            "counter_style",
+            "target_collector",
+        ],
+    ),
+    ("weasyprint.css.targets", "TargetCollector.collect_anchor", ["self", "anchor_name"]),
     ("weasyprint.layout.inline", "count_expandable_spaces", ["box"]),
     (
         "weasyprint.text.line_break",
@@ -265,3 +281,39 @@ def test_pydyf_writes_tagged_runs_as_the_repairs_match_them() -> None:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         stream = pdf.pages[0].Contents.read_bytes()
     assert weasyprint_format.MARKED.search(stream) is not None
+
+
+def test_the_shapes_a_layout_again_reads() -> None:
+    """What ``paginate_again`` takes from a paginated layout and hands to a new one: the page
+    maker's remake states, the anchors' lookup items, the context's footnote state and its
+    image getter bound to it, and the sides a broken box has no decoration on."""
+    from weasyprint import HTML
+    from weasyprint.css.targets import TargetLookupItem
+
+    _install()
+    config, _ = weasyprint_internals.font_configuration(())
+    html = HTML(
+        string="<style>a::after { content: target-counter(attr(href url), page) }"
+        "h1 { break-before: page } code { border-radius: 3px; background: #eee }</style>"
+        "<a href='#two'>둘째</a><p>" + "<code>가나다 라마바 사아자 차카타</code> " * 40 + "</p>"
+        "<h1 id='two'>둘째</h1>"
+    )
+    paginated = paginate(html, config, [])
+    context = paginated.laid.context
+    assert {"content_changed", "pages_wanted", "anchors", "content_lookups"} <= set(
+        context.page_maker[1][-1]
+    )
+    assert weasyprint_internals.anchor_pages(context) == {"two": len(context.page_maker) - 2}
+    item = context.target_collector.target_lookup_items["two"]
+    assert isinstance(item, TargetLookupItem) and item.cached_page_counter_values["page"]
+    assert isinstance(item.page_maker_index, int)
+    assert context.reported_footnotes == [] and context.broken_out_of_flow == {}
+    assert context.carried == [False] * paginated.page_count
+    assert context.get_image_from_uri.keywords["context"] is context
+    broken = [
+        box
+        for page in paginated.pages
+        for box in page.descendants()
+        if getattr(box, "element_tag", "") == "code" and box.remove_decoration_sides
+    ]
+    assert broken  # a code span broken across lines has sides with no decoration

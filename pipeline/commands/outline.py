@@ -113,14 +113,13 @@ def describe_layout(report: Report) -> str:
 def describe_pages(report: Report, settings: Settings) -> str:
     """Lay the PDF out (nothing is written) and say what each page holds, how full it is, and
     what was laid out again to fill a near-empty page (``pipeline.pdf.fit``)."""
-    from pipeline.pdf.fit import fit_document, label
+    from pipeline.pdf.fit import label
     from pipeline.pdf.html import prepare_print
-    from pipeline.pdf.write import print_html, render_pdf
+    from pipeline.pdf.write import fit_pages, print_html
 
     job = prepare_print(report, settings)
     try:
-        html = print_html(report, settings, job)
-        _, fitting = fit_document(lambda: render_pdf(report, settings, job, html))
+        _, fitting = fit_pages(settings, job, print_html(report, settings, job))
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
     lines = [f"pages: {len(fitting.pages)} ({settings.paper}), laid out {fitting.renders}x"]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import importlib
 import io
@@ -272,11 +273,17 @@ def _pause_layouts() -> None:
     """Wrap the two functions of ``weasyprint.layout`` the pause needs."""
     from weasyprint import layout
 
-    make_all_pages, layout_fixed_boxes = layout.make_all_pages, layout.layout_fixed_boxes
+    layout_fixed_boxes = layout.layout_fixed_boxes
 
     def made_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+        again = _again.get()
+        if again is not None and again.first_pass:  # paginate_again: the pages laid out before
+            context.page_maker = again.page_maker
+            for index in again.changed:
+                context.page_maker[index][-1]["content_changed"] = True
+            pages = again.pages
         made = []
-        for page in make_all_pages(context, root_box, html, pages):
+        for page in _make_all_pages(context, root_box, html, pages, again):
             made.append(page)
             yield page
         context.made_pages = made  # the last pass of the repagination loop
@@ -289,6 +296,163 @@ def _pause_layouts() -> None:
 
     layout.make_all_pages = made_pages
     layout.layout_fixed_boxes = fixed_boxes
+
+
+def _make_all_pages(
+    context: Any, root_box: Any, html: Any, pages: list[Any], again: _Again | None
+) -> Iterator[Any]:
+    """``weasyprint.layout.page.make_all_pages`` (copied), which lays out again only the pages
+    whose content or starting state changed, and reuses the others; also noting, for each
+    page, whether it carries footnotes (or out-of-flow boxes) over to the next
+    (``context.carried``). With :func:`paginate_again` (``again``): a page after one laid out
+    again is laid out again too if either carries something over; a page laid out again after
+    a page reused that carried something over makes the layout unsafe."""
+    from weasyprint.layout.page import remake_page
+
+    carried: list[bool] = context.__dict__.setdefault("carried", [])
+    i = 0
+    reported_footnotes = None
+    context.rendered_notes = []
+    previous_remade = False
+    while True:
+        remake_state = context.page_maker[i][-1]
+        if again is not None and i > 0 and previous_remade and i < len(pages):
+            if carried[i - 1] or again.carried[i - 1]:
+                remake_state["content_changed"] = True
+        if len(pages) == 0 or remake_state["content_changed"] or remake_state["pages_wanted"]:
+            if again is not None and i > 0 and not previous_remade and carried[i - 1]:
+                again.unsafe = True  # its reported footnotes were not laid out in this pass
+            remake_state["content_changed"] = False
+            remake_state["pages_wanted"] = False
+            remake_state["anchors"] = []
+            remake_state["content_lookups"] = []
+            page, resume_at = remake_page(i, context, root_box, html)
+            reported_footnotes = context.reported_footnotes
+            _note(carried, i, bool(reported_footnotes or context.broken_out_of_flow))
+            previous_remade = True
+            if again is not None:
+                again.remade.add(i)
+            yield page
+        else:
+            resume_at = context.page_maker[i + 1][0]
+            reported_footnotes = None
+            if again is not None and again.first_pass:
+                _note(carried, i, again.carried[i])
+            previous_remade = False
+            yield pages[i]
+
+        i += 1
+        if resume_at is None and not reported_footnotes:
+            context.page_maker = context.page_maker[: i + 1]
+            context.broken_out_of_flow.clear()
+            context.reported_footnotes.clear()
+            del carried[i:]
+            if again is not None:
+                again.first_pass = False
+            return
+
+
+def _note(carried: list[bool], index: int, value: bool) -> None:
+    if index < len(carried):
+        carried[index] = value
+    else:
+        carried.append(value)
+
+
+class _Again:
+    """What :func:`paginate_again` hands to the page loop, and what the loop tells back."""
+
+    def __init__(
+        self, page_maker: list[Any], pages: list[Any], changed: set[int], carried: list[bool]
+    ) -> None:
+        self.page_maker = page_maker
+        self.pages = pages
+        self.changed = changed
+        self.carried = carried
+        self.first_pass = True
+        self.remade: set[int] = set()
+        self.unsafe = False
+
+
+_again: ContextVar[_Again | None] = ContextVar("paginating_again", default=None)
+
+
+def paginate_again(
+    html: HTML, laid: PausedLayout, changed: set[int]
+) -> tuple[PausedLayout, set[int]] | None:
+    """``html`` paginated again after an edit of its text: ``laid`` is its layout before the
+    edit, as paginated (its margin boxes not made), and ``html`` the same tree, only texts
+    changed in it since (the same elements, attributes and children: the styles computed for
+    it still hold). The pages of ``changed`` (indices) are laid out again, and each page after
+    them until one starts as it did before (the same place in the content, the same counters
+    and page state); the others are ``laid``'s own page boxes. Returns the new layout and the
+    pages laid out again, or None where this cannot be done safely (footnotes carried over
+    from a page reused into one laid out again)."""
+    from weasyprint.css.targets import TargetCollector
+    from weasyprint.formatting_structure.build import build_formatting_structure
+    from weasyprint.layout import LayoutContext, layout_document
+
+    install()
+    old = laid.context
+    collector = TargetCollector()
+    for name, item in old.target_collector.target_lookup_items.items():
+        collector.collect_anchor(name)  # as the cascade collects them
+        # where each anchor was: the contents laid out again show the same page numbers
+        # (unless an anchor moves, which the caller checks)
+        seeded = collector.target_lookup_items[name]
+        seeded.cached_page_counter_values = copy.deepcopy(item.cached_page_counter_values)
+        seeded.page_maker_index = item.page_maker_index
+    bound = old.get_image_from_uri  # a partial, with the old context among its keywords
+    keywords = {key: value for key, value in bound.keywords.items() if key != "context"}
+    image_getter = functools.partial(bound.func, *bound.args, **keywords)  # and its cache
+    context = LayoutContext(
+        old.style_for, image_getter, old.font_config, old.counter_style, collector
+    )
+    root_box = build_formatting_structure(
+        html.etree_element,
+        context.style_for,
+        context.get_image_from_uri,
+        html.base_url,
+        collector,
+        context.counter_style,
+        context.footnotes,
+    )
+    again = _Again(copy.deepcopy(old.page_maker), list(laid.pages), changed, list(old.carried))
+    tokens = (_pausing.set(True), _again.set(again))
+    try:
+        for _ in layout_document(html, root_box, context):
+            raise AssertionError("WeasyPrint made a margin box before the pause")
+    except _Paused as paused:
+        if again.unsafe:
+            return None
+        paged = PausedLayout(context, root_box, paused.pages, laid.options, laid.color_profiles)
+        return paged, again.remade
+    finally:
+        _pausing.reset(tokens[0])
+        _again.reset(tokens[1])
+    raise AssertionError("WeasyPrint's layout ended without pausing")  # pragma: no cover
+
+
+def pages_showing(pages: list[Any], elements: set[int]) -> set[int]:
+    """The indices of the page boxes that show part of one of ``elements`` (by ``id()``):
+    a box made for it, or a text of it."""
+    return {
+        index
+        for index, page in enumerate(pages)
+        if any(
+            id(getattr(box, "element", None)) in elements
+            for box in page.descendants(placeholders=True)
+        )
+    }
+
+
+def anchor_pages(context: Any) -> dict[str, int]:
+    """The page (index) each anchor of a paginated layout is on."""
+    found: dict[str, int] = {}
+    for index, (*_, remake_state) in enumerate(context.page_maker):
+        for anchor in remake_state.get("anchors", ()):
+            found.setdefault(anchor, index)
+    return found
 
 
 def made_page_count(context: Any) -> int:
@@ -317,15 +481,25 @@ def add_blank_page(html: HTML, context: Any, root_box: Any, pages: list[Any]) ->
 
 
 def page_state(page: Any) -> tuple[Any, ...]:
-    """What :func:`finish_pages` changes in a page box, to put it back with ``restore_page``."""
-    return (page.children, page.children[0].children, page.page_type, page.style)
+    """What :func:`finish_pages` and writing change in a page box, to put it back with
+    ``restore_page``: its children, type and style, and which sides of its boxes broken
+    across lines or pages have no decoration (a ``Page`` made of the page box empties them:
+    ``stacking`` copies each box with ``copy_with_children``, which resets the original's)."""
+    undecorated = [
+        (box, frozenset(box.remove_decoration_sides))
+        for box in page.descendants(placeholders=True)
+        if getattr(box, "remove_decoration_sides", None)
+    ]
+    return (page.children, page.children[0].children, page.page_type, page.style, undecorated)
 
 
 def restore_page(page: Any, state: tuple[Any, ...]) -> None:
     """A page box as :func:`page_state` saw it, without the link annotations a writing left."""
-    children, root_children, page_type, style = state
+    children, root_children, page_type, style, undecorated = state
     page.children, page.children[0].children = children, root_children
     page.page_type, page.style = page_type, style
+    for box, sides in undecorated:
+        box.remove_decoration_sides = set(sides)
     for box in page.descendants(placeholders=True):
         if "link_annotation" in box.__dict__:
             del box.link_annotation
@@ -419,6 +593,11 @@ def html_from_tree(tree: Any, base_url: str, url_fetcher: Any) -> HTML:
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
     document.etree_element = document.wrapper_element.etree_element
     return document
+
+
+def document_tree(html: HTML) -> Any:
+    """The ``xml.etree`` root element of a ``weasyprint.HTML``."""
+    return html.etree_element
 
 
 # ---------- boxes ----------

@@ -26,8 +26,11 @@ if TYPE_CHECKING:
     from weasyprint import HTML, Document
     from weasyprint.urls import URLFetcher
 
+    from pipeline.pdf.fit import Fitting
     from pipeline.pdf.parts.messages import Shared
+    from pipeline.pdf.parts.paginate import Paginated
     from pipeline.pdf.parts.pool import WorkerPool
+    from pipeline.pdf.relayout import KeptLayout, KeptLayouts
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ def write_pdf_pages(
     reused (not with ``--force``); ``at_once``: one document all the same (tests compare).
     ``pool``: the PDF process's worker processes (``invoke watch`` keeps them between builds);
     by default, workers for this report only."""
+    layouts = pool.kept_layouts if pool is not None else None
+    keep: KeptLayout | None = None  # the layout to keep for the next build (invoke watch)
     try:
         book = None if at_once else split_book(job.html)
         if book is not None:
@@ -81,9 +86,8 @@ def write_pdf_pages(
 
             with WorkerPool() as own:
                 return write_in_parts(report, settings, out_dir, job, book, jobs, reuse, own)
-        html = print_html(report, settings, job)
-        # laid out again, a little tighter, where a chapter's tail would be alone on a page
-        document, _ = fit_document(lambda: render_pdf(report, settings, job, html))
+        html, paginated, keep = paginate_document(report, settings, job, layouts, reuse)
+        document = paginated.finish(1, paginated.page_count)
         variant = VARIANTS[settings.pdf_variant]
         missing_alt = 0
 
@@ -102,9 +106,53 @@ def write_pdf_pages(
                 warn_missing_alt(report, settings, missing_alt)
 
         path = write_atomically(out_dir / f"{report.name}.pdf", write)
+        if layouts is not None and keep is not None:
+            layouts.keep(report.name, keep)
+            keep = None
         return path, len(document.pages)
     finally:
-        shutil.rmtree(job.folder, ignore_errors=True)
+        if layouts is not None and keep is not None:  # laid out, not written: not kept
+            layouts.drop(keep)
+        if layouts is None or not layouts.holds(job.folder):
+            shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def paginate_document(
+    report: Report,
+    settings: Settings,
+    job: PrintJob,
+    layouts: KeptLayouts | None = None,
+    reuse: bool = True,
+) -> tuple[HTML, Paginated, KeptLayout | None]:
+    """The report paginated as one document, with the near-empty page fixes of
+    ``pipeline.pdf.fit``; with ``layouts`` (``invoke watch``) and ``reuse``, laid out again
+    from the report's last layout where only its text changed (``pipeline.pdf.relayout``).
+    Also the layout to keep for the next build (with ``layouts``, when no fix was needed)."""
+    from pipeline.build.cache import referenced_files
+    from pipeline.pdf.parts.part import font_sources
+    from pipeline.pdf.relayout import KeptLayout, layout_inputs, relayout
+
+    inputs = ""
+    if layouts is not None:
+        inputs = layout_inputs(
+            settings.pdf_variant,
+            settings.styles_dir,
+            font_sources(job.fonts),
+            referenced_files(report),
+        )
+        kept = layouts.take(report.name, inputs)
+        again = relayout(kept, job.html) if kept is not None and reuse else None
+        if kept is not None:
+            if again is not None:
+                # the kept fonts' folder stays; this build's cut of the same fonts goes
+                return kept.html, again, KeptLayout(inputs, kept.html, again, kept.folder)
+            layouts.drop(kept)
+    html = print_html(report, settings, job)
+    paginated, fitting = fit_pages(settings, job, html)
+    keep = None
+    if layouts is not None and not fitting.fixes:
+        keep = KeptLayout(inputs, html, paginated, job.folder)
+    return html, paginated, keep
 
 
 def book_shared(report: Report, settings: Settings, job: PrintJob, book: Book) -> Shared:
@@ -201,15 +249,25 @@ def print_html(report: Report, settings: Settings, job: PrintJob) -> HTML:
     )
 
 
-def render_pdf(
-    report: Report, settings: Settings, job: PrintJob, html: HTML | None = None
-) -> Document:
-    """Lay the report out with WeasyPrint: an inspectable document, not yet written."""
-    document = html or print_html(report, settings, job)
-    return document.render(
-        font_config=font_configuration(job.fonts),
-        pdf_variant=VARIANTS[settings.pdf_variant],
-    )
+def fit_pages(settings: Settings, job: PrintJob, html: HTML) -> tuple[Paginated, Fitting]:
+    """``html`` paginated, laid out again, a little tighter, where a chapter's tail would be
+    alone on a page (``pipeline.pdf.fit``); what the fitting did."""
+    return fit_document(lambda: paginate_html(settings, job, html), lambda laid: laid.pages)
+
+
+def paginate_html(settings: Settings, job: PrintJob, html: HTML) -> Paginated:
+    """``html`` paginated with the job's fonts, its margin boxes not yet made."""
+    from pipeline.pdf.parts.paginate import paginate
+
+    config = font_configuration(job.fonts)
+    return paginate(html, config, [], pdf_variant=VARIANTS[settings.pdf_variant])
+
+
+def render_pdf(report: Report, settings: Settings, job: PrintJob) -> Document:
+    """Lay the report out as the build does, without the fitting: an inspectable document,
+    not yet written."""
+    paginated = paginate_html(settings, job, print_html(report, settings, job))
+    return paginated.finish(1, paginated.page_count)
 
 
 def content_root(report: Report) -> Path:

@@ -105,7 +105,7 @@ class Paginated:
         numbers, learnt once the book is paginated. Each sits right-aligned in an absolutely
         positioned box of a fixed width (print.css): the number's line grows leftwards by as
         much as its text, and nothing else moves."""
-        self._restore()
+        self.restore()
         for page in self.pages:
             for box in page.descendants(placeholders=True):
                 element = getattr(box, "element", None)
@@ -134,7 +134,7 @@ class Paginated:
         laid = self.laid
         add_blank_page(self.html, laid.context, laid.root_box, laid.pages)
 
-    def _restore(self) -> None:
+    def restore(self) -> None:
         """Back to the pages as paginated, after a ``finish``: a part kept in memory (``invoke
         watch``) is finished again with new numbers instead of laid out again, and must come
         out as it would from a new layout (``tests/test_pdf_parts.py``)."""
@@ -152,7 +152,7 @@ class Paginated:
         """Number the pages from ``first_page`` out of ``total``, put each page on its side
         (page 1 of a book is a right-hand page), make the margin boxes; the laid-out document.
         ``blank_after``: end with a blank page (the next part opens a right-hand page)."""
-        self._restore()
+        self.restore()
         self._finished = True
         if blank_after:
             self.add_blank_page()

@@ -35,6 +35,7 @@ from pipeline.pdf.parts.messages import (
 from pipeline.pdf.parts.part import PartPdf
 from pipeline.pdf.parts.split import Part
 from pipeline.pdf.parts.worker import run_worker
+from pipeline.pdf.relayout import KeptLayouts
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,8 @@ class WorkerPool:
         self.open_ends: list[Connection] = []  # this process's ends of its workers' pipes
         self.last_timings = Timings()  # of the last book laid out
         self.kept_parts: dict[str, Entry] = {}  # the part cache's entries in memory, by key
+        # the last layout of each report laid out as one document (pipeline.pdf.relayout)
+        self.kept_layouts = KeptLayouts() if keep_layouts else None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -150,6 +153,8 @@ class WorkerPool:
         for worker in set(self.holders.values()):
             worker.close()
         self.holders.clear()
+        if self.kept_layouts is not None:
+            self.kept_layouts.close()
 
     def start(
         self,

@@ -1,0 +1,181 @@
+"""A one-document report laid out again after an edit of its text, from the first page the edit
+changed, reusing the pages before and after it (``invoke watch``).
+
+A report whose days do not each open a page is one document (``parts`` cannot split it), and a
+one-word edit would lay all of it out again. The PDF process of ``invoke watch`` keeps the last
+layout of each such report (:class:`KeptLayouts`). The next build compares the new print HTML
+with the tree that layout was made from: where only texts differ (the same elements, attributes
+and children, no text emptied or filled), the texts are set in the kept tree, so the styles
+computed for it still hold, and ``weasyprint_internals.paginate_again`` lays out again the pages
+that show a changed element (and the page before each, whose break may depend on it), then each
+page after them until one starts where, and as, it started before. The pages before and after
+are the boxes laid out last time.
+
+The result is the layout a new build makes (``tests/test_relayout.py`` compares the PDFs byte
+for byte); where it might not be, the report is laid out whole: another structure, other
+styles, fonts, images or PDF variant, an anchor (a day, a talk) on another page than before
+(the contents' page numbers), a near-empty page to fit (``pipeline.pdf.fit``), footnotes carried
+over from a page reused into one laid out again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.build.cache import file_hash
+from pipeline.pdf.fit import measure_pages, plan_fixes
+from pipeline.pdf.html_tree import read_tree
+from pipeline.pdf.parts.paginate import Paginated
+from pipeline.pdf.weasyprint_internals import (
+    anchor_pages,
+    document_tree,
+    pages_showing,
+    paginate_again,
+)
+
+if TYPE_CHECKING:
+    from weasyprint import HTML
+
+log = logging.getLogger(__name__)
+
+Element = Any  # an xml.etree element of the print document
+
+
+@dataclass
+class KeptLayout:
+    """A report's last layout, paginated, and what it was made from."""
+
+    inputs: str  # the digest of everything but the print HTML (``layout_inputs``)
+    html: HTML  # its tree is the one laid out
+    paginated: Paginated
+    folder: Path  # the cut fonts its font configuration reads
+
+
+class KeptLayouts:
+    """The last layout of each one-document report, kept by the PDF process of ``invoke
+    watch`` with the folder of cut fonts it reads (removed when the layout is replaced)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, KeptLayout] = {}
+
+    def take(self, name: str, inputs: str) -> KeptLayout | None:
+        """The layout of report ``name``, if laid out from the same ``inputs``; it is no
+        longer kept (a build keeps the layout it makes)."""
+        kept = self._kept.pop(name, None)
+        if kept is not None and kept.inputs != inputs:
+            self.drop(kept)
+            return None
+        return kept
+
+    def keep(self, name: str, layout: KeptLayout) -> None:
+        old = self._kept.pop(name, None)
+        if old is not None and old.folder != layout.folder:
+            self.drop(old)
+        self._kept[name] = layout
+
+    def holds(self, folder: Path) -> bool:
+        """Whether a layout kept reads the fonts of ``folder``."""
+        return any(layout.folder == folder for layout in self._kept.values())
+
+    @staticmethod
+    def drop(layout: KeptLayout) -> None:
+        shutil.rmtree(layout.folder, ignore_errors=True)
+
+    def close(self) -> None:
+        for layout in self._kept.values():
+            self.drop(layout)
+        self._kept.clear()
+
+
+def layout_inputs(
+    variant: str | None, styles: Path, fonts: dict[str, Path], files: list[Path]
+) -> str:
+    """The digest of what a layout depends on besides the print HTML: the PDF variant, the
+    styles, the fonts (by content, in their order), the files the notes refer to (images)."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{variant}\0".encode())
+    for path in sorted(styles.glob("*.css")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update("\0".join(fonts).encode())
+    for path in files:
+        try:
+            digest.update(f"{path}\0{file_hash(path)}\0".encode())
+        except OSError:
+            digest.update(f"{path}\0-\0".encode())
+    return digest.hexdigest()
+
+
+def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
+    """``html_text`` laid out again from ``kept`` (see the module's docstring), or None where
+    it must be laid out whole. The kept tree is changed either way."""
+    tree = read_tree(html_text)
+    if tree is None:
+        return None
+    old_tree = document_tree(kept.html)
+    changes = text_changes(old_tree, tree)
+    if changes is None:
+        log.debug("relayout: more than texts changed; laid out whole")
+        return None
+    paginated = kept.paginated
+    paginated.restore()
+    before = anchor_pages(paginated.laid.context)
+    changed = changed_elements(old_tree, changes)
+    pages = pages_showing(paginated.pages, {id(element) for element in changed})
+    pages |= {index - 1 for index in pages if index > 0}  # its break may depend on the next
+    for element, field, text in changes:
+        setattr(element, field, text)
+    again = paginate_again(kept.html, paginated.laid, pages)
+    if again is None:
+        log.debug("relayout: footnotes carried over into a page laid out again; laid out whole")
+        return None
+    laid, remade = again
+    if anchor_pages(laid.context) != before:  # the contents' page numbers change
+        log.debug("relayout: a day or talk moved to another page; laid out whole")
+        return None
+    if plan_fixes(measure_pages(laid.pages)):
+        log.debug("relayout: a near-empty page to fit; laid out whole")
+        return None
+    log.debug("relayout: pages %s of %d laid out again", sorted(remade), len(laid.pages))
+    return Paginated(kept.html, laid, paginated.font_config)
+
+
+Change = tuple[Element, str, str | None]  # an element, "text" or "tail", the new text
+
+
+def text_changes(old: Element, new: Element) -> list[Change] | None:
+    """The texts to set in ``old`` to make it ``new``, or None if the two differ otherwise (a
+    tag, an attribute, a child) or a text is emptied or filled (``:empty``, white space that
+    makes no box)."""
+    changes: list[Change] = []
+    pairs = [(old, new)]
+    while pairs:
+        a, b = pairs.pop()
+        if a.tag != b.tag or a.attrib != b.attrib or len(a) != len(b):
+            return None
+        for field in ("text", "tail"):
+            before, after = getattr(a, field), getattr(b, field)
+            if before == after:
+                continue
+            if not (before or "").strip() or not (after or "").strip():
+                return None
+            changes.append((a, field, after))
+        pairs.extend(zip(a, b, strict=True))
+    return changes
+
+
+def changed_elements(root: Element, changes: list[Change]) -> set[Element]:
+    """The elements whose content the ``changes`` change: an element's text is its own, its
+    tail its parent's."""
+    tails = {id(element) for element, field, _ in changes if field == "tail"}
+    found = {element for element, field, _ in changes if field == "text"}
+    if tails:
+        for parent in root.iter():
+            for child in parent:
+                if id(child) in tails:
+                    found.add(parent)
+    return found

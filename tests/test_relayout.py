@@ -1,0 +1,168 @@
+"""A one-document report laid out again after an edit (``pipeline.pdf.relayout``, ``invoke
+watch``) is the report a new build lays out: the same bytes, whether the edit was laid out from
+the pages it changed or, where that is not safe, whole."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from pypdf import PdfReader
+
+from pipeline.pdf.parts.pool import WorkerPool
+from pipeline.pdf.relayout import changed_elements, layout_inputs, text_changes
+from tests.conftest import build_pdf, make_png
+
+SENTENCES = (
+    "발표에서는 서비스 구조를 처음부터 다시 설계한 과정을 차근차근 설명했다.",
+    "팀은 배포 주기를 줄이려고 작은 변경을 자주 올리는 방식을 골랐다.",
+    "장애가 났을 때 무엇을 먼저 보는지가 가장 기억에 남는 부분이었다.",
+    "질문 시간에는 비용과 운영 부담을 어떻게 나누는지에 대한 이야기가 이어졌다.",
+    "자료는 발표가 끝난 뒤 공개되었고 예제 코드도 함께 올라왔다.",
+)
+
+
+def notes_text(talks: int = 7) -> str:
+    """One day of talks, no page opening a talk: one document of about eight A5 pages, with
+    footnotes (links out), inline code broken across lines (its rounded corners cut), a
+    contents page and an image."""
+    lines = ["# 하루 발표 정리", "", "하루 동안 들은 발표를 정리했다. " + SENTENCES[0], ""]
+    lines += ["![구조 그림](img/figure.png)", "", "## DAY 1", ""]
+    for talk in range(1, talks + 1):
+        lines += [f"### {talk}번째 발표: 구조와 운영", "", f"> {SENTENCES[talk % 5]}", ""]
+        for paragraph in range(4):
+            first = (talk + paragraph) % 5
+            text = " ".join(SENTENCES[(first + k) % 5] for k in range(3))
+            lines += [text, ""]
+        lines += [
+            f"- 설정은 `deploy.pipeline.stages.{talk}.rollout` 값에서 바꾼다고 했다. "
+            + SENTENCES[talk % 5],
+            f"- 자세한 내용은 [발표 자료](https://example.com/talks/{talk})에 있다.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def swap_words(text: str, occurrence: int) -> str:
+    """The first two words of the ``occurrence``-th paragraph line swapped (the same letters:
+    no font is cut again)."""
+    lines = text.split("\n")
+    prose = [i for i, line in enumerate(lines) if re.match(r"[가-힣]+ [가-힣]+ ", line)]
+    index = prose[occurrence]
+    first, second, rest = lines[index].split(" ", 2)
+    lines[index] = f"{second} {first} {rest}"
+    return "\n".join(lines)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+pytestmark = pytest.mark.usefixtures("epoch")
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[tuple[Path, WorkerPool]]:
+    """The notes, and the PDF process's pool as ``invoke watch`` keeps it."""
+    content = tmp_path / "content"
+    (content / "img").mkdir(parents=True)
+    make_png(content / "img" / "figure.png")
+    notes = content / "day.md"
+    notes.write_text(notes_text(), encoding="utf-8")
+    with WorkerPool(keep_layouts=True) as pool:
+        yield notes, pool
+
+
+def relaid(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "pipeline.pdf.relayout"]
+
+
+@pytest.mark.slow
+def test_an_edit_is_laid_out_from_the_pages_it_changed(
+    tmp_path: Path, watched: tuple[Path, WorkerPool], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Edits early, in the middle and at the end: each lays out a few pages again, and the PDF
+    is byte for byte the one a new build writes."""
+    notes, pool = watched
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
+    first = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    pages = len(PdfReader(first).pages)
+    assert pages >= 8 and relaid(caplog) == []
+    text = notes.read_text(encoding="utf-8")
+    prose = len(re.findall(r"(?m)^[가-힣]+ [가-힣]+ ", text))
+    for step, occurrence in enumerate((2, prose // 2, prose - 1)):
+        text = swap_words(text, occurrence)
+        notes.write_text(text, encoding="utf-8")
+        caplog.clear()
+        again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+        (said,) = relaid(caplog)
+        found = re.fullmatch(r"relayout: pages \[([\d, ]+)\] of (\d+) laid out again", said)
+        assert found, said
+        assert int(found[2]) == pages and len(found[1].split(",")) < pages // 2
+        fresh = build_pdf(notes, tmp_path / f"fresh-{step}", paper="A5")
+        assert digest(again) == digest(fresh)
+
+
+@pytest.mark.slow
+def test_an_edit_that_moves_a_talk_is_laid_out_whole(
+    tmp_path: Path, watched: tuple[Path, WorkerPool], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A paragraph that grows by lines moves every talk after it: the contents' page numbers
+    change, so the report is laid out whole; an edit in a new structure, too."""
+    notes, pool = watched
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
+    build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    text = notes.read_text(encoding="utf-8")
+    grown = text.replace(SENTENCES[1], " ".join([SENTENCES[1]] * 12), 1)
+    notes.write_text(grown, encoding="utf-8")
+    caplog.clear()
+    again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    assert relaid(caplog) == ["relayout: a day or talk moved to another page; laid out whole"]
+    assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh", paper="A5"))
+    notes.write_text(text, encoding="utf-8")
+    build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    notes.write_text(text.replace("값에서 바꾼다고", "*값에서* 바꾼다고", 1), "utf-8")
+    caplog.clear()
+    again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    assert relaid(caplog) == ["relayout: more than texts changed; laid out whole"]
+    assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh-2", paper="A5"))
+
+
+def tree(html: str) -> ET.Element:
+    return ET.fromstring(html)
+
+
+def test_only_texts_that_stay_texts_are_changes() -> None:
+    old = tree("<div><p>하나 <a href='#x'>둘</a> 셋</p><p>넷</p></div>")
+    found = text_changes(old, tree("<div><p>하나 <a href='#x'>둘</a> 다섯</p><p>넷</p></div>"))
+    assert found is not None and [(e.tag, field, text) for e, field, text in found] == [
+        ("a", "tail", " 다섯")
+    ]
+    assert [e.tag for e in changed_elements(old, found)] == ["p"]  # a tail is its parent's
+    assert text_changes(old, tree("<div><p>하나 <a href='#y'>둘</a> 셋</p><p>넷</p></div>")) is None
+    assert text_changes(old, tree("<div><p>하나 <b>둘</b> 셋</p><p>넷</p></div>")) is None
+    assert text_changes(old, tree("<div><p>하나 <a href='#x'>둘</a> 셋</p></div>")) is None
+    assert text_changes(old, tree("<div><p>하나 <a href='#x'>둘</a></p><p>넷</p></div>")) is None
+    assert text_changes(old, tree("<div><p>하나 <a href='#x'>둘</a> 셋</p><p>넷</p></div>")) == []
+
+
+def test_the_layout_is_not_reused_when_an_image_or_a_style_changes(tmp_path: Path) -> None:
+    styles, image = tmp_path / "styles", make_png(tmp_path / "a.png")
+    styles.mkdir()
+    (styles / "print.css").write_text("p { color: black }", encoding="utf-8")
+    fonts = {"abc": tmp_path / "font.otf"}
+    first = layout_inputs("pdf/ua-1", styles, fonts, [image])
+    assert layout_inputs("pdf/ua-1", styles, fonts, [image]) == first
+    assert layout_inputs(None, styles, fonts, [image]) != first
+    assert layout_inputs("pdf/ua-1", styles, {"abd": tmp_path / "font.otf"}, [image]) != first
+    make_png(image, colour="red")
+    assert layout_inputs("pdf/ua-1", styles, fonts, [image]) != first
+    (styles / "print.css").write_text("p { color: red }", encoding="utf-8")
+    assert layout_inputs("pdf/ua-1", styles, fonts, [image]) != first
