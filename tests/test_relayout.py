@@ -110,29 +110,50 @@ def test_an_edit_is_laid_out_from_the_pages_it_changed(
 
 
 @pytest.mark.slow
-def test_an_edit_that_moves_a_talk_is_laid_out_whole(
+def test_an_edit_that_moves_the_talks_after_it_numbers_the_contents_again(
     tmp_path: Path, watched: tuple[Path, WorkerPool], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A paragraph that grows by lines moves every talk after it: the contents' page numbers
-    change, so the report is laid out whole; an edit in a new structure, too."""
+    """A paragraph that grows by lines moves every talk after it to other pages: the pages
+    from the edit on, and the contents (their page numbers), are laid out again; and back. A new structure (an emphasis) is laid out whole. Each PDF is a new build's."""
     notes, pool = watched
     out = tmp_path / "out"
     caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
-    build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    first = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    contents = contents_numbers(first)
     text = notes.read_text(encoding="utf-8")
-    grown = text.replace(SENTENCES[1], " ".join([SENTENCES[1]] * 12), 1)
-    notes.write_text(grown, encoding="utf-8")
-    caplog.clear()
-    again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
-    assert relaid(caplog) == ["relayout: a day or talk moved to another page; laid out whole"]
-    assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh", paper="A5"))
-    notes.write_text(text, encoding="utf-8")
-    build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    grown = move_sentences(text)
+    for step, edited in enumerate((grown, text)):
+        notes.write_text(edited, encoding="utf-8")
+        caplog.clear()
+        again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+        (said,) = relaid(caplog)
+        assert said.startswith("relayout: pages [1, "), said  # the contents' page
+        assert digest(again) == digest(build_pdf(notes, tmp_path / f"fresh-{step}", paper="A5"))
+        assert (contents_numbers(again) != contents) == (edited is grown)
     notes.write_text(text.replace("값에서 바꾼다고", "*값에서* 바꾼다고", 1), "utf-8")
     caplog.clear()
     again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
     assert relaid(caplog) == ["relayout: more than texts changed; laid out whole"]
     assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh-2", paper="A5"))
+
+
+def move_sentences(text: str) -> str:
+    """All but the first sentence of each paragraph of the last talk moved to the end of the
+    second paragraph: the talks between move down by their lines, the last page stays about
+    as full (no page to fit), every paragraph keeps some text (the same structure)."""
+    lines = text.split("\n")
+    prose = [i for i, line in enumerate(lines) if re.match(r"[가-힣]+ [가-힣]+ ", line)]
+    for index in prose[-4:]:
+        kept, moved = lines[index].split(". ", 1)
+        lines[index] = kept + "."
+        lines[prose[1]] += " " + moved
+    return "\n".join(lines)
+
+
+def contents_numbers(pdf: Path) -> list[str]:
+    """The page numbers the contents page lists, in order."""
+    text = PdfReader(pdf).pages[1].extract_text()
+    return re.findall(r"(?m)(\d+)\s*$", text)
 
 
 def tree(html: str) -> ET.Element:

@@ -9,13 +9,14 @@ and children, no text emptied or filled), the texts are set in the kept tree, so
 computed for it still hold, and ``weasyprint_internals.paginate_again`` lays out again the pages
 that show a changed element (and the page before each, whose break may depend on it), then each
 page after them until one starts where, and as, it started before. The pages before and after
-are the boxes laid out last time.
+are the boxes laid out last time. Where a day or a talk moved to another page, the contents'
+page numbers are made again and their page laid out again.
 
 The result is the layout a new build makes (``tests/test_relayout.py`` compares the PDFs byte
-for byte); where it might not be, the report is laid out whole: another structure, other
-styles, fonts, images or PDF variant, an anchor (a day, a talk) on another page than before
-(the contents' page numbers), a near-empty page to fit (``pipeline.pdf.fit``), footnotes carried
-over from a page reused into one laid out again.
+for byte); where it might not be, the report is laid out whole: another structure (a word made
+bold, a new link), other styles, fonts (a letter the notes did not use before: the fonts are
+cut again), images or PDF variant, a near-empty page to fit (``pipeline.pdf.fit``), footnotes
+carried over from a page reused into one laid out again.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from pipeline.pdf.fit import measure_pages, plan_fixes
 from pipeline.pdf.html_tree import read_tree
 from pipeline.pdf.parts.paginate import Paginated
 from pipeline.pdf.weasyprint_internals import (
-    anchor_pages,
     document_tree,
     pages_showing,
     paginate_again,
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Element = Any  # an xml.etree element of the print document
+
+# Layouts kept at most (a folder of reports under invoke watch): a 23-page report's layout
+# holds about 100 MB.
+KEPT = 4
 
 
 @dataclass
@@ -73,10 +77,13 @@ class KeptLayouts:
         return kept
 
     def keep(self, name: str, layout: KeptLayout) -> None:
+        """Keep ``layout`` as report ``name``'s; only the most recent ``KEPT`` reports'."""
         old = self._kept.pop(name, None)
         if old is not None and old.folder != layout.folder:
             self.drop(old)
         self._kept[name] = layout
+        while len(self._kept) > KEPT:
+            self.drop(self._kept.pop(next(iter(self._kept))))
 
     def holds(self, folder: Path) -> bool:
         """Whether a layout kept reads the fonts of ``folder``."""
@@ -123,7 +130,6 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
         return None
     paginated = kept.paginated
     paginated.restore()
-    before = anchor_pages(paginated.laid.context)
     changed = changed_elements(old_tree, changes)
     pages = pages_showing(paginated.pages, {id(element) for element in changed})
     pages |= {index - 1 for index in pages if index > 0}  # its break may depend on the next
@@ -134,9 +140,6 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
         log.debug("relayout: footnotes carried over into a page laid out again; laid out whole")
         return None
     laid, remade = again
-    if anchor_pages(laid.context) != before:  # the contents' page numbers change
-        log.debug("relayout: a day or talk moved to another page; laid out whole")
-        return None
     if plan_fixes(measure_pages(laid.pages)):
         log.debug("relayout: a near-empty page to fit; laid out whole")
         return None

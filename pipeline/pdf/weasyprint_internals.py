@@ -349,7 +349,30 @@ def _make_all_pages(
             del carried[i:]
             if again is not None:
                 again.first_pass = False
+                _contents_again(context, again)
             return
+
+
+def _contents_again(context: Any, again: _Again) -> None:
+    """Once a pass of :func:`paginate_again` has moved an anchor to another page: the
+    contents' page numbers made again, and their pages laid out again in the next pass.
+
+    In a new layout, the contents get their numbers when their page is laid out in the second
+    pass (``make_page`` makes a box's content again when its page's counters changed since the
+    first, ``pages`` among them), once every anchor has been laid out. Laid out again from
+    kept pages, their page's counters have not changed, and its boxes may be kept ones."""
+    if again.contents_again or anchor_pages(context) == again.anchors:
+        return
+    again.contents_again = True
+    pages = set(again.lookup_pages)
+    for (_, token), item in context.target_collector.counter_lookup_items.items():
+        if token == "content" and item.missing_target_counters:
+            item.parse_again(item.cached_page_counter_values)
+            if item.page_maker_index is not None:
+                pages.add(item.page_maker_index)
+    for index in pages:
+        if index < len(context.page_maker) - 1:
+            context.page_maker[index][-1]["content_changed"] = True
 
 
 def _note(carried: list[bool], index: int, value: bool) -> None:
@@ -362,14 +385,19 @@ def _note(carried: list[bool], index: int, value: bool) -> None:
 class _Again:
     """What :func:`paginate_again` hands to the page loop, and what the loop tells back."""
 
-    def __init__(
-        self, page_maker: list[Any], pages: list[Any], changed: set[int], carried: list[bool]
-    ) -> None:
-        self.page_maker = page_maker
+    def __init__(self, old: Any, pages: list[Any], changed: set[int]) -> None:
+        self.page_maker = copy.deepcopy(old.page_maker)
         self.pages = pages
         self.changed = changed
-        self.carried = carried
+        self.carried = list(old.carried)
+        self.anchors = anchor_pages(old)  # where each anchor was
+        self.lookup_pages = {  # the pages that showed where anchors are (the contents)
+            index
+            for index, (*_, remake_state) in enumerate(old.page_maker)
+            if remake_state.get("content_lookups")
+        }
         self.first_pass = True
+        self.contents_again = False
         self.remade: set[int] = set()
         self.unsafe = False
 
@@ -397,8 +425,8 @@ def paginate_again(
     collector = TargetCollector()
     for name, item in old.target_collector.target_lookup_items.items():
         collector.collect_anchor(name)  # as the cascade collects them
-        # where each anchor was: the contents laid out again show the same page numbers
-        # (unless an anchor moves, which the caller checks)
+        # where each anchor was: the contents laid out again show the same page numbers (an
+        # anchor that moves makes them again: _contents_again)
         seeded = collector.target_lookup_items[name]
         seeded.cached_page_counter_values = copy.deepcopy(item.cached_page_counter_values)
         seeded.page_maker_index = item.page_maker_index
@@ -417,7 +445,7 @@ def paginate_again(
         context.counter_style,
         context.footnotes,
     )
-    again = _Again(copy.deepcopy(old.page_maker), list(laid.pages), changed, list(old.carried))
+    again = _Again(old, list(laid.pages), changed)
     tokens = (_pausing.set(True), _again.set(again))
     try:
         for _ in layout_document(html, root_box, context):
