@@ -36,6 +36,11 @@ REPLACED = [
     ("weasyprint.pdf", "build_fonts_dictionary", ["pdf", "fonts", "compress", "subset", "options"]),
     (
         "weasyprint.css",
+        "StyleFor.set_computed_styles",
+        ["self", "element", "parent", "root", "pseudo_type", "base_url", "target_collector"],
+    ),
+    (
+        "weasyprint.css",
         "CSS",
         ["url", "url_fetcher", "media_type", "counter_style", "matcher", "page_rules", "layers"],
     ),
@@ -50,6 +55,7 @@ CALLED_THROUGH_GLOBAL = [
     ("weasyprint.pdf", "generate_pdf", "resolve_links"),
     ("weasyprint.pdf", "generate_pdf", "build_fonts_dictionary"),
     ("weasyprint.css", "find_stylesheets", "CSS"),
+    ("weasyprint.css", "StyleFor.__init__", "set_computed_styles"),
 ]
 # Called, not replaced: (module, name, the parameters passed by name or position).
 CALLED = [
@@ -89,6 +95,9 @@ CALLED = [
         ],
     ),
     ("weasyprint.css.targets", "TargetCollector.collect_anchor", ["self", "anchor_name"]),
+    # what the shared computed styles read of a document's styles
+    ("weasyprint.css", "StyleFor.get_computed_styles", ["self"]),
+    ("weasyprint.css", "StyleFor.get_cascaded_styles", ["self"]),
     ("weasyprint.layout.inline", "count_expandable_spaces", ["box"]),
     (
         "weasyprint.text.line_break",
@@ -116,9 +125,18 @@ def _install() -> None:
     weasyprint_internals.install()
 
 
-def _original(module: Any, name: str) -> Any:
-    """The function WeasyPrint defines under ``name`` (the seam's replacement wraps it)."""
-    found = getattr(module, name)
+def _resolve(module: Any, dotted: str) -> Any:
+    """``module``'s ``dotted`` name (a function, or a class's method), or None."""
+    found = module
+    for piece in dotted.split("."):
+        found = getattr(found, piece, None)
+    return found
+
+
+def _original(module: Any, dotted: str) -> Any:
+    """The function WeasyPrint defines under ``dotted`` (the seam's replacement wraps it)."""
+    found = _resolve(module, dotted)
+    name = dotted.rpartition(".")[2]
     while getattr(found, "__closure__", None) and found.__module__ == weasyprint_internals.__name__:
         wrapped = [
             cell.cell_contents
@@ -138,7 +156,7 @@ def broken_contract() -> list[str]:
     problems = []
     for module_name, name, parameters in REPLACED:
         module = importlib.import_module(module_name)
-        if not hasattr(module, name):
+        if _resolve(module, name) is None:
             problems.append(f"{module_name}.{name} is gone (replaced by the seam)")
             continue
         found = list(inspect.signature(_original(module, name)).parameters)
@@ -146,7 +164,7 @@ def broken_contract() -> list[str]:
             problems.append(f"{module_name}.{name}{tuple(found)}: expected {tuple(parameters)}")
     for module_name, caller, name in CALLED_THROUGH_GLOBAL:
         module = importlib.import_module(module_name)
-        function = getattr(module, caller, None)
+        function = _resolve(module, caller)
         if function is None or name not in function.__code__.co_names:
             problems.append(f"{module_name}.{caller} no longer calls {name} through the module")
     for module_name, dotted, parameters in CALLED:
@@ -317,3 +335,28 @@ def test_the_shapes_a_layout_again_reads() -> None:
         if getattr(box, "element_tag", "") == "code" and box.remove_decoration_sides
     ]
     assert broken  # a code span broken across lines has sides with no decoration
+
+
+def test_documents_of_one_font_configuration_share_their_computed_styles() -> None:
+    """Two documents laid out with one font configuration: an element with the same parent
+    style and rules has the same computed style object in both; an element with an id has a
+    style of its own (its anchor), and its children share theirs."""
+    from weasyprint import HTML
+
+    _install()
+    config, _ = weasyprint_internals.font_configuration(())
+    page = "<style>p {{ color: red }}</style><section id='{0}'><p>가나</p></section><p>다라</p>"
+    laid = [paginate(HTML(string=page.format(name)), config, []) for name in ("one", "two")]
+    styles = [paginated.laid.context.style_for for paginated in laid]
+    trees = [paginated.html.etree_element for paginated in laid]
+    sections = [tree.find(".//section") for tree in trees]
+    inner = [section.find("p") for section in sections]
+    outer = [tree.find("body/p") for tree in trees]
+    assert styles[0](outer[0]) is styles[1](outer[1])
+    assert styles[0](inner[0]) is styles[1](inner[1])
+    assert styles[0](sections[0]) is not styles[1](sections[1])
+    assert [style(section)["anchor"] for style, section in zip(styles, sections)] == ["one", "two"]
+    other, _ = weasyprint_internals.font_configuration(())
+    again = paginate(HTML(string=page.format("one")), other, [])
+    tree = again.html.etree_element
+    assert again.laid.context.style_for(tree.find("body/p")) is not styles[0](outer[0])

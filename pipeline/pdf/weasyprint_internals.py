@@ -38,6 +38,7 @@ import hashlib
 import importlib
 import io
 import os
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -80,6 +81,7 @@ def install() -> None:
     check_versions()
     _pause_layouts()
     _keep_stylesheets()
+    _share_computed_styles()
     _limit_justification()
     _record_structure_elements()
     _write_parts()
@@ -703,10 +705,18 @@ def _keep_stylesheets() -> None:
 
     def stylesheet(*args: Any, url: str | None = None, **options: Any) -> Any:
         path = _local_path(url)
-        if path is None or args or options.get("matcher") is not None:
+        text = options.get("string")
+        if args or options.get("matcher") is not None:
             # an @import adds its rules to the importing sheet's matcher: that sheet is kept
             return parse(*args, url=url, **options)
-        key = (str(url), _folder_state(path.parent))
+        if path is not None:
+            key: tuple[object, ...] = (str(url), _folder_state(path.parent))
+        elif isinstance(text, str) and not _REGISTERS.search(text):
+            # a document's own <style>: the same text in every part of a book, and so the same
+            # rules, which lets the parts share their computed styles (_share_computed_styles)
+            key = ("<style>", text, options.get("base_url"), options.get("media_type"))
+        else:
+            return parse(*args, url=url, **options)
         found = _sheets.get(key)
         if found is None:
             found = parse(url=url, **{**options, "page_rules": [], "layers": []})
@@ -723,6 +733,11 @@ def _keep_stylesheets() -> None:
     css.CSS = stylesheet
 
 
+# Rules that add to the document's font configuration or counter styles as they are parsed:
+# a sheet with one is parsed for each document.
+_REGISTERS = re.compile(r"@(font-face|counter-style)", re.IGNORECASE)
+
+
 def _local_path(url: str | None) -> Path | None:
     if not url or not url.startswith("file:"):
         return None
@@ -735,6 +750,100 @@ def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
         stat = path.stat()
         states.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(states)
+
+
+# ---------- computed styles shared by the documents of one font configuration ----------
+
+
+class _SharedStyles:
+    """The computed styles of one font configuration (kept alive, with each style: no ``id``
+    used below is reused while they are kept)."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self.families: dict[tuple[object, ...], int] = {}  # what a style's children inherit
+        self.styles: dict[tuple[int, object], Any] = {}  # by family and anchor
+        self.family_of: dict[int, int] = {}  # id(style) -> family
+
+
+_shared: list[_SharedStyles] = []  # the last font configuration's
+MAX_SHARED_STYLES = 50_000
+
+
+def _share_computed_styles() -> None:
+    """Compute each distinct style once per font configuration, not once per document.
+
+    WeasyPrint computes a style's properties when they are first read, and shares a computed
+    style between the elements of one document that have the same parent style and the same
+    rules: computing them was a fifth of a day's layout, done again for each of a book's
+    parts and for each layout of the fitting. A computed style depends on nothing but its
+    parent style, its cascaded declarations (objects of the parsed sheets, kept per process:
+    ``_keep_stylesheets``, or values such as an element's ``lang``), its pseudo-element, the
+    base URL and the font configuration; the styles of elements with the same of these are the
+    same object in every document laid out with that configuration (a build's: its cut fonts).
+    An element's anchor (its ``id``) is its own and not inherited: elements that differ only
+    in it have styles of their own, and their children share theirs. Page styles are not
+    shared."""
+    from weasyprint.css import StyleFor
+
+    original = StyleFor.set_computed_styles
+
+    def set_computed_styles(
+        self: Any,
+        element: Any,
+        parent: Any,
+        root: Any = None,
+        pseudo_type: str | None = None,
+        base_url: str | None = None,
+        target_collector: Any = None,
+    ) -> None:
+        if not hasattr(element, "tag"):  # a page type: its styles depend on the page
+            original(self, element, parent, root, pseudo_type, base_url, target_collector)
+            return
+        if not _shared or _shared[0].config is not self.font_config:
+            _shared[:] = [_SharedStyles(self.font_config)]
+        shared = _shared[0]
+        computed = self.get_computed_styles()
+        cascaded = self.get_cascaded_styles().get((element, pseudo_type), {})
+        if parent is None:
+            inherited: object = None
+        else:
+            parent_style = computed[parent, None]
+            inherited = shared.family_of.get(id(parent_style), ("style", id(parent_style)))
+        declared = tuple(
+            (name, _same(value), weight)
+            for name, (value, weight) in cascaded.items()
+            if name != "anchor"
+        )
+        family_key = (inherited, pseudo_type, base_url, declared)
+        family = shared.families.setdefault(family_key, len(shared.families))
+        anchor = cascaded.get("anchor")
+        key = (family, None if anchor is None else _same(anchor[0]))
+        found = shared.styles.get(key)
+        if found is None:
+            original(self, element, parent, root, pseudo_type, base_url, target_collector)
+            if len(shared.styles) >= MAX_SHARED_STYLES:
+                _shared.clear()
+                return
+            # the style keeps its parent and its cascaded values (the key's ids) alive
+            style = shared.styles[key] = computed[element, pseudo_type]
+            shared.family_of[id(style)] = family
+            return
+        computed[element, pseudo_type] = found
+        if target_collector and found["anchor"]:
+            target_collector.collect_anchor(found["anchor"])
+
+    StyleFor.set_computed_styles = set_computed_styles
+
+
+def _same(value: Any) -> object:
+    """What tells a declared value from another: itself where it compares by value (the
+    ``lang`` and ``id`` each document's elements declare), else the parsed object (kept)."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return value
 
 
 # ---------- justified lines never open gaps of more than about an em ----------
