@@ -355,7 +355,8 @@ def test_documents_of_one_font_configuration_share_their_computed_styles() -> No
     assert styles[0](outer[0]) is styles[1](outer[1])
     assert styles[0](inner[0]) is styles[1](inner[1])
     assert styles[0](sections[0]) is not styles[1](sections[1])
-    assert [style(section)["anchor"] for style, section in zip(styles, sections)] == ["one", "two"]
+    anchors = [style(section)["anchor"] for style, section in zip(styles, sections, strict=True)]
+    assert anchors == ["one", "two"]
     other, _ = weasyprint_internals.font_configuration(())
     again = paginate(HTML(string=page.format("one")), other, [])
     tree = again.html.etree_element

@@ -674,7 +674,7 @@ def is_box(box: Any, *classes: str) -> bool:
 
 # ---------- stylesheets parsed once per process ----------
 
-_sheets: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
+_sheets: dict[tuple[object, ...], Any] = {}
 
 
 def parse_stylesheet(url: str, fetcher: Any) -> Any:

@@ -22,6 +22,7 @@ from pipeline.model import Person
 from pipeline.read import recognise
 from pipeline.read.blocks import Block
 from pipeline.read.markdown import inline_text
+from pipeline.read.shared_work import remembered
 from pipeline.read.speakers import parse_people, speaker_line, split_title
 from pipeline.read.units import (
     Unit,
@@ -50,6 +51,10 @@ def units_for(blocks: list[Block], unit: str | None = None) -> list[Unit]:
     """The talks ``blocks`` hold: the best of the reader's own recognisers, or the reading of
     the one ``unit`` a candidate (or the front matter) asks for, read more freely: a table by
     what its cells hold, every item of a list."""
+    return remembered(("units", unit, len(blocks)), blocks, lambda: _units_for(blocks, unit))
+
+
+def _units_for(blocks: list[Block], unit: str | None) -> list[Unit]:
     if unit is None:
         return find_units(blocks)
     recogniser = RECOGNISERS.get(unit)

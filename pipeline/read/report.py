@@ -27,6 +27,7 @@ from pipeline.read.metadata import left_out
 from pipeline.read.notes import Notes, read_notes
 from pipeline.read.ranking import rank
 from pipeline.read.reading import promote_bold_days, read_structure, usable_hints
+from pipeline.read.shared_work import shared_work
 from pipeline.read.speakers import split_title
 from pipeline.read.structure import Draft, NotesOutline, normal, part_node
 from pipeline.read.title_choice import title_model
@@ -75,6 +76,18 @@ def parse_report(
     candidate: Candidate | None = None,
 ) -> Report:
     """Turn the notes (and, for a folder, its chapter files) into the report model."""
+    with shared_work():  # every reading weighed asks the same questions of the same blocks
+        return _parse_report(name, notes, parts, content_root, fetch, candidate)
+
+
+def _parse_report(
+    name: str,
+    notes: Notes,
+    parts: Sequence[Notes],
+    content_root: Path,
+    fetch: FetchPolicy,
+    candidate: Candidate | None,
+) -> Report:
     if not notes.text.strip() and not parts:
         raise ContentError(
             notes.path,

@@ -25,6 +25,7 @@ from pipeline.read import recognise
 from pipeline.read.blocks import Block, Node
 from pipeline.read.markdown import inline_text
 from pipeline.read.recognise import TALK_WORDS, split_time
+from pipeline.read.shared_work import remembered
 from pipeline.read.speaker_choice import Offer, speaker_model
 from pipeline.read.speakers import mentioned_speaker, speaker_line, split_title
 from pipeline.read.units import (
@@ -53,6 +54,17 @@ def is_time_slot(title: str) -> bool:
 def find_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
     """Who gives the talk under ``node``, and where that was read (for the outline): of the
     people the notes offer, the one ``speaker_choice`` trusts, or nobody."""
+    # what speaker_offers reads: the heading, its blocks, its subheadings and their first block
+    parts = [(child.title, bool(child.content)) for child in node.children]
+    firsts = [child.content[0] for child in node.children if child.content]
+    return remembered(
+        ("speakers", node.title, len(node.content), *parts),
+        [*node.content, *firsts],
+        lambda: _chosen_speakers(node),
+    )
+
+
+def _chosen_speakers(node: Node) -> tuple[tuple[Person, ...], str]:
     chosen = speaker_model().choose(speaker_offers(node))
     return (chosen.people, chosen.source) if chosen else ((), "")
 
