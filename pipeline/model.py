@@ -197,6 +197,14 @@ class Report:
     def talks(self) -> tuple[Talk, ...]:
         return tuple(talk for chapter in self.chapters for talk in chapter.talks)
 
+    def referenced_files(self) -> list[Path]:
+        """The files the notes refer to and a build reads: images (or fetched copies), the
+        cover."""
+        files = [image.path for image in self.images if image.path is not None]
+        if self.meta.cover is not None:
+            files.append(self.meta.cover)
+        return files
+
     def html_parts(self) -> Iterator[str]:
         """Every piece of HTML the report holds, in reading order."""
         yield self.intro_html

@@ -15,7 +15,14 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.pdf.parts.pool import WorkerPool
-from pipeline.pdf.relayout import changed_elements, layout_inputs, text_changes
+from pipeline.pdf.relayout import (
+    KEPT,
+    KeptLayout,
+    KeptLayouts,
+    changed_elements,
+    layout_inputs,
+    text_changes,
+)
 from tests.conftest import build_pdf, make_png
 
 SENTENCES = (
@@ -154,6 +161,89 @@ def contents_numbers(pdf: Path) -> list[str]:
     """The page numbers the contents page lists, in order."""
     text = PdfReader(pdf).pages[1].extract_text()
     return re.findall(r"(?m)(\d+)\s*$", text)
+
+
+@pytest.mark.slow
+def test_a_cell_of_a_table_across_pages_lays_out_the_whole_table_again(
+    tmp_path: Path, watched: tuple[Path, WorkerPool], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A table's columns are sized from every cell: a longer cell on one page moves the
+    columns on every page of the table, so every page of it is laid out again."""
+    notes, pool = watched
+    rows = [f"| {n} | {SENTENCES[n % 5][:12]} | 발표자 |" for n in range(1, 91)]
+    notes.write_text(
+        "# 표 정리\n\n## DAY 1\n\n### 시간표\n\n| 순서 | 세션 | 발표 |\n|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
+    first = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    table_pages = len(PdfReader(first).pages) - 2  # all but the cover and the contents
+    assert table_pages >= 3
+    text = notes.read_text(encoding="utf-8")
+    notes.write_text(text.replace("| 7 | ", "| 7 발표자 발표자 발표자 | ", 1), encoding="utf-8")
+    caplog.clear()
+    again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    (said,) = relaid(caplog)
+    found = re.fullmatch(r"relayout: pages \[([\d, ]+)\] of (\d+) laid out again", said)
+    assert found and len(found[1].split(",")) >= table_pages, said
+    assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh", paper="A5"))
+
+
+@pytest.mark.slow
+def test_other_settings_lay_the_report_out_whole(
+    tmp_path: Path, watched: tuple[Path, WorkerPool], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The paper size (and the accent) are in the print document's <style>: a build with
+    other settings is not laid out from the kept layout."""
+    notes, pool = watched
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
+    build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    notes.write_text(swap_words(notes.read_text(encoding="utf-8"), 3), encoding="utf-8")
+    caplog.clear()
+    again = build_pdf(notes, out, paper="A4", reuse=True, pool=pool)
+    assert relaid(caplog) == []  # not even tried
+    assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh", paper="A4"))
+
+
+def test_a_text_that_shows_on_no_page_is_not_laid_out_from_the_kept_pages(
+    tmp_path: Path,
+) -> None:
+    """A <style> of the print document changed in its text: it shows on no page, and may
+    change every page."""
+    from pipeline.pdf.html_tree import weasyprint_html
+    from pipeline.pdf.parts.paginate import paginate
+    from pipeline.pdf.relayout import relayout
+    from pipeline.pdf.weasyprint_internals import font_configuration
+
+    page = "<html><head><style>p {{ font-size: {0}pt }}</style></head><body><p>가나다</p></body>"
+    config, _ = font_configuration(())
+    html = weasyprint_html(page.format(10), tmp_path.as_uri() + "/", None)
+    kept = KeptLayout("inputs", html, paginate(html, config, []), tmp_path)
+    assert relayout(kept, page.format(30)) is None
+
+
+def test_kept_layouts_are_the_last_few_and_take_their_fonts_with_them(tmp_path: Path) -> None:
+    def layout(name: str, inputs: str = "same") -> KeptLayout:
+        folder = tmp_path / name
+        folder.mkdir()
+        return KeptLayout(inputs, None, None, folder)  # type: ignore[arg-type]
+
+    layouts = KeptLayouts()
+    names = [f"report-{n}" for n in range(KEPT + 1)]
+    for name in names:
+        layouts.keep(name, layout(name))
+    assert not (tmp_path / names[0]).exists()  # the oldest went, with its fonts
+    assert layouts.take(names[0], "same") is None
+    assert layouts.take(names[1], "other") is None  # laid out from other inputs: dropped
+    assert not (tmp_path / names[1]).exists()
+    taken = layouts.take(names[2], "same")
+    assert taken is not None and taken.folder.exists() and layouts.holds(taken.folder) is False
+    layouts.close()
+    assert not any((tmp_path / name).exists() for name in names[3:])
 
 
 def tree(html: str) -> ET.Element:

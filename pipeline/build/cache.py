@@ -35,7 +35,6 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import Settings
 from pipeline.font_faces import fontconfig_state, listing
-from pipeline.model import Report
 from pipeline.output import write_text_atomically
 
 CODE_DIR = Path(__file__).resolve().parent.parent  # the pipeline package: the code, not a setting
@@ -77,14 +76,6 @@ def file_hash(path: Path) -> str:
 def notes_files(notes: Path) -> list[Path]:
     """The Markdown files of a report: one file, or every .md file of a report folder."""
     return sorted(notes.glob("*.md")) if notes.is_dir() else [notes]
-
-
-def referenced_files(report: Report) -> list[Path]:
-    """The files the notes refer to and the build reads: images (or fetched copies), the cover."""
-    files = [image.path for image in report.images if image.path is not None]
-    if report.meta.cover is not None:
-        files.append(report.meta.cover)
-    return files
 
 
 def build_key(settings: Settings, output_format: str) -> str:

@@ -29,6 +29,8 @@ from pipeline.read.notes import discover_reports, report_name
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from pipeline.pdf.parts.pool import WorkerPool
+
 SUFFIXES = {"html": ".html", "pdf": ".pdf", "epub": ".epub"}
 
 
@@ -223,7 +225,7 @@ def read_notes(
     before = len(log.messages)
     report = read_report(notes, settings.fetch_policy)
     report = apply_settings(report, settings.override(report.settings))
-    files = cache.snapshot(cache.referenced_files(report))
+    files = cache.snapshot(report.referenced_files())
     absent = tuple(sorted({str(path) for path in report.missing_files}))
     reading = readings.Reading(report, tuple(log.messages[before:]), files, absent)
     readings.store(key, settings, reading)
@@ -310,7 +312,7 @@ def pdf_worker(
 ) -> None:
     from pipeline.pdf.parts.pool import WorkerPool
     from pipeline.pdf.weasyprint_internals import install as install_weasyprint
-    from pipeline.pdf.write import parse_stylesheet_ahead, write_pdf_pages
+    from pipeline.pdf.write import parse_stylesheet_ahead
 
     parent_end.close()  # the fork copied it: closed, the pipe ends when the parent does
     with contextlib.suppress(ContentError):  # a version outside the range: said per report
@@ -318,7 +320,13 @@ def pdf_worker(
         if settings is not None:  # while the notes are read (a report's own settings may
             with contextlib.suppress(Exception):  # name other styles: then parsed later)
                 parse_stylesheet_ahead(settings)
-    pool = WorkerPool(keep_layouts=keep)  # invoke watch: its workers stay between builds
+    with WorkerPool(keep_layouts=keep) as pool:  # invoke watch: its workers stay
+        serve_pdf_jobs(connection, pool)
+
+
+def serve_pdf_jobs(connection: Connection, pool: WorkerPool) -> None:
+    """Write the PDF of each job ``connection`` brings, until it closes."""
+    from pipeline.pdf.write import write_pdf_pages
 
     while True:  # one job, or one per rebuild if kept
         try:

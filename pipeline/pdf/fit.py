@@ -145,7 +145,7 @@ def fit_document(
         pages,
         {},
     )
-    classes: dict[Element, str] = {}
+    classes: dict[Element, str | None] = {}
     while fitting.renders < RENDERS:
         planned = plan_fixes(pages, fixes)
         if not planned:
@@ -174,13 +174,17 @@ def _score(pages: list[PageFill]) -> tuple[int, int]:
     return sum(page.sparse for page in pages), len(pages)
 
 
-def _apply(fixes: dict[Element, Fix], classes: dict[Element, str]) -> None:
-    """Set each element's class to its own and its fix's (``fit-1``, ``fit-join``...)."""
+def _apply(fixes: dict[Element, Fix], classes: dict[Element, str | None]) -> None:
+    """Set each element's class to its own and its fix's (``fit-1``, ``fit-join``...); an
+    element left without a fix gets its own class back as it was, or none."""
     for element in set(classes) | set(fixes):
-        original = classes.setdefault(element, element.get("class", ""))
+        original = classes.setdefault(element, element.get("class"))
         fix = fixes.get(element)
+        if fix is None and original is None:
+            element.attrib.pop("class", None)
+            continue
         extra = "" if fix is None else f"fit-{fix.level or fix.action}"
-        element.set("class", f"{original} {extra}".strip())
+        element.set("class", f"{original or ''} {extra}".strip())
 
 
 def plan_fixes(pages: Sequence[PageFill], done: dict[Element, Fix] | None = None) -> list[Fix]:

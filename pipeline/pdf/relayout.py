@@ -4,19 +4,21 @@ changed, reusing the pages before and after it (``invoke watch``).
 A report whose days do not each open a page is one document (``parts`` cannot split it), and a
 one-word edit would lay all of it out again. The PDF process of ``invoke watch`` keeps the last
 layout of each such report (:class:`KeptLayouts`). The next build compares the new print HTML
-with the tree that layout was made from: where only texts differ (the same elements, attributes
-and children, no text emptied or filled), the texts are set in the kept tree, so the styles
-computed for it still hold, and ``weasyprint_internals.paginate_again`` lays out again the pages
-that show a changed element (and the page before each, whose break may depend on it), then each
-page after them until one starts where, and as, it started before. The pages before and after
-are the boxes laid out last time. Where a day or a talk moved to another page, the contents'
-page numbers are made again and their page laid out again.
+with the tree that layout was made from: where only texts of the body differ (the same
+elements, attributes and children, no text emptied or filled), the texts are set in the kept
+tree, so the styles computed for it still hold, and ``weasyprint_internals.paginate_again``
+lays out again the pages that show a changed element or a table it is in (a table's columns
+are sized from all its cells), and the page before each (its break may depend on the next),
+then each page after them until one starts where, and as, it started before. The pages before
+and after are the boxes laid out last time. Where a day or a talk moved to another page, the
+contents' page numbers are made again and their page laid out again.
 
 The result is the layout a new build makes (``tests/test_relayout.py`` compares the PDFs byte
 for byte); where it might not be, the report is laid out whole: another structure (a word made
-bold, a new link), other styles, fonts (a letter the notes did not use before: the fonts are
-cut again), images or PDF variant, a near-empty page to fit (``pipeline.pdf.fit``), footnotes
-carried over from a page reused into one laid out again.
+bold, a new link), a text outside the pages (a ``<style>``, the ``<title>``), other settings
+(paper, accent), styles, fonts (a letter the notes did not use before: the fonts are cut again),
+images or PDF variant, a near-empty page to fit (``pipeline.pdf.fit``), footnotes carried over
+from a page reused into one laid out again, or any error while laying out again.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.build.cache import file_hash
 from pipeline.pdf.fit import measure_pages, plan_fixes
 from pipeline.pdf.html_tree import read_tree
 from pipeline.pdf.parts.paginate import Paginated
@@ -45,8 +46,8 @@ log = logging.getLogger(__name__)
 
 Element = Any  # an xml.etree element of the print document
 
-# Layouts kept at most (a folder of reports under invoke watch): a 23-page report's layout
-# holds about 100 MB.
+# Layouts kept at most (invoke watch on a folder of reports, built one at a time): a 23-page
+# report's layout holds about 100 MB.
 KEPT = 4
 
 
@@ -62,7 +63,9 @@ class KeptLayout:
 
 class KeptLayouts:
     """The last layout of each one-document report, kept by the PDF process of ``invoke
-    watch`` with the folder of cut fonts it reads (removed when the layout is replaced)."""
+    watch`` with the folder of cut fonts it reads (removed when the layout is replaced or
+    dropped, and when the process ends its pool; a process killed leaves it to the next build,
+    which removes the folders of processes that are gone)."""
 
     def __init__(self) -> None:
         self._kept: dict[str, KeptLayout] = {}
@@ -99,21 +102,21 @@ class KeptLayouts:
         self._kept.clear()
 
 
-def layout_inputs(
-    variant: str | None, styles: Path, fonts: dict[str, Path], files: list[Path]
-) -> str:
-    """The digest of what a layout depends on besides the print HTML: the PDF variant, the
-    styles, the fonts (by content, in their order), the files the notes refer to (images)."""
+def layout_inputs(settings: str, styles: Path, fonts: dict[str, Path], files: list[Path]) -> str:
+    """The digest of what a layout depends on besides the print HTML's text: the settings
+    (paper, accent, PDF variant...), the styles, the fonts (by content, in their order), the
+    files the notes refer to (images)."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{variant}\0".encode())
+    digest.update(f"{settings}\0".encode())
     for path in sorted(styles.glob("*.css")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update("\0".join(fonts).encode())
     for path in files:
         try:
-            digest.update(f"{path}\0{file_hash(path)}\0".encode())
+            content = path.read_bytes()
         except OSError:
-            digest.update(f"{path}\0-\0".encode())
+            content = b"-"
+        digest.update(f"{path}\0".encode() + hashlib.blake2b(content).digest())
     return digest.hexdigest()
 
 
@@ -132,6 +135,9 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
     paginated.restore()
     changed = changed_elements(old_tree, changes)
     pages = pages_showing(paginated.pages, {id(element) for element in changed})
+    if changes and not pages:  # not text of the body (a <style>, the <title>): its effect
+        log.debug("relayout: a text outside the pages changed; laid out whole")  # is anywhere
+        return None
     pages |= {index - 1 for index in pages if index > 0}  # its break may depend on the next
     for element, field, text in changes:
         setattr(element, field, text)
@@ -171,14 +177,26 @@ def text_changes(old: Element, new: Element) -> list[Change] | None:
     return changes
 
 
+# Elements laid out from all their content at once: a table's columns are sized from every
+# cell, so a cell's text may move the columns on every page the table is on.
+LAID_OUT_WHOLE = {"table"}
+
+
 def changed_elements(root: Element, changes: list[Change]) -> set[Element]:
-    """The elements whose content the ``changes`` change: an element's text is its own, its
-    tail its parent's."""
+    """The elements whose content the ``changes`` change (an element's text is its own, its
+    tail its parent's), and each table they are in."""
     tails = {id(element) for element, field, _ in changes if field == "tail"}
-    found = {element for element, field, _ in changes if field == "text"}
-    if tails:
-        for parent in root.iter():
-            for child in parent:
-                if id(child) in tails:
-                    found.add(parent)
+    texts = {id(element) for element, field, _ in changes if field == "text"}
+    found: set[Element] = set()
+
+    def walk(element: Element, around: list[Element]) -> None:
+        inside = [*around, element] if element.tag in LAID_OUT_WHOLE else around
+        for child in element:
+            if id(child) in tails:
+                found.update([element, *inside])
+            walk(child, inside)
+        if id(element) in texts:
+            found.update([element, *inside])
+
+    walk(root, [])
     return found

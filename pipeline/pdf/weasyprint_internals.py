@@ -398,6 +398,10 @@ class _Again:
             for index, (*_, remake_state) in enumerate(old.page_maker)
             if remake_state.get("content_lookups")
         }
+        for *_, remake_state in self.page_maker:
+            # the ids of the lookups of the old layout's boxes: another object may have taken
+            # one since, and make_page would take that lookup for one already placed
+            remake_state["content_lookups"] = []
         self.first_pass = True
         self.contents_again = False
         self.remade: set[int] = set()
@@ -733,9 +737,9 @@ def _keep_stylesheets() -> None:
     css.CSS = stylesheet
 
 
-# Rules that add to the document's font configuration or counter styles as they are parsed:
+# Rules that add to the document's fonts, counter styles or colour profiles as they are parsed:
 # a sheet with one is parsed for each document.
-_REGISTERS = re.compile(r"@(font-face|counter-style)", re.IGNORECASE)
+_REGISTERS = re.compile(r"@(font-face|counter-style|color-profile)", re.IGNORECASE)
 
 
 def _local_path(url: str | None) -> Path | None:
@@ -764,6 +768,12 @@ class _SharedStyles:
         self.families: dict[tuple[object, ...], int] = {}  # what a style's children inherit
         self.styles: dict[tuple[int, object], Any] = {}  # by family and anchor
         self.family_of: dict[int, int] = {}  # id(style) -> family
+        self.own: list[Any] = []  # the styles of each document's own (kept alive: their ids)
+
+
+# The root element and the body: WeasyPrint propagates their ``overflow`` to the page and sets
+# theirs to ``visible`` in their computed style, so each document keeps its own.
+OWN_STYLES = ("html", "body")
 
 
 _shared: list[_SharedStyles] = []  # the last font configuration's
@@ -782,8 +792,8 @@ def _share_computed_styles() -> None:
     base URL and the font configuration; the styles of elements with the same of these are the
     same object in every document laid out with that configuration (a build's: its cut fonts).
     An element's anchor (its ``id``) is its own and not inherited: elements that differ only
-    in it have styles of their own, and their children share theirs. Page styles are not
-    shared."""
+    in it have styles of their own, and their children share theirs; so do the root and the
+    body (``OWN_STYLES``). Page styles are not shared."""
     from weasyprint.css import StyleFor
 
     original = StyleFor.set_computed_styles
@@ -817,12 +827,18 @@ def _share_computed_styles() -> None:
         )
         family_key = (inherited, pseudo_type, base_url, declared)
         family = shared.families.setdefault(family_key, len(shared.families))
+        if element.tag in OWN_STYLES and pseudo_type is None:
+            original(self, element, parent, root, pseudo_type, base_url, target_collector)
+            style = computed[element, pseudo_type]
+            shared.own.append(style)
+            shared.family_of[id(style)] = family  # its children are shared all the same
+            return
         anchor = cascaded.get("anchor")
         key = (family, None if anchor is None else _same(anchor[0]))
         found = shared.styles.get(key)
         if found is None:
             original(self, element, parent, root, pseudo_type, base_url, target_collector)
-            if len(shared.styles) >= MAX_SHARED_STYLES:
+            if len(shared.styles) + len(shared.own) >= MAX_SHARED_STYLES:
                 _shared.clear()
                 return
             # the style keeps its parent and its cascaded values (the key's ids) alive

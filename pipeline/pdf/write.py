@@ -128,21 +128,21 @@ def paginate_document(
     ``pipeline.pdf.fit``; with ``layouts`` (``invoke watch``) and ``reuse``, laid out again
     from the report's last layout where only its text changed (``pipeline.pdf.relayout``).
     Also the layout to keep for the next build (with ``layouts``, when no fix was needed)."""
-    from pipeline.build.cache import referenced_files
     from pipeline.pdf.parts.part import font_sources
     from pipeline.pdf.relayout import KeptLayout, layout_inputs, relayout
 
     inputs = ""
     if layouts is not None:
         inputs = layout_inputs(
-            settings.pdf_variant,
-            settings.styles_dir,
-            font_sources(job.fonts),
-            referenced_files(report),
+            repr(settings), settings.styles_dir, font_sources(job.fonts), report.referenced_files()
         )
         kept = layouts.take(report.name, inputs)
-        again = relayout(kept, job.html) if kept is not None and reuse else None
         if kept is not None:
+            try:
+                again = relayout(kept, job.html) if reuse else None
+            except Exception:  # a way to save time must never fail a build: lay it out whole
+                log.debug("relayout failed; laid out whole", exc_info=True)
+                again = None
             if again is not None:
                 # the kept fonts' folder stays; this build's cut of the same fonts goes
                 return kept.html, again, KeptLayout(inputs, kept.html, again, kept.folder)
@@ -251,15 +251,19 @@ def print_html(report: Report, settings: Settings, job: PrintJob) -> HTML:
 
 def fit_pages(settings: Settings, job: PrintJob, html: HTML) -> tuple[Paginated, Fitting]:
     """``html`` paginated, laid out again, a little tighter, where a chapter's tail would be
-    alone on a page (``pipeline.pdf.fit``); what the fitting did."""
-    return fit_document(lambda: paginate_html(settings, job, html), lambda laid: laid.pages)
+    alone on a page (``pipeline.pdf.fit``); what the fitting did. Every layout has the same
+    font configuration: the fonts are registered once, and the layouts share their computed
+    styles (``weasyprint_internals``)."""
+    config = font_configuration(job.fonts)
+    return fit_document(lambda: paginate_html(settings, job, html, config), lambda laid: laid.pages)
 
 
-def paginate_html(settings: Settings, job: PrintJob, html: HTML) -> Paginated:
-    """``html`` paginated with the job's fonts, its margin boxes not yet made."""
+def paginate_html(settings: Settings, job: PrintJob, html: HTML, config: Any = None) -> Paginated:
+    """``html`` paginated with the job's fonts (``config``: their font configuration, made
+    once), its margin boxes not yet made."""
     from pipeline.pdf.parts.paginate import paginate
 
-    config = font_configuration(job.fonts)
+    config = config or font_configuration(job.fonts)
     return paginate(html, config, [], pdf_variant=VARIANTS[settings.pdf_variant])
 
 
