@@ -127,14 +127,17 @@ def test_an_edit_that_moves_the_talks_after_it_numbers_the_contents_again(
     caplog.set_level(logging.DEBUG, logger="pipeline.pdf.relayout")
     first = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
     contents = contents_numbers(first)
-    text = notes.read_text(encoding="utf-8")
+    # first an edit that moves nothing (the contents' page is kept), then one that moves the
+    # talks after it, then back
+    text = swap_words(notes.read_text(encoding="utf-8"), 20)
     grown = move_sentences(text)
-    for step, edited in enumerate((grown, text)):
+    for step, edited in enumerate((text, grown, text)):
         notes.write_text(edited, encoding="utf-8")
         caplog.clear()
         again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
         (said,) = relaid(caplog)
-        assert said.startswith("relayout: pages [1, "), said  # the contents' page
+        # the contents' page, not next to the edit, laid out again when talks moved
+        assert said.startswith("relayout: pages [1, ") == (step > 0), said
         assert digest(again) == digest(build_pdf(notes, tmp_path / f"fresh-{step}", paper="A5"))
         assert (contents_numbers(again) != contents) == (edited is grown)
     notes.write_text(text.replace("값에서 바꾼다고", "*값에서* 바꾼다고", 1), "utf-8")
@@ -144,16 +147,17 @@ def test_an_edit_that_moves_the_talks_after_it_numbers_the_contents_again(
     assert digest(again) == digest(build_pdf(notes, tmp_path / "fresh-2", paper="A5"))
 
 
-def move_sentences(text: str) -> str:
-    """All but the first sentence of each paragraph of the last talk moved to the end of the
-    second paragraph: the talks between move down by their lines, the last page stays about
-    as full (no page to fit), every paragraph keeps some text (the same structure)."""
+def move_sentences(text: str, into: int = 8) -> str:
+    """All but the first sentence of each paragraph of the last talk moved to the end of an
+    earlier paragraph (``into``: in the second talk, pages after the contents): the talks
+    between move down by their lines, the last page stays about as full (no page to fit),
+    every paragraph keeps some text (the same structure)."""
     lines = text.split("\n")
     prose = [i for i, line in enumerate(lines) if re.match(r"[가-힣]+ [가-힣]+ ", line)]
     for index in prose[-4:]:
         kept, moved = lines[index].split(". ", 1)
         lines[index] = kept + "."
-        lines[prose[1]] += " " + moved
+        lines[prose[into]] += " " + moved
     return "\n".join(lines)
 
 

@@ -400,8 +400,11 @@ class _Again:
         }
         for *_, remake_state in self.page_maker:
             # the ids of the lookups of the old layout's boxes: another object may have taken
-            # one since, and make_page would take that lookup for one already placed
-            remake_state["content_lookups"] = []
+            # one since, and make_page would take that lookup for one already placed; marked
+            # as old, they still tell which pages hold lookups (the next relayout's contents)
+            remake_state["content_lookups"] = [
+                ("kept", lookup) for lookup in remake_state["content_lookups"]
+            ]
         self.first_pass = True
         self.contents_again = False
         self.remade: set[int] = set()
