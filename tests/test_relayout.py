@@ -114,6 +114,10 @@ def test_an_edit_is_laid_out_from_the_pages_it_changed(
         assert int(found[2]) == pages and len(found[1].split(",")) < pages // 2
         fresh = build_pdf(notes, tmp_path / f"fresh-{step}", paper="A5")
         assert digest(again) == digest(fresh)
+    caplog.clear()  # built again unchanged (a save that changes nothing the print shows)
+    again = build_pdf(notes, out, paper="A5", reuse=True, pool=pool)
+    assert relaid(caplog) == ["relayout: the same document; its layout kept"]
+    assert digest(again) == digest(fresh)
 
 
 @pytest.mark.slow

@@ -133,10 +133,13 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
         return None
     paginated = kept.paginated
     paginated.restore()
+    if not changes:  # the same print document (the notes changed where the print shows none)
+        log.debug("relayout: the same document; its layout kept")
+        return paginated
     changed = changed_elements(old_tree, changes)
     pages = pages_showing(paginated.pages, {id(element) for element in changed})
-    if changes and not pages:  # not text of the body (a <style>, the <title>): its effect
-        log.debug("relayout: a text outside the pages changed; laid out whole")  # is anywhere
+    if not pages:  # not text of the body (a <style>, the <title>): its effect may be anywhere
+        log.debug("relayout: a text outside the pages changed; laid out whole")
         return None
     pages |= {index - 1 for index in pages if index > 0}  # its break may depend on the next
     for element, field, text in changes:
