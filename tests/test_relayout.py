@@ -230,7 +230,7 @@ def test_a_text_that_shows_on_no_page_is_not_laid_out_from_the_kept_pages(
     page = "<html><head><style>p {{ font-size: {0}pt }}</style></head><body><p>가나다</p></body>"
     config, _ = font_configuration(())
     html = weasyprint_html(page.format(10), tmp_path.as_uri() + "/", None)
-    kept = KeptLayout("inputs", html, paginate(html, config, []), tmp_path)
+    kept = KeptLayout("inputs", paginate(html, config, []), tmp_path)
     assert relayout(kept, page.format(30)) is None
 
 
@@ -238,7 +238,7 @@ def test_kept_layouts_are_the_last_few_and_take_their_fonts_with_them(tmp_path: 
     def layout(name: str, inputs: str = "same") -> KeptLayout:
         folder = tmp_path / name
         folder.mkdir()
-        return KeptLayout(inputs, None, None, folder)  # type: ignore[arg-type]
+        return KeptLayout(inputs, None, folder)  # type: ignore[arg-type]
 
     layouts = KeptLayouts()
     names = [f"report-{n}" for n in range(KEPT + 1)]
@@ -276,11 +276,13 @@ def test_the_layout_is_not_reused_when_an_image_or_a_style_changes(tmp_path: Pat
     styles, image = tmp_path / "styles", make_png(tmp_path / "a.png")
     styles.mkdir()
     (styles / "print.css").write_text("p { color: black }", encoding="utf-8")
-    fonts = {"abc": tmp_path / "font.otf"}
+    (tmp_path / "font.otf").write_bytes(b"font")
+    (tmp_path / "other.otf").write_bytes(b"other font")
+    fonts = (tmp_path / "font.otf",)
     first = layout_inputs("pdf/ua-1", styles, fonts, [image])
     assert layout_inputs("pdf/ua-1", styles, fonts, [image]) == first
     assert layout_inputs(None, styles, fonts, [image]) != first
-    assert layout_inputs("pdf/ua-1", styles, {"abd": tmp_path / "font.otf"}, [image]) != first
+    assert layout_inputs("pdf/ua-1", styles, (tmp_path / "other.otf",), [image]) != first
     make_png(image, colour="red")
     assert layout_inputs("pdf/ua-1", styles, fonts, [image]) != first
     (styles / "print.css").write_text("p { color: red }", encoding="utf-8")

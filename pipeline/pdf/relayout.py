@@ -28,19 +28,17 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipeline.pdf.fit import measure_pages, plan_fixes
 from pipeline.pdf.html_tree import read_tree
+from pipeline.pdf.parts.cache import add_styles_and_fonts
 from pipeline.pdf.parts.paginate import Paginated
 from pipeline.pdf.weasyprint_internals import (
     document_tree,
     pages_showing,
     paginate_again,
 )
-
-if TYPE_CHECKING:
-    from weasyprint import HTML
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +54,7 @@ class KeptLayout:
     """A report's last layout, paginated, and what it was made from."""
 
     inputs: str  # the digest of everything but the print HTML (``layout_inputs``)
-    html: HTML  # its tree is the one laid out
-    paginated: Paginated
+    paginated: Paginated  # its HTML's tree is the one laid out
     folder: Path  # the cut fonts its font configuration reads
 
 
@@ -102,15 +99,13 @@ class KeptLayouts:
         self._kept.clear()
 
 
-def layout_inputs(settings: str, styles: Path, fonts: dict[str, Path], files: list[Path]) -> str:
+def layout_inputs(settings: str, styles: Path, fonts: tuple[Path, ...], files: list[Path]) -> str:
     """The digest of what a layout depends on besides the print HTML's text: the settings
-    (paper, accent, PDF variant...), the styles, the fonts (by content, in their order), the
-    files the notes refer to (images)."""
+    (paper, accent, PDF variant...), the styles, the fonts, the files the notes refer to
+    (images)."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{settings}\0".encode())
-    for path in sorted(styles.glob("*.css")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update("\0".join(fonts).encode())
+    add_styles_and_fonts(digest, styles, fonts)
     for path in files:
         try:
             content = path.read_bytes()
@@ -126,12 +121,13 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
     tree = read_tree(html_text)
     if tree is None:
         return None
-    old_tree = document_tree(kept.html)
+    paginated = kept.paginated
+    html = paginated.html
+    old_tree = document_tree(html)
     changes = text_changes(old_tree, tree)
     if changes is None:
         log.debug("relayout: more than texts changed; laid out whole")
         return None
-    paginated = kept.paginated
     paginated.restore()
     if not changes:  # the same print document (the notes changed where the print shows none)
         log.debug("relayout: the same document; its layout kept")
@@ -144,7 +140,7 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
     pages |= {index - 1 for index in pages if index > 0}  # its break may depend on the next
     for element, field, text in changes:
         setattr(element, field, text)
-    again = paginate_again(kept.html, paginated.laid, pages)
+    again = paginate_again(html, paginated.laid, pages)
     if again is None:
         log.debug("relayout: footnotes carried over into a page laid out again; laid out whole")
         return None
@@ -153,7 +149,7 @@ def relayout(kept: KeptLayout, html_text: str) -> Paginated | None:
         log.debug("relayout: a near-empty page to fit; laid out whole")
         return None
     log.debug("relayout: pages %s of %d laid out again", sorted(remade), len(laid.pages))
-    return Paginated(kept.html, laid, paginated.font_config)
+    return Paginated(html, laid, paginated.font_config)
 
 
 Change = tuple[Element, str, str | None]  # an element, "text" or "tail", the new text

@@ -20,6 +20,7 @@ from pipeline.output import write_atomically
 from pipeline.pdf.fit import fit_document
 from pipeline.pdf.parts.split import Book, split_book
 from pipeline.pdf.print_fonts import font_configuration
+from pipeline.pdf.weasyprint_internals import document_tree
 from pipeline.pdf.weasyprint_internals import install as install_weasyprint
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def write_pdf_pages(
 
             with WorkerPool() as own:
                 return write_in_parts(report, settings, out_dir, job, book, jobs, reuse, own)
-        html, paginated, keep = paginate_document(report, settings, job, layouts, reuse)
+        paginated, keep = paginate_document(report, settings, job, layouts, reuse)
         document = paginated.finish(1, paginated.page_count)
         variant = VARIANTS[settings.pdf_variant]
         missing_alt = 0
@@ -100,7 +101,7 @@ def write_pdf_pages(
 
             with recording():
                 data = document.write_pdf(pdf_variant=variant)
-            titles = link_titles(html.etree_element)
+            titles = link_titles(document_tree(paginated.html))
             missing_alt = repair(data, path, titles).images_without_alt
             if missing_alt:  # before the PDF is put in place: --strict may refuse it
                 warn_missing_alt(report, settings, missing_alt)
@@ -123,18 +124,17 @@ def paginate_document(
     job: PrintJob,
     layouts: KeptLayouts | None = None,
     reuse: bool = True,
-) -> tuple[HTML, Paginated, KeptLayout | None]:
+) -> tuple[Paginated, KeptLayout | None]:
     """The report paginated as one document, with the near-empty page fixes of
     ``pipeline.pdf.fit``; with ``layouts`` (``invoke watch``) and ``reuse``, laid out again
     from the report's last layout where only its text changed (``pipeline.pdf.relayout``).
     Also the layout to keep for the next build (with ``layouts``, when no fix was needed)."""
-    from pipeline.pdf.parts.part import font_sources
     from pipeline.pdf.relayout import KeptLayout, layout_inputs, relayout
 
     inputs = ""
     if layouts is not None:
         inputs = layout_inputs(
-            repr(settings), settings.styles_dir, font_sources(job.fonts), report.referenced_files()
+            repr(settings), settings.styles_dir, job.fonts, report.referenced_files()
         )
         kept = layouts.take(report.name, inputs)
         if kept is not None:
@@ -145,14 +145,14 @@ def paginate_document(
                 again = None
             if again is not None:
                 # the kept fonts' folder stays; this build's cut of the same fonts goes
-                return kept.html, again, KeptLayout(inputs, kept.html, again, kept.folder)
+                return again, KeptLayout(inputs, again, kept.folder)
             layouts.drop(kept)
     html = print_html(report, settings, job)
     paginated, fitting = fit_pages(settings, job, html)
     keep = None
     if layouts is not None and not fitting.fixes:
-        keep = KeptLayout(inputs, html, paginated, job.folder)
-    return html, paginated, keep
+        keep = KeptLayout(inputs, paginated, job.folder)
+    return paginated, keep
 
 
 def book_shared(report: Report, settings: Settings, job: PrintJob, book: Book) -> Shared:

@@ -15,6 +15,7 @@ import hashlib
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.output import write_atomically
@@ -47,11 +48,17 @@ def part_key(part: Part, settings: Settings, fonts: tuple[Path, ...]) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(part.html.encode())
     digest.update(settings.pdf_variant.encode())
-    for path in sorted(settings.styles_dir.glob("*.css")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update("\0".join(sorted(font_sources(fonts))).encode())
+    add_styles_and_fonts(digest, settings.styles_dir, fonts)
     digest.update(_code())
     return digest.hexdigest()
+
+
+def add_styles_and_fonts(digest: Any, styles: Path, fonts: tuple[Path, ...]) -> None:
+    """Add to ``digest`` what a layout takes from styles/ (each stylesheet) and from the
+    fonts (by content, not by path: a build's cut fonts are in a folder of their own)."""
+    for path in sorted(styles.glob("*.css")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update("\0".join(sorted(font_sources(fonts))).encode())
 
 
 _code_digest: bytes | None = None
