@@ -11,6 +11,7 @@ import inspect
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,22 @@ REPLACED = [
     ("weasyprint.layout", "make_all_pages", ["context", "root_box", "html", "pages"]),
     ("weasyprint.layout", "layout_fixed_boxes", ["context", "pages", "containing_page"]),
     ("weasyprint.layout.inline", "justify_line", ["context", "line", "extra_width"]),
+    *(
+        (
+            module,
+            "split_first_line",
+            [
+                "text",
+                "style",
+                "context",
+                "max_width",
+                "justification_spacing",
+                "is_line_start",
+                "minimum",
+            ],
+        )
+        for module in ("weasyprint.layout.inline", "weasyprint.layout.preferred")
+    ),
     (
         "weasyprint.pdf.tags",
         "_build_box_tree",
@@ -51,6 +68,8 @@ CALLED_THROUGH_GLOBAL = [
     ("weasyprint.layout", "layout_document", "make_all_pages"),
     ("weasyprint.layout", "layout_document", "layout_fixed_boxes"),
     ("weasyprint.layout.inline", "text_align", "justify_line"),
+    ("weasyprint.layout.inline", "split_text_box", "split_first_line"),
+    ("weasyprint.layout.preferred", "inline_line_widths", "split_first_line"),
     ("weasyprint.pdf.tags", "add_tags", "_build_box_tree"),
     ("weasyprint.pdf", "generate_pdf", "resolve_links"),
     ("weasyprint.pdf", "generate_pdf", "build_fonts_dictionary"),
@@ -361,3 +380,45 @@ def test_documents_of_one_font_configuration_share_their_computed_styles() -> No
     again = paginate(HTML(string=page.format("one")), other, [])
     tree = again.html.etree_element
     assert again.laid.context.style_for(tree.find("body/p")) is not styles[0](outer[0])
+
+
+def test_a_line_of_text_is_split_once_whatever_the_line_height() -> None:
+    """The fitting's second layout changes the line height, not the widths: Pango is not asked
+    again where each line ends, and the lines are the same; another font size is asked anew."""
+    from weasyprint import HTML
+    from weasyprint.text import line_break
+
+    _install()
+    config, _ = weasyprint_internals.font_configuration(())
+    text = "가나다 라마바 사아자 차카타 파하 " * 8
+    page = "<p style='width: 40mm; font-size: {0}pt; line-height: {1}'>{2}</p>"
+    asked: list[str] = []
+    original = line_break.create_layout  # what split_first_line asks Pango through
+
+    def counting(text: str, *rest: Any) -> Any:
+        asked.append(text)
+        return original(text, *rest)
+
+    def lines(size: int, height: float) -> list[str]:
+        laid = paginate(HTML(string=page.format(size, height, text)), config, [])
+        document = laid.finish(1, laid.page_count)
+        boxes = [b for p in weasyprint_internals.document_page_boxes(document) for b in _all(p)]
+        return [box.text for box in boxes if type(box).__name__ == "TextBox"]
+
+    line_break.create_layout = counting
+    try:
+        first = lines(10, 1.7)
+        measured = len(asked)
+        assert measured > 5
+        assert lines(10, 1.6) == first
+        assert len(asked) == measured  # every line answered from the first layout
+        assert len(lines(14, 1.6)) > len(first)
+        assert len(asked) > measured
+    finally:
+        line_break.create_layout = original
+
+
+def _all(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _all(child)

@@ -7,7 +7,8 @@ Everything the PDF stage does to or with WeasyPrint beyond its public API (``HTM
   anything out; importing this module changes nothing): ``layout.make_all_pages`` and
   ``layout.layout_fixed_boxes`` (pause a layout between pagination and margin boxes),
   ``css.CSS`` (each linked stylesheet parsed once per process), ``inline.justify_line`` (no
-  loose justified lines), ``pdf.tags._build_box_tree`` (record where each structure element
+  loose justified lines), ``split_first_line`` in ``layout.inline`` and ``layout.preferred``
+  (a line of text measured once), ``pdf.tags._build_box_tree`` (record where each structure element
   comes from), ``pdf.resolve_links`` and ``pdf.build_fonts_dictionary`` (a part of a book keeps
   its links to the other parts, and leaves the book's fonts to the merge). Each is a module
   global WeasyPrint calls itself through; outside the contexts below, each does what WeasyPrint
@@ -83,6 +84,7 @@ def install() -> None:
     _keep_stylesheets()
     _share_computed_styles()
     _limit_justification()
+    _remember_lines()
     _record_structure_elements()
     _write_parts()
     _installed = True
@@ -885,6 +887,92 @@ def _limit_justification() -> None:
         original(context, line, extra_width)
 
     inline.justify_line = justify_line  # line_offset() calls it through this global
+
+
+# ---------- a line of text measured once, not once per layout ----------
+
+# What ``text.line_break.split_first_line`` reads of a style (with ``Layout.setup``, ``set_text``
+# and ``text.fonts.get_font_description``): not the line height, which only the strut reads.
+LINE_STYLE = (
+    "direction",
+    "font_family",
+    "font_feature_settings",
+    "font_kerning",
+    "font_language_override",
+    "font_size",
+    "font_stretch",
+    "font_style",
+    "font_variant_alternates",
+    "font_variant_caps",
+    "font_variant_east_asian",
+    "font_variant_ligatures",
+    "font_variant_numeric",
+    "font_variant_position",
+    "font_variation_settings",
+    "font_weight",
+    "hyphenate_character",
+    "hyphenate_limit_chars",
+    "hyphenate_limit_zone",
+    "hyphens",
+    "lang",
+    "letter_spacing",
+    "overflow_wrap",
+    "tab_size",
+    "text_decoration_line",
+    "white_space",
+    "word_break",
+    "word_spacing",
+)
+MAX_LINES = 200_000
+
+
+def _remember_lines() -> None:
+    """Split each line of text once per font configuration.
+
+    WeasyPrint asks Pango where a text's first line ends (``split_first_line``) each time it
+    lays the text out: a fifth of a day's layout. The fitting lays a chapter out again with
+    other spacing but the same widths, a book's parts repeat their headings, the running
+    headers repeat on every page, and preferred widths ask again what a line holds: the same
+    question, the same answer. The answer depends on the text, the width and the style's
+    font, language, spacing and wrapping (``LINE_STYLE``), within one font configuration (a
+    build's cut fonts). Each caller gets its own copy of the answer's layout, which drawing
+    makes active again with the box's style; the cache is emptied when it grows too large."""
+    from weasyprint.layout import inline, preferred
+    from weasyprint.text import line_break
+
+    original = line_break.split_first_line
+    answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    answered_for: list[Any] = [None]  # the font configuration the answers hold for
+
+    def split_first_line(
+        text: str,
+        style: Any,
+        context: Any,
+        max_width: float | None,
+        justification_spacing: float,
+        is_line_start: bool = True,
+        minimum: bool = False,
+    ) -> tuple[Any, ...]:
+        ask = (text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        key = (text, max_width, justification_spacing, is_line_start, minimum)
+        try:
+            key += tuple(style[name] for name in LINE_STYLE)
+            hash(key)
+        except TypeError:  # a value that cannot be a key: asked every time
+            return original(*ask)  # type: ignore[no-any-return]
+        if style.font_config is not answered_for[0]:
+            answers.clear()
+            answered_for[0] = style.font_config
+        found = answers.get(key)
+        if found is None:
+            if len(answers) >= MAX_LINES:
+                answers.clear()
+            found = answers[key] = original(*ask)
+        layout, *rest = found
+        return (copy.copy(layout), *rest)
+
+    inline.split_first_line = split_first_line  # split_text_box calls it through this global
+    preferred.split_first_line = split_first_line
 
 
 # ---------- the tagged PDF: where each structure element comes from ----------
