@@ -68,7 +68,7 @@ LIBRARY_DIRS = tuple(
 def file_hash(path: Path) -> str:
     digest = hashlib.blake2b(digest_size=20)
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(1 << 24):  # few chunks: a thread hashing lets go of the GIL
             digest.update(chunk)
     return digest.hexdigest()
 
