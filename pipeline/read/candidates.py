@@ -12,6 +12,7 @@ Which reading wins is not decided here: ``ranking.py`` scores the features with 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -160,6 +161,7 @@ def read_candidate(
     )
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def heading_title(text: str) -> str:
     """A heading's text as a talk title: without its time, numbering and speaker."""
     return recognise.drop_numbering(split_title(recognise.split_time(text)[1])[0])

@@ -6,6 +6,7 @@ Pure functions on strings, so that each rule is easy to test and to document in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ ISO_DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*
 KOREAN_DATE = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def strip_decoration(text: str) -> str:
     """Drop leading emoji, symbols and punctuation: `📅 DAY 1` reads as `DAY 1`."""
     index = 0
@@ -50,6 +52,7 @@ def strip_decoration(text: str) -> str:
     return text[index:].strip()
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def day_marker(text: str, year: int | None = None, anywhere: bool = False) -> DayMarker | None:
     """`DAY 1`, `Day 2 - 2015-09-14`, `1일차`, `첫째 날`, `2023-02-27`, `2월 27일 (월)`...
     ``anywhere``: a short heading with a full date anywhere (`웨비나 2024-04-03`) too."""
@@ -195,6 +198,7 @@ EVENT_WORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def is_section(text: str, event_words: frozenset[str] = frozenset()) -> bool:
     """A non-talk section: at most three words, one of which starts with a section word. A
     word that can be a topic (`소개`) needs the other words to be about the event (`행사
@@ -247,6 +251,7 @@ TRAILING_TIME = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def split_time(title: str) -> tuple[str | None, str]:
     """`10:00 ~ 10:40 | 제목` -> (`10:00 ~ 10:40`, `제목`): a talk heading that starts (or
     ends) with its time slot."""
@@ -266,6 +271,7 @@ def running_number(title: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def drop_numbering(title: str) -> str:
     """`1. 맵매칭`, `메인 발표 1: 제목`, `두 번째: 제목` -> the title without its label."""
     title = TITLE_LABEL.sub("", title, count=1).strip()

@@ -11,6 +11,7 @@ left beside a name is its affiliation.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pipeline.model import Person
@@ -236,6 +237,7 @@ BRACKET_PEOPLE = re.compile(r"^(?P<title>.+?)\s*\[(?P<who>[^\[\]]+)\]\s*$")
 HANDLE_IN_PARENS = re.compile(r"^(?P<title>.+?)\s*[(（]\s*(?P<who>@[\w.-]+)\s*[)）]\s*$")
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def split_title(heading: str, vouched: bool = False) -> tuple[str, tuple[Person, ...]]:
     """`제목 (이름 | 회사)`, `제목 (by 이름)`, `제목 - 이름` -> title, people (or none).
     ``vouched``: the place says a speaker follows the dash (a programme's list item)."""

@@ -18,6 +18,7 @@ How the notes are understood (the README's "Writing notes" says the same to user
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -432,5 +433,6 @@ def rate(entries: list[Draft]) -> None:
         talk.confidence = round(min(score, 1.0), 2)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked again by every candidate reading
 def normal(title: str) -> str:
     return "".join(ch for ch in title.casefold() if ch.isalnum())
