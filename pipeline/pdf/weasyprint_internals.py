@@ -798,7 +798,15 @@ def _share_computed_styles() -> None:
     same object in every document laid out with that configuration (a build's: its cut fonts).
     An element's anchor (its ``id``) is its own and not inherited: elements that differ only
     in it have styles of their own, and their children share theirs; so do the root and the
-    body (``OWN_STYLES``). Page styles are not shared."""
+    body (``OWN_STYLES``).
+
+    A page's style and its margin boxes' are keyed the same way (a page type is the element,
+    the declarations of the ``@page`` rules it matches are its cascade). WeasyPrint makes a
+    page type per page, and computed each margin box's style anew for every page, resolving
+    its variables again: a third of numbering and finishing a part. WeasyPrint writes two
+    things into a page's style: the viewport's ``overflow`` (the root's or the body's, styled
+    alike in every document of one build) and the page counter's increment (the same value
+    each time)."""
     from weasyprint.css import StyleFor
 
     original = StyleFor.set_computed_styles
@@ -812,9 +820,6 @@ def _share_computed_styles() -> None:
         base_url: str | None = None,
         target_collector: Any = None,
     ) -> None:
-        if not hasattr(element, "tag"):  # a page type: its styles depend on the page
-            original(self, element, parent, root, pseudo_type, base_url, target_collector)
-            return
         if not _shared or _shared[0].config is not self.font_config:
             _shared[:] = [_SharedStyles(self.font_config)]
         shared = _shared[0]
@@ -826,13 +831,13 @@ def _share_computed_styles() -> None:
             parent_style = computed[parent, None]
             inherited = shared.family_of.get(id(parent_style), ("style", id(parent_style)))
         declared = tuple(
-            (name, _same(value), weight)
+            (name, _same(value), _frozen(weight))
             for name, (value, weight) in cascaded.items()
             if name != "anchor"
         )
         family_key = (inherited, pseudo_type, base_url, declared)
         family = shared.families.setdefault(family_key, len(shared.families))
-        if element.tag in OWN_STYLES and pseudo_type is None:
+        if getattr(element, "tag", None) in OWN_STYLES and pseudo_type is None:
             original(self, element, parent, root, pseudo_type, base_url, target_collector)
             style = computed[element, pseudo_type]
             shared.own.append(style)
@@ -855,6 +860,17 @@ def _share_computed_styles() -> None:
             target_collector.collect_anchor(found["anchor"])
 
     StyleFor.set_computed_styles = set_computed_styles
+
+
+def _frozen(value: Any) -> object:
+    """A declaration's weight as a key: a page rule's specificity is a list."""
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, (list, tuple)):
+            return tuple(_frozen(v) for v in value)
+        return ("object", id(value))
+    return value
 
 
 def _same(value: Any) -> object:
