@@ -146,8 +146,11 @@ def write_formats(
 
         answers = settings.cache_dir / "fontconfig.json"  # what fontconfig answered last time
         prefetch_faces(settings.fonts, settings.fonts_dir, answers)  # or ask, while we parse
-        if worker is not None:  # the PDF process is idle while the notes are read
-            hashing = hash_fonts_meanwhile(output_path(notes, out_dir, "pdf"), settings)
+        hashing = (  # the PDF process is idle while the notes are read
+            hash_fonts_meanwhile(output_path(notes, out_dir, "pdf"), font_files(settings), settings)
+            if worker is not None
+            else None
+        )
         inputs = cache.snapshot(cache.notes_files(notes))
         reading = read_notes(notes, inputs, settings, log)
         report = reading.report
@@ -160,7 +163,6 @@ def write_formats(
         if worker is not None:
             from pipeline.pdf.html import prepare_print
 
-            hashing.join()  # before the fonts are cut: fontconfig is asked from one thread
             pending.remove("pdf")
             try:
                 job = prepare_print(report, report_settings)
@@ -184,6 +186,8 @@ def write_formats(
             produced[output_format] = log.messages[before:]
         fonts = font_files(report_settings)
         remember_answers(answers)
+        if hashing is not None:
+            hashing.join()
         if worker is not None:  # the hashes cache.record keeps: most taken while reading
             cache.hash_fonts(output_path(notes, out_dir, "pdf"), fonts, settings)
             try:
@@ -210,18 +214,13 @@ def write_formats(
     return {f: results[f] for f in formats if f in results}, failure, produced
 
 
-def hash_fonts_meanwhile(output: Path, settings: Settings) -> threading.Thread:
-    """Hash the configured fonts (100 MB for the Noto CJK faces, 0.16 s) in a thread, while
-    this process reads the notes and the PDF process, idle, waits for them: later, while the
-    PDF is laid out, both cores are the layout's. Hashing and reading files release the GIL."""
-
-    def hash_fonts() -> None:
-        from pipeline.build.formats import font_files
-
-        with contextlib.suppress(Exception):  # a font not found: said when the PDF is made
-            cache.hash_fonts(output, font_files(settings), settings)
-
-    thread = threading.Thread(target=hash_fonts, name="hash-fonts", daemon=True)
+def hash_fonts_meanwhile(output: Path, fonts: list[Path], settings: Settings) -> threading.Thread:
+    """Hash ``fonts`` (the Noto CJK faces: 100 MB, 0.16 s) in a thread, while this process
+    reads the notes and the PDF process waits for them: not later, while the PDF is laid out
+    on both cores. Reading and hashing files let go of the GIL."""
+    thread = threading.Thread(
+        target=cache.hash_fonts, args=(output, fonts, settings), name="hash-fonts", daemon=True
+    )
     thread.start()
     return thread
 
