@@ -830,12 +830,20 @@ def _share_computed_styles() -> None:
         else:
             parent_style = computed[parent, None]
             inherited = shared.family_of.get(id(parent_style), ("style", id(parent_style)))
-        declared = tuple(
-            (name, _same(value), _frozen(weight))
-            for name, (value, weight) in cascaded.items()
-            if name != "anchor"
-        )
-        family_key = (inherited, pseudo_type, base_url, declared)
+        declared = []
+        for name, (value, weight) in cascaded.items():
+            if name == "anchor":
+                continue
+            try:
+                hash(value)
+            except TypeError:  # a list of the parsed sheets (kept): the object tells it apart
+                value = ("object", id(value))
+            try:
+                hash(weight)
+            except TypeError:  # a page rule's specificity is a list
+                weight = _frozen(weight)
+            declared.append((name, value, weight))
+        family_key = (inherited, pseudo_type, base_url, tuple(declared))
         family = shared.families.setdefault(family_key, len(shared.families))
         if getattr(element, "tag", None) in OWN_STYLES and pseudo_type is None:
             original(self, element, parent, root, pseudo_type, base_url, target_collector)
