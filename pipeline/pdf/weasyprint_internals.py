@@ -841,7 +841,7 @@ def _share_computed_styles() -> None:
             try:
                 hash(weight)
             except TypeError:  # a page rule's specificity is a list
-                weight = _frozen(weight)
+                weight = _weight_key(weight)
             declared.append((name, value, weight))
         family_key = (inherited, pseudo_type, base_url, tuple(declared))
         family = shared.families.setdefault(family_key, len(shared.families))
@@ -870,15 +870,17 @@ def _share_computed_styles() -> None:
     StyleFor.set_computed_styles = set_computed_styles
 
 
-def _frozen(value: Any) -> object:
-    """A declaration's weight as a key: a page rule's specificity is a list."""
-    try:
-        hash(value)
-    except TypeError:
-        if isinstance(value, (list, tuple)):
-            return tuple(_frozen(v) for v in value)
-        return ("object", id(value))
-    return value
+def _weight_key(weight: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A declaration's weight as a key: a page rule's specificity is a list, an object of the
+    parsed sheets (kept), told apart by itself."""
+    parts = []
+    for part in weight:
+        try:
+            hash(part)
+        except TypeError:
+            part = ("object", id(part))
+        parts.append(part)
+    return tuple(parts)
 
 
 def _same(value: Any) -> object:
