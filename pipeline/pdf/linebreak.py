@@ -14,6 +14,7 @@ takes the line-end hyphen for a hyphenation), so printed URLs break only after `
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,23 +62,29 @@ def join_hangul_words(root: HtmlElement) -> None:
         joined = "".join(texts)
         marks: set[int] = set()  # insert a joiner before these offsets
         for word in WORD.finditer(joined):
-            if HANGUL.search(word.group()):
-                # Latin letters and digits never break between themselves; leaving them
-                # alone keeps their kerning and ligatures.
-                marks.update(
-                    p
-                    for p in range(word.start() + 1, word.end())
-                    if not (LATIN.match(joined[p - 1]) and LATIN.match(joined[p]))
-                )
+            if not HANGUL.search(word.group()):
+                continue
+            if not LATIN.search(word.group()):
+                marks.update(range(word.start() + 1, word.end()))
+                continue
+            # Latin letters and digits never break between themselves; leaving them alone
+            # keeps their kerning and ligatures.
+            marks.update(
+                p
+                for p in range(word.start() + 1, word.end())
+                if not (LATIN.match(joined[p - 1]) and LATIN.match(joined[p]))
+            )
         # an arrow written as "->" must not break after its hyphen
         marks.update(match.end() for match in ARROW.finditer(joined))
         if not marks:
             continue
+        ordered = sorted(marks)
         start = 0
         pending = False  # a joiner owed to the start of this run by a read-only previous run
         for index, (run, text) in enumerate(zip(runs, texts, strict=True)):
             end = start + len(text)
-            cuts = [p - start for p in range(start + 1, end) if p in marks]
+            inside = ordered[bisect.bisect_right(ordered, start) : bisect.bisect_left(ordered, end)]
+            cuts = [p - start for p in inside]
             new = _insert(text, cuts) if run.writable else text
             boundary = end in marks and index + 1 < len(runs)
             if boundary and run.writable:
