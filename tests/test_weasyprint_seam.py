@@ -320,6 +320,29 @@ def test_pydyf_writes_tagged_runs_as_the_repairs_match_them() -> None:
     assert weasyprint_format.MARKED.search(stream) is not None
 
 
+def test_pydyf_streams_are_written_as_pydyf_writes_them_at_the_default_level() -> None:
+    """The stream pydyf 0.13 writes, compressed at zlib's default level: the same dictionary
+    and the same content once decompressed."""
+    import zlib
+
+    import pydyf
+
+    content = [b"BT", b"/F1 12 Tf", b"(abc) Tj", b"ET"] * 50
+    ours = pydyf.Stream(list(content), {"Type": "/XObject"}, compress=True)
+    _install()
+    data = ours.data
+    head, rest = data.split(b"\nstream\n", 1)
+    compressed = rest.removesuffix(b"\nendstream")
+    assert zlib.decompress(compressed) == b"\n".join(content)
+    assert compressed == zlib.compress(b"\n".join(content), weasyprint_internals.STREAM_LEVEL)
+    assert b"/Filter /FlateDecode" in head and f"/Length {len(compressed)}".encode() in head
+    assert b"/Type /XObject" in head
+    plain = pydyf.Stream(list(content)).data
+    assert plain == b"\n".join(
+        (b"<</Length %d>>" % len(b"\n".join(content)), b"stream", b"\n".join(content), b"endstream")
+    )
+
+
 def test_the_shapes_a_layout_again_reads() -> None:
     """What ``paginate_again`` takes from a paginated layout and hands to a new one: the page
     maker's remake states, the anchors' lookup items, the context's footnote state and its

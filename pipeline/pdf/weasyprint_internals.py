@@ -8,7 +8,8 @@ Everything the PDF stage does to or with WeasyPrint beyond its public API (``HTM
   ``layout.layout_fixed_boxes`` (pause a layout between pagination and margin boxes),
   ``css.CSS`` (each linked stylesheet parsed once per process), ``inline.justify_line`` (no
   loose justified lines), ``split_first_line`` in ``layout.inline`` and ``layout.preferred``
-  (a line of text measured once), ``pdf.tags._build_box_tree`` (record where each structure element
+  (a line of text measured once), ``pydyf.Stream.data`` (zlib's default level, not 9),
+  ``pdf.tags._build_box_tree`` (record where each structure element
   comes from), ``pdf.resolve_links`` and ``pdf.build_fonts_dictionary`` (a part of a book keeps
   its links to the other parts, and leaves the book's fonts to the merge). Each is a module
   global WeasyPrint calls itself through; outside the contexts below, each does what WeasyPrint
@@ -85,6 +86,7 @@ def install() -> None:
     _share_computed_styles()
     _limit_justification()
     _remember_lines()
+    _compress_streams_faster()
     _record_structure_elements()
     _write_parts()
     _installed = True
@@ -999,6 +1001,35 @@ def _remember_lines() -> None:
 
     inline.split_first_line = split_first_line  # split_text_box calls it through this global
     preferred.split_first_line = split_first_line
+
+
+# ---------- streams compressed at zlib's default level ----------
+
+STREAM_LEVEL = 6  # zlib's default
+
+
+def _compress_streams_faster() -> None:
+    """pydyf compresses every stream (pages, fonts, the structure) at zlib's level 9: the
+    one-day report's 1.6 MB of streams took 0.117 s, a twentieth of its build and of an edit
+    under ``invoke watch``. At the default level they take 0.031 s, and the PDF is 0.1 %
+    larger (363,104 -> 363,498 bytes). ``Stream.data``, as pydyf 0.13 writes it, but for the
+    level."""
+    import zlib
+
+    import pydyf
+
+    def data(self: Any) -> bytes:
+        stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+        extra = pydyf.Dictionary(self.extra.copy())
+        if self.compress:
+            extra["Filter"] = "/FlateDecode"
+            compressor = zlib.compressobj(level=STREAM_LEVEL)
+            stream = compressor.compress(stream)
+            stream += compressor.flush()
+        extra["Length"] = len(stream)
+        return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+    pydyf.Stream.data = property(data)
 
 
 # ---------- the tagged PDF: where each structure element comes from ----------
