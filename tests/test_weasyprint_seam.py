@@ -447,31 +447,30 @@ def _all(box: Any) -> Iterator[Any]:
         yield from _all(child)
 
 
-def test_pages_of_documents_of_one_font_configuration_share_their_styles() -> None:
-    """A page's style and its margin boxes' are computed once for the documents of one font
-    configuration, as the elements' are; another page rule gives another style."""
+def test_pages_of_documents_of_one_font_configuration_share_their_margin_styles() -> None:
+    """A page's margin boxes' styles are computed once for the documents of one font
+    configuration, as the elements' are; a page of another side, another style. The page's own
+    style is its own: WeasyPrint writes the root's or the body's overflow into it."""
     from weasyprint import HTML
 
     _install()
     config, _ = weasyprint_internals.font_configuration(())
     page = (
         "<style>@page {{ @top-center {{ content: 'x' }} }} @page :left {{ margin-left: {0}mm }}"
-        "</style><p>가나</p><p style='break-before: page'>다라</p>"
+        "body.clip {{ overflow: hidden }}</style>"
+        "<body class='{1}'><p>가나</p><p style='break-before: page'>다라</p></body>"
     )
 
-    def styles(margin: int) -> list[tuple[Any, Any]]:
-        laid = paginate(HTML(string=page.format(margin)), config, [])
+    def styles(margin: int, body: str = "") -> list[tuple[Any, Any]]:
+        laid = paginate(HTML(string=page.format(margin, body)), config, [])
         style_for = laid.laid.context.style_for
         pages = [box.page_type for box in laid.laid.pages]
         return [(style_for(p), style_for(p, "@top-center")) for p in pages]
 
     first, second = styles(20), styles(20)
-    assert [style for pair in first for style in pair] == [s for pair in second for s in pair]
-    assert all(
-        a is b
-        for pair, other in zip(first, second, strict=True)
-        for a, b in zip(pair, other, strict=True)
-    )
-    assert first[0][0] is not first[1][0]  # a right-hand and a left-hand page
-    other = styles(25)
-    assert other[0][0] is first[0][0] and other[1][0] is not first[1][0]
+    assert all(a[1] is b[1] for a, b in zip(first, second, strict=True))
+    assert first[0][1] is not first[1][1]  # a right-hand and a left-hand page
+    assert first[0][0] is not second[0][0]
+    clipped = styles(20, "clip")
+    assert [page["overflow"] for page, _ in clipped] == ["hidden", "hidden"]
+    assert [page["overflow"] for page, _ in first] == ["visible", "visible"]

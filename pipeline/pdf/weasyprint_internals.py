@@ -780,6 +780,7 @@ class _SharedStyles:
 
 # The root element and the body: WeasyPrint propagates their ``overflow`` to the page and sets
 # theirs to ``visible`` in their computed style, so each document keeps its own.
+# (Pages keep theirs too: the propagated ``overflow`` is written into the page's style.)
 OWN_STYLES = ("html", "body")
 
 
@@ -802,13 +803,11 @@ def _share_computed_styles() -> None:
     in it have styles of their own, and their children share theirs; so do the root and the
     body (``OWN_STYLES``).
 
-    A page's style and its margin boxes' are keyed the same way (a page type is the element,
-    the declarations of the ``@page`` rules it matches are its cascade). WeasyPrint makes a
-    page type per page, and computed each margin box's style anew for every page, resolving
-    its variables again: a third of numbering and finishing a part. WeasyPrint writes two
-    things into a page's style: the viewport's ``overflow`` (the root's or the body's, styled
-    alike in every document of one build) and the page counter's increment (the same value
-    each time)."""
+    A page's margin boxes are keyed the same way (a page type is the element, the declarations
+    of the ``@page`` rules it matches are its cascade). WeasyPrint makes a page type per page,
+    and computed each margin box's style anew for every page, resolving its variables again: a
+    third of numbering and finishing a part. The page's own style is its own, as the root's
+    is: WeasyPrint writes the viewport's ``overflow`` (the root's or the body's) into it."""
     from weasyprint.css import StyleFor
 
     original = StyleFor.set_computed_styles
@@ -847,7 +846,8 @@ def _share_computed_styles() -> None:
             declared.append((name, value, weight))
         family_key = (inherited, pseudo_type, base_url, tuple(declared))
         family = shared.families.setdefault(family_key, len(shared.families))
-        if getattr(element, "tag", None) in OWN_STYLES and pseudo_type is None:
+        own = not hasattr(element, "tag") or element.tag in OWN_STYLES
+        if own and pseudo_type is None:
             original(self, element, parent, root, pseudo_type, base_url, target_collector)
             style = computed[element, pseudo_type]
             shared.own.append(style)
@@ -951,7 +951,8 @@ LINE_STYLE = (
     "word_break",
     "word_spacing",
 )
-MAX_LINES = 200_000
+MAX_LINE_TEXT = 20_000_000  # characters of the texts asked about (each key holds the rest of
+# its paragraph: a long paragraph's lines hold it again and again)
 
 
 def _remember_lines() -> None:
@@ -964,13 +965,15 @@ def _remember_lines() -> None:
     question, the same answer. The answer depends on the text, the width and the style's
     font, language, spacing and wrapping (``LINE_STYLE``), within one font configuration (a
     build's cut fonts). Each caller gets its own copy of the answer's layout, which drawing
-    makes active again with the box's style; the cache is emptied when it grows too large."""
+    makes active again with the box's style; the cache is emptied when its texts grow past
+    ``MAX_LINE_TEXT`` characters."""
     from weasyprint.layout import inline, preferred
     from weasyprint.text import line_break
 
     original = line_break.split_first_line
     answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     answered_for: list[Any] = [None]  # the font configuration the answers hold for
+    held = [0]  # characters of text the keys hold
 
     def split_first_line(
         text: str,
@@ -988,14 +991,14 @@ def _remember_lines() -> None:
             hash(key)
         except TypeError:  # a value that cannot be a key: asked every time
             return original(*ask)  # type: ignore[no-any-return]
-        if style.font_config is not answered_for[0]:
+        if style.font_config is not answered_for[0] or held[0] > MAX_LINE_TEXT:
             answers.clear()
             answered_for[0] = style.font_config
+            held[0] = 0
         found = answers.get(key)
         if found is None:
-            if len(answers) >= MAX_LINES:
-                answers.clear()
             found = answers[key] = original(*ask)
+            held[0] += len(text)
         layout, *rest = found
         return (copy.copy(layout), *rest)
 
