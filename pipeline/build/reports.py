@@ -141,6 +141,7 @@ def write_formats(
     results: dict[str, Output] = {}
     failure: ContentError | None = None
     produced: dict[str, list[str]] = {}  # format -> the warnings of its own stage
+    hashing: threading.Thread | None = None
     try:
         from pipeline.build.formats import font_files, write_format  # the heavy imports
 
@@ -197,6 +198,8 @@ def write_formats(
             finally:
                 produced["pdf"] = produced.get("pdf", []) + worker.warnings
     finally:
+        if hashing is not None:  # also when the notes failed: no thread outlives its report
+            hashing.join()
         if worker is not None:
             worker.close()
     for output_format, output in results.items():
@@ -217,10 +220,14 @@ def write_formats(
 def hash_fonts_meanwhile(output: Path, fonts: list[Path], settings: Settings) -> threading.Thread:
     """Hash ``fonts`` (the Noto CJK faces: 100 MB, 0.16 s) in a thread, while this process
     reads the notes and the PDF process waits for them: not later, while the PDF is laid out
-    on both cores. Reading and hashing files let go of the GIL."""
-    thread = threading.Thread(
-        target=cache.hash_fonts, args=(output, fonts, settings), name="hash-fonts", daemon=True
-    )
+    on both cores. Reading and hashing files let go of the GIL. A file it cannot read is left
+    to :func:`cache.hash_fonts` on this thread, which says so as the build always has."""
+
+    def hash_fonts() -> None:
+        with contextlib.suppress(OSError):
+            cache.hash_fonts(output, fonts, settings)
+
+    thread = threading.Thread(target=hash_fonts, name="hash-fonts", daemon=True)
     thread.start()
     return thread
 
