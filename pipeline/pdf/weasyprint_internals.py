@@ -836,14 +836,10 @@ def _share_computed_styles() -> None:
             if name == "anchor":
                 continue
             try:
-                hash(value)
-            except TypeError:  # a list of the parsed sheets (kept): the object tells it apart
-                value = ("object", id(value))
-            try:
                 hash(weight)
-            except TypeError:  # a page rule's specificity is a list
-                weight = _weight_key(weight)
-            declared.append((name, value, weight))
+            except TypeError:  # a page rule's specificity is a list, of the parsed sheets
+                weight = tuple(_same(part) for part in weight)
+            declared.append((name, _same(value), weight))
         family_key = (inherited, pseudo_type, base_url, tuple(declared))
         family = shared.families.setdefault(family_key, len(shared.families))
         own = not hasattr(element, "tag") or element.tag in OWN_STYLES
@@ -870,19 +866,6 @@ def _share_computed_styles() -> None:
             target_collector.collect_anchor(found["anchor"])
 
     StyleFor.set_computed_styles = set_computed_styles
-
-
-def _weight_key(weight: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A declaration's weight as a key: a page rule's specificity is a list, an object of the
-    parsed sheets (kept), told apart by itself."""
-    parts = []
-    for part in weight:
-        try:
-            hash(part)
-        except TypeError:
-            part = ("object", id(part))
-        parts.append(part)
-    return tuple(parts)
 
 
 def _same(value: Any) -> object:
@@ -986,16 +969,15 @@ def _remember_lines() -> None:
     ) -> tuple[Any, ...]:
         ask = (text, style, context, max_width, justification_spacing, is_line_start, minimum)
         key = (text, max_width, justification_spacing, is_line_start, minimum)
-        try:
-            key += tuple(style[name] for name in LINE_STYLE)
-            hash(key)
-        except TypeError:  # a value that cannot be a key: asked every time
-            return original(*ask)  # type: ignore[no-any-return]
+        key += tuple(style[name] for name in LINE_STYLE)
         if style.font_config is not answered_for[0] or held[0] > MAX_LINE_TEXT:
             answers.clear()
             answered_for[0] = style.font_config
             held[0] = 0
-        found = answers.get(key)
+        try:
+            found = answers.get(key)
+        except TypeError:  # a value that cannot be a key: asked every time
+            return original(*ask)  # type: ignore[no-any-return]
         if found is None:
             found = answers[key] = original(*ask)
             held[0] += len(text)
